@@ -1,0 +1,134 @@
+"""Repairs what text extraction breaks, without inventing content.
+
+- pypdf puts spaces and line breaks between Chinese characters ("2024 年")
+- English words hyphenated at line ends ("manufac-\\nturing"), and sentences
+  hard-wrapped at every line
+- full-width ASCII letters/digits/％ and odd spaces (U+3000, NBSP), ligatures
+- running headers/footers and bare page numbers repeated on every page
+
+Chinese punctuation (，。：；（）) is kept as the document wrote it: it is the
+text a user will recognise in a citation.
+"""
+from __future__ import annotations
+
+import re
+import statistics
+import unicodedata
+from collections import Counter
+
+_CJK = r"\u3400-\u9fff\uf900-\ufaff"
+_CJK_PUNCT = r"\u3000-\u303f\uff01-\uff0f\uff1a-\uff20\u2018-\u201d\u2026"
+# Full-width characters that are Chinese punctuation in practice: keep them.
+_KEEP_FULLWIDTH = set("，；：？！（）")
+
+
+def _halfwidth(ch: str) -> str:
+    o = ord(ch)
+    if 0xFF01 <= o <= 0xFF5E and ch not in _KEEP_FULLWIDTH:
+        return chr(o - 0xFEE0)
+    if ch in "\u3000\u00a0\u2002\u2003\u2009\u202f\u200b\ufeff":
+        return "" if ch in "\u200b\ufeff" else " "
+    if 0xFB00 <= o <= 0xFB06:  # ligatures fi, fl, ...
+        return unicodedata.normalize("NFKC", ch)
+    return ch
+
+
+_TRANSLATE = {o: _halfwidth(chr(o)) for o in list(range(0xFF01, 0xFF5F)) + [0x3000, 0xA0, 0x2002, 0x2003, 0x2009, 0x202F, 0x200B, 0xFEFF] + list(range(0xFB00, 0xFB07))}
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+# whitespace between two CJK characters, or CJK and a digit/percent, is an extraction artefact
+_CJK_GAP = re.compile(rf"(?<=[{_CJK}{_CJK_PUNCT}])[ \t]+(?=[{_CJK}{_CJK_PUNCT}0-9%])|(?<=[{_CJK}{_CJK_PUNCT}0-9%])[ \t]+(?=[{_CJK}{_CJK_PUNCT}])")
+_SPACES = re.compile(r"[ \t]{2,}")
+_TERMINAL = tuple("。！？；：.!?;:")
+
+
+def normalize_chars(text: str) -> str:
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    text = text.translate(_TRANSLATE)
+    return _CONTROL.sub("", text)
+
+
+def _is_tableish(line: str) -> bool:
+    """Rows of figures (financial tables) must keep their line structure."""
+    toks = line.split()
+    if line.lstrip().startswith("|"):
+        return True
+    nums = sum(1 for t in toks if re.fullmatch(r"[\(\-–$€¥%]*[\d,.]+[\)%]*", t))
+    return nums >= 2 and nums >= len(toks) / 3
+
+
+def _cjk_char(ch: str) -> bool:
+    return bool(re.match(rf"[{_CJK}]", ch))
+
+
+def join_wrapped_lines(text: str) -> str:
+    """Join hard-wrapped lines into paragraphs; keep real breaks (ends, headings, tables)."""
+    lines = [ln.strip() for ln in text.split("\n")]
+    lengths = [len(ln) for ln in lines if len(ln) >= 20]
+    typical = statistics.median(lengths) if lengths else 80
+    out: list[str] = []
+    for ln in lines:
+        if not out:
+            out.append(ln)
+            continue
+        prev = out[-1]
+        if (
+            prev and ln
+            and not prev.endswith(_TERMINAL)
+            and len(prev) >= 0.6 * typical
+            and not _is_tableish(prev) and not _is_tableish(ln)
+            and not ln.startswith(("•", "-", "*", "#", "|", "·", "●", "(", "（"))
+        ):
+            if prev.endswith("-") and len(prev) > 1 and prev[-2].isalpha() and ln[:1].islower():
+                out[-1] = prev[:-1] + ln  # de-hyphenate "manufac-" + "turing"
+            elif _cjk_char(prev[-1]) or _cjk_char(ln[0]):
+                out[-1] = prev + ln
+            else:
+                out[-1] = prev + " " + ln
+        else:
+            out.append(ln)
+    # collapse runs of blank lines
+    text = "\n".join(out)
+    return re.sub(r"\n{3,}", "\n\n", text).strip()
+
+
+def clean_text(text: str) -> str:
+    text = normalize_chars(text)
+    text = _CJK_GAP.sub("", text)
+    text = "\n".join(_SPACES.sub(" ", ln) for ln in text.split("\n"))
+    text = join_wrapped_lines(text)
+    return _CJK_GAP.sub("", text)
+
+
+_DIGITS = re.compile(r"\d+")
+
+
+def _line_key(line: str) -> str:
+    return _DIGITS.sub("#", re.sub(r"\s+", "", line))
+
+
+def strip_running_lines(pages: list[str], edge: int = 3) -> list[str]:
+    """Remove header/footer lines that repeat on most pages (page numbers vary: digits are masked).
+
+    Only the first/last ``edge`` non-empty lines of a page are candidates, and a
+    line must recur on at least half the pages (and 3 of them) to be dropped.
+    """
+    if len(pages) < 3:
+        return pages
+    split = [p.split("\n") for p in pages]
+    counts: Counter[str] = Counter()
+    for lines in split:
+        nonempty = [ln for ln in lines if ln.strip()]
+        keys = {_line_key(ln) for ln in nonempty[:edge] + nonempty[-edge:]}
+        counts.update(k for k in keys if k)
+    threshold = max(3, len(pages) // 2)
+    running = {k for k, c in counts.items() if c >= threshold and (len(k) <= 80)}
+    bare_number = re.compile(r"^\s*(?:page\s*)?[-–—]?\s*\d{1,4}\s*[-–—]?\s*(?:/\s*\d+)?\s*$", re.I)
+    out = []
+    for lines in split:
+        nonempty_idx = [i for i, ln in enumerate(lines) if ln.strip()]
+        edges = set(nonempty_idx[:edge] + nonempty_idx[-edge:])
+        kept = [ln for i, ln in enumerate(lines)
+                if not (i in edges and (_line_key(ln) in running or bare_number.match(ln)))]
+        out.append("\n".join(kept))
+    return out

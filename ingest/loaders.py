@@ -1,0 +1,214 @@
+"""File -> list of pages of cleaned text.
+
+Pages are numbered from 1 as a PDF viewer shows them. Text formats have no
+pages unless a page separator line is declared for them (page ``None``).
+Every failure raises IngestError with one line a user can act on.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+from .cleaning import clean_text, strip_running_lines
+from .errors import IngestError
+
+SUPPORTED_SUFFIXES = {".pdf", ".html", ".htm", ".md", ".markdown", ".txt", ".text"}
+MAX_FILE_BYTES = 200 * 1024 * 1024
+
+
+@dataclass(frozen=True)
+class Page:
+    number: int | None  # 1-based page, None for unpaginated text
+    text: str
+
+
+def load_pages(path: str | Path, page_separator: str | None = None) -> list[Page]:
+    path = Path(path)
+    if not path.exists():
+        raise IngestError(path, "no such file")
+    if not path.is_file():
+        raise IngestError(path, "not a regular file")
+    suffix = path.suffix.lower()
+    if suffix not in SUPPORTED_SUFFIXES:
+        raise IngestError(path, f"unsupported file type {suffix or '(none)'}; expected one of "
+                          + ", ".join(sorted(SUPPORTED_SUFFIXES)))
+    try:
+        size = path.stat().st_size
+        if size == 0:
+            raise IngestError(path, "empty file (0 bytes)")
+        if size > MAX_FILE_BYTES:
+            raise IngestError(path, f"file too large ({size // 2**20} MB > {MAX_FILE_BYTES // 2**20} MB)")
+        data = path.read_bytes()
+    except PermissionError:
+        raise IngestError(path, "permission denied (file is not readable)") from None
+    except OSError as e:
+        raise IngestError(path, f"cannot read file: {e.strerror or e}") from None
+
+    if suffix == ".pdf":
+        pages = _pdf_pages(path, data)
+    else:
+        text = decode_text(path, data)
+        if suffix in (".html", ".htm"):
+            text = html_to_text(text)
+        elif suffix in (".md", ".markdown"):
+            text = markdown_to_text(text) if page_separator is None else text
+        raw_pages = _split_pages(text, page_separator)
+        if suffix in (".md", ".markdown") and page_separator is not None:
+            raw_pages = [(n, markdown_to_text(t)) for n, t in raw_pages]
+        pages = [Page(n, clean_text(t)) for n, t in raw_pages]
+    pages = [p for p in pages if p.text.strip()]
+    if not pages:
+        if suffix == ".pdf":
+            raise IngestError(path, "no extractable text (scanned or image-only PDF?), OCR needed")
+        raise IngestError(path, "no text content after cleaning")
+    return pages
+
+
+def _split_pages(text: str, separator: str | None) -> list[tuple[int | None, str]]:
+    if separator:
+        parts = re.split(rf"(?m)^[ \t]*{re.escape(separator)}[ \t]*$", text)
+        return [(i + 1, part) for i, part in enumerate(parts)]
+    if "\f" in text:
+        return [(i + 1, part) for i, part in enumerate(text.split("\f"))]
+    return [(None, text)]
+
+
+# -- PDF ---------------------------------------------------------------------
+
+def _pdf_pages(path: Path, data: bytes) -> list[Page]:
+    import io
+    import logging
+
+    from pypdf import PdfReader
+    from pypdf.errors import FileNotDecryptedError, PdfReadError
+
+    logging.getLogger("pypdf").setLevel(logging.ERROR)  # pypdf warns on every odd xref
+    if not data.lstrip()[:5].startswith(b"%PDF"):
+        raise IngestError(path, "not a PDF (no %PDF header); the file is damaged or mislabelled")
+    try:
+        reader = PdfReader(io.BytesIO(data))
+        if reader.is_encrypted:
+            try:
+                ok = reader.decrypt("")
+            except Exception:
+                ok = 0
+            if not ok:
+                raise IngestError(path, "encrypted PDF needs a password; save an unencrypted copy and retry")
+        texts = []
+        for page in reader.pages:
+            texts.append(page.extract_text() or "")
+    except IngestError:
+        raise
+    except FileNotDecryptedError:
+        raise IngestError(path, "encrypted PDF needs a password; save an unencrypted copy and retry") from None
+    except (PdfReadError, ValueError, KeyError, TypeError, AttributeError, IndexError, RecursionError, OSError) as e:
+        raise IngestError(path, f"corrupt or truncated PDF ({type(e).__name__}: {str(e)[:120]})") from None
+    if not any(t.strip() for t in texts):
+        raise IngestError(path, "no extractable text (scanned or image-only PDF?), OCR needed")
+    texts = strip_running_lines(texts)
+    return [Page(i + 1, clean_text(t)) for i, t in enumerate(texts)]
+
+
+# -- text decoding -------------------------------------------------------------
+
+def decode_text(path: Path, data: bytes) -> str:
+    """Decode bytes as text: BOMs, then UTF-8, then GB18030 (GBK superset), then detection."""
+    if data.startswith(b"\xef\xbb\xbf"):
+        return data[3:].decode("utf-8", errors="replace")
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return data.decode("utf-16", errors="replace")
+    sample = data[:65536]
+    if sample.count(b"\x00") > len(sample) // 20:
+        # UTF-16 without BOM has NULs in every other byte for ASCII text
+        for enc in ("utf-16-le", "utf-16-be"):
+            try:
+                text = data.decode(enc)
+            except UnicodeDecodeError:
+                continue
+            if _looks_textual(text):
+                return text
+        raise IngestError(path, "binary content, not text (NUL bytes); check the file type")
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError:
+        text = None
+    if text is None:
+        try:
+            text = data.decode("gb18030")
+            if not _looks_textual(text):
+                text = None
+        except UnicodeDecodeError:
+            text = None
+    if text is None:
+        from charset_normalizer import from_bytes
+
+        best = from_bytes(data).best()
+        if best is None:
+            raise IngestError(path, "cannot detect the text encoding (binary file?)")
+        text = str(best)
+    if not _looks_textual(text):
+        raise IngestError(path, "binary content, not text; check the file type")
+    return text
+
+
+def _looks_textual(text: str) -> bool:
+    sample = text[:20000]
+    if not sample:
+        return False
+    bad = sum(1 for ch in sample if (ord(ch) < 32 and ch not in "\n\r\t\f") or ch == "\ufffd"
+              or 0xE000 <= ord(ch) <= 0xF8FF)
+    return bad <= len(sample) * 0.02
+
+
+# -- HTML and Markdown ----------------------------------------------------------
+
+def html_to_text(html: str) -> str:
+    from bs4 import BeautifulSoup
+
+    soup = BeautifulSoup(html, "html.parser")
+    for tag in soup(["script", "style", "noscript", "svg", "template", "head", "iframe", "object"]):
+        tag.decompose()
+    for br in soup.find_all("br"):
+        br.replace_with("\n")
+    # table rows stay on one line so figures keep their labels
+    for tr in soup.find_all("tr"):
+        cells = [c.get_text(" ", strip=True) for c in tr.find_all(["td", "th"])]
+        tr.replace_with("\n" + " | ".join(c for c in cells if c) + "\n")
+    text = soup.get_text("\n")
+    return re.sub(r"\n\s*\n+", "\n\n", text)
+
+
+_MD_TAG = re.compile(r"</?(?:br|sup|sub|span|div|p|b|i|u|em|strong|font|center|small)[^>]*>", re.I)
+_MD_LATEX_NUM = re.compile(r"\s*\$\s*([-+]?[\d.,]+\s*\\?%?)\s*\$\s*")
+_MD_IMAGE = re.compile(r"!\[[^\]]*\]\([^)]*\)")
+_MD_LINK = re.compile(r"\[([^\]]+)\]\([^)]*\)")
+
+
+def markdown_to_text(md: str) -> str:
+    """Markdown to plain text: keep words, table rows and list items; drop markup."""
+    md = _MD_IMAGE.sub("", md)
+    md = _MD_LINK.sub(r"\1", md)
+    md = re.sub(r"<br\s*/?>", " ", md, flags=re.I)
+    md = _MD_TAG.sub("", md)
+    md = _MD_LATEX_NUM.sub(lambda m: " " + m.group(1).replace("\\%", "%").replace(" ", "") + " ", md)
+    md = md.replace("\\(", "$").replace("\\)", "$").replace("\\%", "%").replace("\\$", "$")
+    lines = []
+    for ln in md.split("\n"):
+        s = ln.strip()
+        if re.fullmatch(r"\|?\s*:?-{2,}:?\s*(\|\s*:?-{2,}:?\s*)*\|?", s):
+            continue  # table alignment row
+        if re.fullmatch(r"(-{3,}|\*{3,}|_{3,})", s):
+            lines.append("")
+            continue
+        s = re.sub(r"^#{1,6}\s+", "", s)
+        s = re.sub(r"^>\s?", "", s)
+        s = re.sub(r"(\*\*|__)(.+?)\1", r"\2", s)
+        if s.startswith("|"):
+            cells = [c.strip() for c in s.strip("|").split("|")]
+            s = " | ".join(c for c in cells if c)
+            lines.append(s)
+            lines.append("")  # a table row is its own unit, never joined to the next
+            continue
+        lines.append(s)
+    return "\n".join(lines)

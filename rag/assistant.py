@@ -1,0 +1,112 @@
+"""The public API: ``from rag import Assistant``."""
+from __future__ import annotations
+
+import time
+from pathlib import Path
+from typing import Iterable
+
+import numpy as np
+
+from .answering import ExtractiveAnswerer
+from .config import Settings
+from .embeddings import Embedder, make_embedder
+from .indexing import Progress, ingest_lock, ingest_paths
+from .prompts import EMPTY_INDEX, EMPTY_QUESTION, cannot_answer
+from .retrieval import HybridRetriever
+from .store import IndexStore
+from .text import language_of, normalize
+from .types import Answer, IngestReport
+
+
+class Assistant:
+    """Creates or opens an index and answers questions over it with citations.
+
+    >>> a = Assistant(index_dir="some/dir")
+    >>> a.ingest(["corpus/"])
+    >>> a.ask("阿里巴巴在哪些国家开设数据中心？").citations
+    """
+
+    def __init__(self, index_dir: str | Path | None = None, *, embedder: str | Embedder | None = None,
+                 reranker=None, chroma_url: str | None = None, settings: Settings | None = None, **overrides):
+        self.settings = settings or Settings.from_env(
+            index_dir=index_dir, chroma_url=chroma_url,
+            embedder=embedder if isinstance(embedder, str) else None,
+            reranker=reranker if isinstance(reranker, str) else None, **overrides)
+        self.embedder = embedder if isinstance(embedder, Embedder) else make_embedder(self.settings.embedder)
+        if reranker is not None and not isinstance(reranker, str):
+            self.reranker = reranker
+        elif self.settings.reranker:
+            from .reranking import make_reranker
+
+            self.reranker = make_reranker(self.settings.reranker)
+        else:
+            self.reranker = None
+        self.store = IndexStore(self.settings.index_dir, self.embedder.id, self.settings.collection,
+                                self.settings.chroma_url)
+        self.retriever = HybridRetriever(store=self.store, embedder=self.embedder, k=self.settings.top_k,
+                                         candidates=self.settings.candidates, reranker=self.reranker)
+        self.answerer = ExtractiveAnswerer(embedder=self.embedder, catalog=self.store.catalog,
+                                           known_terms=self._known_terms())
+
+    @property
+    def index_dir(self) -> Path:
+        return self.settings.index_dir
+
+    def _known_terms(self) -> frozenset:
+        terms = set()
+        for d in self.store.catalog.documents():
+            m = d["meta"]
+            for t in [m.get("issuer", "")] + list(m.get("tickers", [])) + list(m.get("aliases", [])):
+                if t:
+                    terms.add(normalize(t))
+        return frozenset(terms)
+
+    # -- documents ---------------------------------------------------------------
+    def ingest(self, paths: Iterable[str | Path] | str | Path, progress: Progress | None = None) -> IngestReport:
+        if isinstance(paths, (str, Path)):
+            paths = [paths]
+        with ingest_lock(self.index_dir):
+            report = ingest_paths(self.store, self.embedder, list(paths), self.settings.chunk_size, progress)
+        self.answerer.known_terms = self._known_terms()
+        return report
+
+    def sources(self) -> list[dict]:
+        return self.store.catalog.documents()
+
+    def remove(self, doc_id: str) -> bool:
+        with ingest_lock(self.index_dir):
+            removed = self.store.remove(doc_id)
+        self.answerer.known_terms = self._known_terms()
+        return removed
+
+    def page_text(self, doc_id: str, page: int | None) -> str | None:
+        return self.store.catalog.page_text(doc_id, page)
+
+    # -- questions ---------------------------------------------------------------
+    def retrieve(self, question: str, k: int | None = None, doc_ids: list[str] | None = None):
+        return self.retriever.search(question, doc_ids=doc_ids, k=k)
+
+    def ask(self, question: str, *, k: int | None = None, doc_ids: list[str] | None = None) -> Answer:
+        t0 = time.perf_counter()
+        question = (question or "").strip()
+        if not question:
+            return Answer(question, EMPTY_QUESTION, True, notices=[EMPTY_QUESTION])
+        if self.store.catalog.count_chunks() == 0:
+            return Answer(question, EMPTY_INDEX, True, notices=[EMPTY_INDEX])
+        qvec = np.asarray(self.embedder.embed_query(question), dtype=np.float32)
+        docs = self.retriever.search(question, doc_ids=doc_ids, k=k, query_vector=qvec)
+        answer = self.answerer.answer(question, docs, qvec=qvec)
+        answer.seconds = time.perf_counter() - t0
+        return answer
+
+    def close(self) -> None:
+        self.store.close()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+
+__all__ = ["Assistant", "cannot_answer", "language_of"]

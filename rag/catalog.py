@@ -1,0 +1,197 @@
+"""The catalog: SQLite file that is the index's source of truth.
+
+It holds documents, their cleaned page text (for verbatim citations and the
+source viewer), chunk text and offsets, and the keyword index (FTS5 over
+jieba/word tokens). A document becomes visible in ONE transaction here, after
+its vectors are already in Chroma; vectors whose document version is not
+committed are invisible to queries and are deleted later (see ``garbage``).
+That ordering is what makes ingest crash-safe: a kill at any point leaves each
+document either fully searchable (old or new version) or absent.
+"""
+from __future__ import annotations
+
+import json
+import sqlite3
+import threading
+from pathlib import Path
+
+SCHEMA_VERSION = "1"
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value TEXT);
+CREATE TABLE IF NOT EXISTS documents(
+    doc_id TEXT PRIMARY KEY, version TEXT NOT NULL, sha256 TEXT NOT NULL, source TEXT,
+    format TEXT, pages INTEGER, chunks INTEGER, added_at TEXT, updated_at TEXT, meta TEXT);
+CREATE TABLE IF NOT EXISTS pages(doc_id TEXT, page INTEGER, text TEXT, PRIMARY KEY(doc_id, page));
+CREATE TABLE IF NOT EXISTS chunks(
+    rowid INTEGER PRIMARY KEY, chunk_id TEXT UNIQUE NOT NULL, doc_id TEXT NOT NULL,
+    page INTEGER, start INTEGER, end INTEGER, ord INTEGER, text TEXT);
+CREATE INDEX IF NOT EXISTS chunks_doc ON chunks(doc_id);
+CREATE VIRTUAL TABLE IF NOT EXISTS chunks_fts USING fts5(tokens, tokenize="unicode61 tokenchars '-%.'");
+CREATE TABLE IF NOT EXISTS garbage(doc_id TEXT, version TEXT, PRIMARY KEY(doc_id, version));
+"""
+
+
+class Catalog:
+    def __init__(self, path: Path):
+        self.path = Path(path)
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self._local = threading.local()
+        with self._conn() as c:
+            c.executescript(_SCHEMA)
+            c.execute("INSERT OR IGNORE INTO meta VALUES('schema', ?)", (SCHEMA_VERSION,))
+
+    def _conn(self) -> sqlite3.Connection:
+        # one connection per thread: the UI queries from worker threads
+        conn = getattr(self._local, "conn", None)
+        if conn is None:
+            conn = sqlite3.connect(self.path, timeout=30, isolation_level=None)
+            conn.execute("PRAGMA journal_mode=WAL")
+            conn.execute("PRAGMA synchronous=NORMAL")
+            conn.row_factory = sqlite3.Row
+            self._local.conn = conn
+        return conn
+
+    def close(self) -> None:
+        conn = getattr(self._local, "conn", None)
+        if conn is not None:
+            conn.close()
+            self._local.conn = None
+
+    # -- meta ------------------------------------------------------------------
+    def get_meta(self, key: str) -> str | None:
+        row = self._conn().execute("SELECT value FROM meta WHERE key=?", (key,)).fetchone()
+        return row[0] if row else None
+
+    def set_meta(self, key: str, value: str) -> None:
+        self._conn().execute("INSERT OR REPLACE INTO meta VALUES(?, ?)", (key, value))
+
+    # -- documents ---------------------------------------------------------------
+    def documents(self) -> list[dict]:
+        rows = self._conn().execute("SELECT * FROM documents ORDER BY added_at, doc_id").fetchall()
+        return [_doc(r) for r in rows]
+
+    def document(self, doc_id: str) -> dict | None:
+        row = self._conn().execute("SELECT * FROM documents WHERE doc_id=?", (doc_id,)).fetchone()
+        return _doc(row) if row else None
+
+    def document_by_sha(self, sha256: str) -> dict | None:
+        row = self._conn().execute("SELECT * FROM documents WHERE sha256=?", (sha256,)).fetchone()
+        return _doc(row) if row else None
+
+    def count_chunks(self) -> int:
+        return self._conn().execute("SELECT count(*) FROM chunks").fetchone()[0]
+
+    def page_text(self, doc_id: str, page: int | None) -> str | None:
+        row = self._conn().execute("SELECT text FROM pages WHERE doc_id=? AND page=?",
+                                   (doc_id, page or 0)).fetchone()
+        return row[0] if row else None
+
+    def update_meta(self, doc_id: str, changes: dict) -> dict:
+        conn = self._conn()
+        doc = self.document(doc_id)
+        if doc is None:
+            raise KeyError(doc_id)
+        meta = dict(doc["meta"])
+        meta.update(changes)
+        conn.execute("UPDATE documents SET meta=? WHERE doc_id=?", (json.dumps(meta, ensure_ascii=False), doc_id))
+        return self.document(doc_id)
+
+    # -- the commit point -----------------------------------------------------
+    def mark_pending(self, doc_id: str, version: str) -> None:
+        """Before vectors of a new version are written: they are garbage until committed."""
+        self._conn().execute("INSERT OR IGNORE INTO garbage VALUES(?, ?)", (doc_id, version))
+
+    def commit_document(self, record: dict, pages: list[tuple[int | None, str]],
+                        chunks: list[dict]) -> str | None:
+        """Make a document version visible atomically; returns the replaced version, if any."""
+        conn = self._conn()
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            old = conn.execute("SELECT version FROM documents WHERE doc_id=?", (record["doc_id"],)).fetchone()
+            old_version = old[0] if old else None
+            self._delete_rows(conn, record["doc_id"])
+            conn.execute(
+                "INSERT INTO documents(doc_id, version, sha256, source, format, pages, chunks, added_at, updated_at, meta)"
+                " VALUES(:doc_id, :version, :sha256, :source, :format, :pages, :chunks, :added_at, :updated_at, :meta)",
+                {**record, "meta": json.dumps(record["meta"], ensure_ascii=False)})
+            conn.executemany("INSERT INTO pages VALUES(?, ?, ?)",
+                             [(record["doc_id"], n or 0, t) for n, t in pages])
+            for ch in chunks:
+                cur = conn.execute(
+                    "INSERT INTO chunks(chunk_id, doc_id, page, start, end, ord, text) VALUES(?,?,?,?,?,?,?)",
+                    (ch["chunk_id"], record["doc_id"], ch["page"] or 0, ch["start"], ch["end"], ch["ord"], ch["text"]))
+                conn.execute("INSERT INTO chunks_fts(rowid, tokens) VALUES(?, ?)", (cur.lastrowid, ch["tokens"]))
+            conn.execute("DELETE FROM garbage WHERE doc_id=? AND version=?", (record["doc_id"], record["version"]))
+            if old_version and old_version != record["version"]:
+                conn.execute("INSERT OR IGNORE INTO garbage VALUES(?, ?)", (record["doc_id"], old_version))
+            conn.execute("COMMIT")
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+        return old_version
+
+    def remove_document(self, doc_id: str) -> bool:
+        conn = self._conn()
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            row = conn.execute("SELECT version FROM documents WHERE doc_id=?", (doc_id,)).fetchone()
+            if row:
+                self._delete_rows(conn, doc_id)
+                conn.execute("INSERT OR IGNORE INTO garbage VALUES(?, ?)", (doc_id, row[0]))
+            conn.execute("COMMIT")
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+        return row is not None
+
+    @staticmethod
+    def _delete_rows(conn: sqlite3.Connection, doc_id: str) -> None:
+        conn.execute("DELETE FROM chunks_fts WHERE rowid IN (SELECT rowid FROM chunks WHERE doc_id=?)", (doc_id,))
+        conn.execute("DELETE FROM chunks WHERE doc_id=?", (doc_id,))
+        conn.execute("DELETE FROM pages WHERE doc_id=?", (doc_id,))
+        conn.execute("DELETE FROM documents WHERE doc_id=?", (doc_id,))
+
+    def garbage(self) -> list[tuple[str, str]]:
+        return [tuple(r) for r in self._conn().execute("SELECT doc_id, version FROM garbage").fetchall()]
+
+    def forget_garbage(self, doc_id: str, version: str) -> None:
+        self._conn().execute("DELETE FROM garbage WHERE doc_id=? AND version=?", (doc_id, version))
+
+    # -- reads for retrieval ---------------------------------------------------
+    def chunks_by_ids(self, chunk_ids: list[str]) -> dict[str, dict]:
+        if not chunk_ids:
+            return {}
+        out = {}
+        conn = self._conn()
+        for i in range(0, len(chunk_ids), 500):
+            part = chunk_ids[i : i + 500]
+            q = f"SELECT * FROM chunks WHERE chunk_id IN ({','.join('?' * len(part))})"
+            for r in conn.execute(q, part):
+                out[r["chunk_id"]] = dict(r)
+        return out
+
+    def keyword_search(self, query_tokens: list[str], limit: int,
+                       doc_ids: list[str] | None = None) -> list[tuple[str, float]]:
+        """BM25 over the FTS5 index; returns (chunk_id, score) best first (score higher = better)."""
+        uniq = list(dict.fromkeys(t for t in query_tokens if t))
+        if not uniq:
+            return []
+        match = " OR ".join('"' + t.replace('"', '""') + '"' for t in uniq)
+        sql = ("SELECT c.chunk_id, bm25(chunks_fts) AS s FROM chunks_fts JOIN chunks c ON c.rowid = chunks_fts.rowid"
+               " WHERE chunks_fts MATCH ?")
+        args: list = [match]
+        if doc_ids is not None:
+            if not doc_ids:
+                return []
+            sql += f" AND c.doc_id IN ({','.join('?' * len(doc_ids))})"
+            args += list(doc_ids)
+        sql += " ORDER BY s LIMIT ?"
+        args.append(limit)
+        return [(r[0], -r[1]) for r in self._conn().execute(sql, args)]
+
+
+def _doc(row: sqlite3.Row) -> dict:
+    d = dict(row)
+    d["meta"] = json.loads(d["meta"] or "{}")
+    return d

@@ -1,0 +1,199 @@
+"""Ingest orchestration: paths -> documents -> chunks -> vectors + catalog.
+
+Per file: hash it; if the catalog holds that exact version, nothing to do.
+Otherwise load, clean and chunk (any failure leaves the index untouched), embed,
+write vectors under the new version (invisible until committed), then commit
+the catalog in one transaction, then delete the superseded vectors. One ingest
+at a time per index: an exclusive file lock serialises concurrent ingests.
+"""
+from __future__ import annotations
+
+import fcntl
+import os
+import re
+import time
+import unicodedata
+from contextlib import contextmanager
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Callable, Iterable
+
+from ingest import IngestError, chunk_pages, load_manifest, load_pages
+from ingest.loaders import SUPPORTED_SUFFIXES
+from ingest.manifest import MANIFEST_NAMES, DocumentMeta, Manifest, sha256_of
+
+from .text import language_of, tokens
+from .types import IngestReport, IngestResult
+
+Progress = Callable[[str, float], None]  # (message, fraction done)
+
+
+class IndexBusy(RuntimeError):
+    pass
+
+
+@contextmanager
+def ingest_lock(index_dir: Path, wait_seconds: float = 600.0):
+    """Exclusive lock per index; a second ingest waits, then fails clearly."""
+    index_dir.mkdir(parents=True, exist_ok=True)
+    f = open(index_dir / "ingest.lock", "a+")
+    deadline = time.monotonic() + wait_seconds
+    try:
+        while True:
+            try:
+                fcntl.flock(f, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                if time.monotonic() > deadline:
+                    raise IndexBusy(f"another ingest is running on {index_dir} (lock held for {wait_seconds:.0f}s)") from None
+                time.sleep(0.2)
+        f.seek(0), f.truncate(), f.write(str(os.getpid())), f.flush()
+        yield
+    finally:
+        try:
+            fcntl.flock(f, fcntl.LOCK_UN)
+        finally:
+            f.close()
+
+
+def slug(name: str) -> str:
+    name = unicodedata.normalize("NFKC", name).lower()
+    s = re.sub(r"[^\w\u3400-\u9fff]+", "-", name).strip("-")
+    return s[:80] or "document"
+
+
+def expand_paths(paths: Iterable[str | Path]) -> tuple[list[tuple[Path, DocumentMeta | None]], list[IngestResult]]:
+    """Files to ingest (with manifest metadata where a manifest names them) and path errors."""
+    files: list[tuple[Path, DocumentMeta | None]] = []
+    errors: list[IngestResult] = []
+    seen: set[Path] = set()
+
+    def add(p: Path, meta: DocumentMeta | None):
+        rp = p.resolve()
+        if rp not in seen:
+            seen.add(rp)
+            files.append((p, meta))
+
+    for raw in paths:
+        p = Path(raw)
+        if p.suffix.lower() == ".toml" and p.is_file():
+            try:
+                m = load_manifest(p)
+            except IngestError as e:
+                errors.append(IngestResult(str(p), "failed", reason=e.reason))
+                continue
+            for doc in m.documents:
+                add(m.path_of(doc), doc)
+            continue
+        if p.is_dir():
+            manifests: dict[Path, DocumentMeta] = {}
+            for root, dirs, names in os.walk(p, followlinks=False):  # no symlink loops
+                dirs.sort()
+                for name in MANIFEST_NAMES:
+                    if name in names:
+                        try:
+                            manifests.update(load_manifest(Path(root) / name).by_path())
+                        except IngestError as e:
+                            errors.append(IngestResult(str(Path(root) / name), "failed", reason=e.reason))
+            for root, dirs, names in os.walk(p, followlinks=False):
+                dirs.sort()
+                for name in sorted(names):
+                    f = Path(root) / name
+                    if f.suffix.lower() in SUPPORTED_SUFFIXES and not name.startswith("."):
+                        if f.is_symlink() and not f.exists():
+                            errors.append(IngestResult(str(f), "failed", reason="broken symbolic link"))
+                            continue
+                        add(f, manifests.get(f.resolve()))
+            continue
+        if not p.exists():
+            errors.append(IngestResult(str(p), "failed", reason="no such file or directory"))
+            continue
+        meta = None
+        for name in MANIFEST_NAMES:  # a single file next to a manifest still gets its metadata
+            mp = p.parent / name
+            if mp.is_file():
+                try:
+                    meta = load_manifest(mp).by_path().get(p.resolve())
+                except IngestError:
+                    meta = None
+        add(p, meta)
+    return files, errors
+
+
+def _infer_title(path: Path, pages) -> str:
+    for line in pages[0].text.split("\n"):
+        line = line.strip(" #|\t")
+        if 4 <= len(line) <= 120:
+            return line
+    return path.stem
+
+
+def ingest_paths(store, embedder, paths, chunk_size: float, progress: Progress | None = None) -> IngestReport:
+    report = IngestReport()
+    files, errors = expand_paths(paths)
+    report.results.extend(errors)
+    store.collect_garbage()  # finish deletions a killed ingest left behind
+    for i, (path, meta) in enumerate(files):
+        if progress:
+            progress(f"{path.name}", i / max(1, len(files)))
+        report.results.append(ingest_file(store, embedder, path, meta, chunk_size))
+    if progress:
+        progress("done", 1.0)
+    return report
+
+
+def ingest_file(store, embedder, path: Path, meta: DocumentMeta | None, chunk_size: float) -> IngestResult:
+    t0 = time.perf_counter()
+    display = str(path)
+    try:
+        if not path.is_file():
+            raise IngestError(path, "no such file" if not path.exists() else "not a regular file")
+        try:
+            sha = sha256_of(path)
+        except OSError as e:
+            raise IngestError(path, f"cannot read file: {e.strerror or e}") from None
+        if meta and meta.sha256 and meta.sha256 != sha:
+            raise IngestError(path, f"sha256 differs from the manifest entry for {meta.id} (file changed or wrong file)")
+        doc_id = meta.id if meta else slug(path.stem)
+        existing = store.catalog.document(doc_id)
+        if existing and not meta and existing["source"] and Path(existing["source"]) != path.resolve():
+            # same stem, different file: keep both documents
+            doc_id = f"{doc_id}-{sha[:8]}"
+            existing = store.catalog.document(doc_id)
+        version = sha[:16]
+        if existing and existing["version"] == version:
+            return IngestResult(display, "unchanged", doc_id=doc_id)
+        twin = store.catalog.document_by_sha(sha)
+        if twin and twin["doc_id"] != doc_id:
+            return IngestResult(display, "unchanged", doc_id=twin["doc_id"],
+                                reason=f"identical content already indexed as {twin['doc_id']}")
+
+        pages = load_pages(path, meta.page_separator if meta else None)
+        chunks = chunk_pages(pages, max_size=chunk_size)
+        if not chunks:
+            raise IngestError(path, "no text content after cleaning")
+        info = meta.as_metadata() if meta else {}
+        all_text = " ".join(p.text for p in pages[:3])[:5000]
+        info["title"] = info.get("title") or _infer_title(path, pages)
+        info["language"] = info.get("language") or language_of(all_text)
+        info["kind"] = info.get("kind") or "document"
+        now = datetime.now(timezone.utc).isoformat(timespec="seconds")
+        record = {
+            "doc_id": doc_id, "version": version, "sha256": sha, "source": str(path.resolve()),
+            "format": path.suffix.lower().lstrip("."), "pages": len(pages), "chunks": len(chunks),
+            "added_at": existing["added_at"] if existing else now, "updated_at": now, "meta": info,
+        }
+        store.add_document(record, pages, chunks, embedder)
+        status = "replaced" if existing else "added"
+        return IngestResult(display, status, doc_id=doc_id, pages=len(pages), chunks=len(chunks),
+                            seconds=time.perf_counter() - t0)
+    except IngestError as e:
+        return IngestResult(display, "failed", reason=e.reason, seconds=time.perf_counter() - t0)
+    except MemoryError:
+        return IngestResult(display, "failed", reason="out of memory while processing this file")
+    except UnicodeError as e:
+        return IngestResult(display, "failed", reason=f"text decoding failed: {e}")
+
+
+def chunk_tokens(text: str) -> str:
+    return " ".join(tokens(text))

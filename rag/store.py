@@ -1,0 +1,73 @@
+"""The index: catalog (SQLite, source of truth + keyword index) and vectors (Chroma).
+
+Write order for a document version (see catalog.py for why):
+  1. catalog.mark_pending(doc, version)   -> vectors of this version are garbage until step 3
+  2. vectors.add(...)                     -> invisible: queries only return committed chunks
+  3. catalog.commit_document(...)         -> one transaction: chunks, pages, keyword index, doc row
+  4. vectors.delete_version(old)          -> garbage collection (redone on next ingest if killed)
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+
+from .catalog import Catalog
+from .vectors import VectorStore
+
+
+class IndexStore:
+    def __init__(self, index_dir: Path, embedder_id: str, collection: str = "rag_chunks",
+                 chroma_url: str | None = None):
+        self.index_dir = Path(index_dir)
+        self.index_dir.mkdir(parents=True, exist_ok=True)
+        self.catalog = Catalog(self.index_dir / "catalog.sqlite")
+        recorded = self.catalog.get_meta("embedder")
+        if recorded and recorded != embedder_id and self.catalog.documents():
+            from .vectors import EmbedderMismatch
+
+            raise EmbedderMismatch(
+                f"index {self.index_dir} was built with embedder {recorded!r} but is being opened with "
+                f"{embedder_id!r}; pass --embedder {recorded} (or set RAG_EMBEDDER), or rebuild: delete "
+                f"{self.index_dir} (or use another --index) and ingest again")
+        self.vectors = VectorStore(self.index_dir, collection, embedder_id, chroma_url)
+        self.catalog.set_meta("embedder", embedder_id)
+
+    def close(self) -> None:
+        self.catalog.close()
+
+    # -- writes ------------------------------------------------------------------
+    def add_document(self, record: dict, pages, chunks, embedder) -> None:
+        from .indexing import chunk_tokens
+
+        doc_id, version = record["doc_id"], record["version"]
+        ids = [c.chunk_id(doc_id, version) for c in chunks]
+        texts = [c.text for c in chunks]
+        vectors = np.asarray(embedder.embed_documents(texts), dtype=np.float32)
+        self.catalog.mark_pending(doc_id, version)
+        self.vectors.add(ids, vectors, [{"doc_id": doc_id, "version": version, "page": c.page or 0}
+                                        for c in chunks])
+        rows = [{"chunk_id": cid, "page": c.page, "start": c.start, "end": c.end, "ord": c.index,
+                 "text": c.text, "tokens": chunk_tokens(c.text)} for cid, c in zip(ids, chunks)]
+        self.catalog.commit_document(record, [(p.number, p.text) for p in pages], rows)
+        self.collect_garbage()
+
+    def remove(self, doc_id: str) -> bool:
+        removed = self.catalog.remove_document(doc_id)
+        self.collect_garbage()
+        return removed
+
+    def collect_garbage(self) -> None:
+        for doc_id, version in self.catalog.garbage():
+            self.vectors.delete_version(doc_id, version)
+            self.catalog.forget_garbage(doc_id, version)
+
+    # -- reads ---------------------------------------------------------------------
+    def dense_search(self, vector, n: int, doc_ids: list[str] | None = None) -> list[tuple[str, float]]:
+        hits = self.vectors.query(vector, n, doc_ids)
+        committed = self.catalog.chunks_by_ids([h[0] for h in hits])
+        # vectors of uncommitted (in-flight or crashed) versions are skipped here
+        return [(cid, sim) for cid, sim, _ in hits if cid in committed]
+
+    def keyword_search(self, query_tokens: list[str], n: int, doc_ids: list[str] | None = None):
+        return self.catalog.keyword_search(query_tokens, n, doc_ids)

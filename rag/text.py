@@ -1,0 +1,79 @@
+"""Tokens for keyword search and lexical matching, for Chinese and English alike.
+
+Chinese runs are cut with jieba (search mode, so 数据中心 also yields 数据/中心);
+Latin text is lower-cased words; numbers keep their decimals ("4.5", "53.0") and
+percentages also index the bare number, so "26%" and "26 percent" meet.
+"""
+from __future__ import annotations
+
+import logging
+import re
+import threading
+import unicodedata
+
+_RUN = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]+|[A-Za-z][A-Za-z0-9]*(?:[-'][A-Za-z0-9]+)*|\d+(?:[.,]\d+)*%?")
+
+STOPWORDS = frozenset("""
+a an the of and or to in on for by with at from as is are was were be been being it its this that these those
+what which who whom whose when where why how did does do has have had will would can could should may might
+than then there their they them our we us you your he she his her not no yes if about into over under per
+much many any some all each both was also such more most other only own same so too very just whether
+s t ve ll re d
+的 了 是 在 和 与 及 等 中 为 对 也 将 其 之 而 或 并 以 于 由 被 把 向 从 到 这 那 该 此 各 个 所 有 没有 吗 呢 吧 啊
+什么 哪些 哪个 哪 多少 几 几个 如何 怎么 怎样 是否 是不是 为什么 谁 何 何时 哪里 哪儿 哪一 请问 一下 请 公司 哪家
+""".split())
+
+_jieba_lock = threading.Lock()
+_jieba = None
+
+
+def _get_jieba():
+    global _jieba
+    if _jieba is None:
+        with _jieba_lock:
+            if _jieba is None:
+                import jieba
+
+                jieba.setLogLevel(logging.WARNING)
+                jieba.initialize()
+                _jieba = jieba
+    return _jieba
+
+
+def normalize(text: str) -> str:
+    return unicodedata.normalize("NFKC", text).lower()
+
+
+def tokens(text: str, keep_stopwords: bool = False) -> list[str]:
+    """Search tokens of ``text`` in order (may repeat)."""
+    out: list[str] = []
+    for m in _RUN.finditer(normalize(text)):
+        run = m.group(0)
+        c = run[0]
+        if "\u3400" <= c <= "\u9fff" or "\uf900" <= c <= "\ufaff":
+            for w in _get_jieba().cut_for_search(run):
+                if keep_stopwords or w not in STOPWORDS:
+                    out.append(w)
+        elif c.isdigit():
+            num = run.replace(",", "")
+            out.append(num)
+            if num.endswith("%"):
+                out.append(num[:-1])
+        else:
+            if keep_stopwords or run not in STOPWORDS:
+                out.append(run)
+                if "-" in run:
+                    out.extend(p for p in run.split("-") if p and p not in STOPWORDS)
+    return out
+
+
+def is_cjk_text(text: str, threshold: float = 0.2) -> bool:
+    letters = [ch for ch in text if ch.isalpha()]
+    if not letters:
+        return False
+    cjk = sum(1 for ch in letters if "\u3400" <= ch <= "\u9fff")
+    return cjk / len(letters) >= threshold
+
+
+def language_of(text: str) -> str:
+    return "zh" if is_cjk_text(text) else "en"
