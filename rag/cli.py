@@ -1,0 +1,154 @@
+"""The ``rag`` command. Exit codes: 0 success, 1 failures during ingest/eval, 2 usage errors."""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+
+EXIT_OK, EXIT_FAILURES, EXIT_USAGE = 0, 1, 2
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message):  # argparse exits 2 on usage errors already; keep its message short
+        self.print_usage(sys.stderr)
+        print(f"{self.prog}: error: {message}", file=sys.stderr)
+        sys.exit(EXIT_USAGE)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = _Parser(prog="rag", description="Cited Q&A over corporate disclosures (Chinese/English).")
+    p.add_argument("--index", metavar="DIR", help="index directory (env RAG_INDEX, default .rag)")
+    p.add_argument("--chroma-url", metavar="URL", help="use a Chroma server (env RAG_CHROMA_URL)")
+    p.add_argument("--embedder", metavar="SPEC",
+                   help="use (default) or sentence-transformers:NAME_OR_PATH (env RAG_EMBEDDER)")
+    p.add_argument("--reranker", metavar="SPEC", help="sentence-transformers:NAME_OR_PATH cross-encoder (env RAG_RERANKER)")
+    sub = p.add_subparsers(dest="command", required=True, parser_class=_Parser)
+
+    s = sub.add_parser("ingest", help="add or update documents (files, folders, manifest .toml files)")
+    s.add_argument("paths", nargs="+", metavar="PATH")
+    s.add_argument("--quiet", action="store_true", help="print failures only")
+
+    s = sub.add_parser("ask", help="answer a question with citations")
+    s.add_argument("question")
+    s.add_argument("--json", action="store_true", help="print one JSON object")
+    s.add_argument("-k", type=int, help="passages to consider (default 6)")
+    s.add_argument("--doc", action="append", metavar="DOC_ID", help="only search this document (repeatable)")
+
+    s = sub.add_parser("sources", help="list indexed documents")
+    s.add_argument("--json", action="store_true")
+
+    s = sub.add_parser("remove", help="delete a document from the index")
+    s.add_argument("doc_id")
+
+    s = sub.add_parser("eval", help="run eval suites (JSONL) against ours and the baseline")
+    s.add_argument("suites", nargs="+", metavar="SUITE")
+    s.add_argument("--json", action="store_true", help="print the report as JSON")
+    s.add_argument("--report", metavar="PATH", help="write a Markdown (.md) or JSON (.json) report")
+    s.add_argument("--no-baseline", action="store_true", help="skip the LangChain baseline")
+    s.add_argument("--gate", metavar="THRESHOLDS", help="fail (exit 1) below the thresholds in this TOML file")
+    s.add_argument("--work", metavar="DIR", help="where eval indexes are built (default: a temp dir)")
+
+    s = sub.add_parser("ui", help="start the Gradio chat app")
+    s.add_argument("--host", default=os.environ.get("RAG_UI_HOST", "127.0.0.1"))
+    s.add_argument("--port", type=int, default=int(os.environ.get("RAG_UI_PORT", "7860")))
+    s.add_argument("--auth", metavar="USER:PASSWORD", default=os.environ.get("RAG_UI_AUTH"))
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return _run(args)
+    except KeyboardInterrupt:
+        return 130
+    except Exception as e:  # one clear line instead of a traceback; RAG_DEBUG=1 shows it
+        if os.environ.get("RAG_DEBUG"):
+            raise
+        from .embeddings import EmbedderError
+        from .vectors import VectorStoreError
+
+        code = EXIT_USAGE if isinstance(e, (EmbedderError, VectorStoreError)) else EXIT_FAILURES
+        print(f"rag: error: {e}", file=sys.stderr)
+        return code
+
+
+def _assistant(args):
+    from .assistant import Assistant
+
+    return Assistant(index_dir=args.index, chroma_url=args.chroma_url, embedder=args.embedder,
+                     reranker=args.reranker)
+
+
+def _run(args) -> int:
+    if args.command == "eval":
+        from evals.runner import main as eval_main
+
+        return eval_main(args)
+    if args.command == "ui":
+        from ui.app import launch
+
+        return launch(args)
+
+    a = _assistant(args)
+    if args.command == "ingest":
+        def progress(msg, frac):
+            if not args.quiet and sys.stderr.isatty():
+                print(f"\r[{frac:4.0%}] {msg[:60]:<60}", end="", file=sys.stderr, flush=True)
+
+        report = a.ingest(args.paths, progress=progress)
+        if sys.stderr.isatty() and not args.quiet:
+            print("\r" + " " * 70 + "\r", end="", file=sys.stderr)
+        for r in report:
+            if r.status == "failed":
+                print(r.line(), file=sys.stderr)
+            elif not args.quiet:
+                print(r.line())
+        counts = {s: len(report.by_status(s)) for s in ("added", "replaced", "unchanged", "failed")}
+        if not args.quiet:
+            print(", ".join(f"{n} {s}" for s, n in counts.items()) + f"; index: {a.index_dir}")
+        return EXIT_FAILURES if report.failed else EXIT_OK
+
+    if args.command == "ask":
+        if not args.question.strip():
+            print("rag: error: the question is empty", file=sys.stderr)
+            return EXIT_USAGE
+        if not a.sources():
+            print(f"rag: error: the index {a.index_dir} is empty; run `rag ingest PATH...` first", file=sys.stderr)
+            return EXIT_USAGE
+        ans = a.ask(args.question, k=args.k, doc_ids=args.doc)
+        if args.json:
+            print(json.dumps(ans.to_dict(), ensure_ascii=False, indent=2))
+        else:
+            print(ans.text)
+            for c in ans.citations:
+                page = f", p. {c.page}" if c.page else ""
+                print(f"  [{c.n}] {c.title} ({c.doc_id}{page}): “{c.quote}”")
+            if ans.scope:
+                print(f"  scope: {ans.scope}")
+        return EXIT_OK
+
+    if args.command == "sources":
+        docs = a.sources()
+        if args.json:
+            print(json.dumps(docs, ensure_ascii=False, indent=2))
+        elif not docs:
+            print(f"(no documents in {a.index_dir})")
+        else:
+            for d in docs:
+                m = d["meta"]
+                print(f"{d['doc_id']:<40} {m.get('kind', ''):<16} {m.get('date', '') or m.get('period', ''):<10} "
+                      f"{d['pages']:>4}p {d['chunks']:>5} chunks  {m.get('title', '')}")
+        return EXIT_OK
+
+    if args.command == "remove":
+        if a.remove(args.doc_id):
+            print(f"removed {args.doc_id}")
+            return EXIT_OK
+        print(f"rag: error: no document {args.doc_id!r} in {a.index_dir} (see `rag sources`)", file=sys.stderr)
+        return EXIT_USAGE
+    return EXIT_USAGE
+
+
+if __name__ == "__main__":
+    sys.exit(main())
