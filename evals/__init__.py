@@ -1,0 +1,1 @@
+"""Evaluation: question suites, scorer, the LangChain baseline, and benchmarks."""
