@@ -182,13 +182,20 @@ def resolve_model(name_or_path: str, *, error: type[Exception] = EmbedderError,
     return ResolvedModel(name=name, path=snapshot, local_dir=False)
 
 
+# Keys in a model's JSON files that record where it was saved from, not what it computes.
+_PROVENANCE_KEYS = ("_name_or_path",)
+
+
 def _file_digest(path: Path, h) -> None:
     size = path.stat().st_size
-    h.update(str(size).encode())
     with open(path, "rb") as f:
         if size <= _SMALL_FILE:
-            h.update(f.read())
+            data = f.read()
+            if path.suffix == ".json":
+                data = _canonical_json(data)
+            h.update(str(len(data)).encode() + b"\0" + data)
             return
+        h.update(str(size).encode())
         # Large files (weights, big tokenizers): evenly spaced samples, first and last
         # included. Different weights differ everywhere, so this tells models apart
         # while reading ~1 MB instead of the whole file.
@@ -198,11 +205,24 @@ def _file_digest(path: Path, h) -> None:
             h.update(f.read(_SAMPLE_BYTES))
 
 
+def _canonical_json(data: bytes) -> bytes:
+    """JSON without provenance keys, so re-saving a model elsewhere keeps its id."""
+    try:
+        obj = json.loads(data)
+    except ValueError:
+        return data
+    if isinstance(obj, dict):
+        for key in _PROVENANCE_KEYS:
+            obj.pop(key, None)
+    return json.dumps(obj, sort_keys=True, ensure_ascii=False).encode("utf-8")
+
+
 def model_fingerprint(directory: Path, length: int = 10) -> str:
     """Short hash of a model directory: small files' contents, large files' sizes and samples.
 
-    Stable across loads and copies (no mtimes); two different models get
-    different fingerprints even when their architecture and file sizes match.
+    Stable across loads and copies (no mtimes, no paths; ``_name_or_path`` in
+    JSON files is ignored); two different models get different fingerprints
+    even when their architecture and file sizes match.
     """
     h = hashlib.sha256()
     root = Path(directory)
