@@ -33,9 +33,11 @@ from .types import Answer, Citation
 class Thresholds:
     min_score: float = 0.36       # best sentence score below this -> abstain
     min_entity_sim: float = 0.55  # a translated name must be at least this close to a passage word
+    min_soft_sim: float = 0.45    # cross-language word match counts (weighted by similarity) above this
     extra_margin: float = 0.06    # further sentences within this of the best are included
     max_sentences: int = 3
     lexical_weight: float = 0.35
+    passage_weight: float = 0.3   # share of the passage's own similarity in a sentence's
 
 
 @dataclass
@@ -45,12 +47,21 @@ class _Sentence:
     end: int
     text: str
     rank: int
+    prev: "_Sentence | None" = None  # the sentence before it in the same passage
+    next: "_Sentence | None" = None
     dense: float = 0.0
     lexical: float = 0.0
     score: float = 0.0
 
 
-_NUMBER_Q = re.compile(r"\b(how (much|many)|what (percentage|percent|share|proportion|amount|was the .*(revenue|income|margin|eps|profit|growth|rate))|by how much|what was .* (revenue|income|margin|profit|eps|sales|cash))\b|多少|几[个家项国年]|百分之|比例|占比|增长了|增幅|金额|规模多大", re.I)
+# A sentence that opens with one of these leans on the previous one for its subject
+# ("该模型能够处理文本…" after "阿里推出的Qwen3-Omni…"), so it inherits some of its words
+# and is quoted together with it.
+_ANAPHOR = re.compile(r"^(该|这|此|其|它|他们|她|他|上述|前者|后者|同时|此外|另外|因此|而|但|"
+                      r"(It|Its|This|These|That|Those|They|Their|The company|Such|Both)\b)")
+
+
+_NUMBER_Q = re.compile(r"\b(how (much|many)|what (percentage|percent|share|proportion|amount|was the .*(revenue|income|margin|eps|profit|growth|rate))|by how much|what was .* (revenue|income|margin|profit|eps|sales|cash))\b|多少|(?<!哪)几[个家项国年]|百分之|比例|占比|增长了|增幅|金额|规模多大", re.I)
 _WHO_Q = re.compile(r"\b(who|whom|whose|name of|named)\b|谁|哪位|姓名|名字|叫什么", re.I)
 _WHEN_Q = re.compile(r"\b(when|what date|which year|what year|what day)\b|何时|什么时候|哪一年|哪年|哪天|日期|几月", re.I)
 _DIGIT = re.compile(r"\d|[一二三四五六七八九十百千万亿两]")
@@ -74,9 +85,26 @@ def answer_type(question: str) -> str:
     return "any"
 
 
-def _has_type(text: str, kind: str) -> bool:
+_NUM_IN_TEXT = re.compile(r"(?<![A-Za-z\d.])\d+(?:[.,]\d+)*(?![A-Za-z\d])(\s*%|\s*percent)?|[一二三四五六七八九十两][十百千万亿]*[个家项国年倍成]")
+_AMOUNT_Q = re.compile(r"元|人民币|美元|港元|RMB|US\$|HK\$|\$|dollar|yuan|金额|收入是多少|营收是多少|\bhow much (revenue|money|cash)", re.I)
+
+
+def _numbers(text: str, exclude: set[str] = frozenset(), amounts_only: bool = False) -> list[str]:
+    out = []
+    for m in _NUM_IN_TEXT.finditer(text):
+        tok = m.group(0).replace(" ", "")
+        if tok.rstrip("%percent") in exclude:
+            continue
+        if amounts_only and (m.group(1) or tok.endswith(("年", "倍", "成"))):
+            continue
+        out.append(tok)
+    return out
+
+
+def _has_type(text: str, kind: str, question: str = "") -> bool:
     if kind == "number":
-        return bool(_DIGIT.search(text))
+        q_nums = {n.rstrip("%percent") for n in _numbers(question)}
+        return bool(_numbers(text, q_nums, amounts_only=bool(_AMOUNT_Q.search(question))))
     if kind == "date":
         return bool(_DATE.search(text))
     if kind == "person":
@@ -131,8 +159,12 @@ class ExtractiveAnswerer(RunnableSerializable):
     catalog: object
     thresholds: Thresholds = Thresholds()
     known_terms: frozenset = frozenset()   # names the index knows (issuers, aliases): never "unknown"
+    _vector_cache: dict = {}
 
     model_config = {"arbitrary_types_allowed": True}
+
+    def model_post_init(self, __context) -> None:
+        self._vector_cache = {}
 
     def invoke(self, input, config=None, **kwargs) -> Answer:
         return self.answer(input["question"], input["documents"])
@@ -144,28 +176,75 @@ class ExtractiveAnswerer(RunnableSerializable):
         for rank, d in enumerate(docs):
             text = d.page_content
             base = d.metadata.get("start", 0)
+            prev = None
             for a, b in split_sentences(text):
                 s = text[a:b]
                 if len(s) < 4 or not re.search(r"\w", s):
                     continue
                 key = (d.metadata["doc_id"], d.metadata.get("page"), base + a)
                 if key in seen:
+                    prev = None
                     continue
                 seen.add(key)
-                out.append(_Sentence(d, base + a, base + b, s, rank))
+                sent = _Sentence(d, base + a, base + b, s, rank, prev=prev)
+                if prev is not None:
+                    prev.next = sent
+                out.append(sent)
+                prev = sent
         return out
+
+    def _token_vectors(self, toks: list[str]) -> dict[str, np.ndarray]:
+        """Embeddings of single words, cached: they bridge languages (Brazil ~ 巴西 at 0.9)."""
+        cache = self._vector_cache
+        missing = [t for t in dict.fromkeys(toks) if t not in cache]
+        if missing:
+            if len(cache) > 200_000:
+                cache.clear()
+            for t, v in zip(missing, np.asarray(self.embedder.embed_documents(missing), dtype=np.float32)):
+                cache[t] = v
+        return {t: cache[t] for t in toks}
 
     def _score(self, question: str, qvec: np.ndarray, cands: list[_Sentence]) -> None:
         vecs = np.asarray(self.embedder.embed_documents([c.text for c in cands]), dtype=np.float32)
         sims = vecs @ qvec
-        q_toks = set(tokens(question))
+        q_toks = list(dict.fromkeys(tokens(question)))
         weights = {t: _weight(t) for t in q_toks}
         total = sum(weights.values()) or 1.0
-        for c, sim in zip(cands, sims):
-            s_toks = set(tokens(c.text))
-            c.dense = float(sim)
-            c.lexical = sum(w for t, w in weights.items() if t in s_toks) / total
-            c.score = c.dense + self.thresholds.lexical_weight * c.lexical + 0.03 / (1 + c.rank)
+        th = self.thresholds
+        q_zh = is_cjk_text(question)
+        own_tokens = [set(tokens(c.text)) for c in cands]
+        # Cross-language word matches: a question word absent from a sentence in the other
+        # language still counts if one of the sentence's words translates it (cosine >= min).
+        soft: dict[int, dict[str, float]] = {}
+        cross = [i for i, c in enumerate(cands) if is_cjk_text(c.text) != q_zh]
+        if cross:
+            q_words = [t for t in q_toks if not t[0].isdigit() and len(t) >= 2]
+            s_words = sorted({w for i in cross for w in own_tokens[i] if not w[0].isdigit() and len(w) >= 2})
+            if q_words and s_words:
+                vq = self._token_vectors(q_words)
+                vs = self._token_vectors(s_words)
+                Q = np.stack([vq[t] for t in q_words])
+                col = {w: j for j, w in enumerate(s_words)}
+                S = np.stack([vs[w] for w in s_words])
+                M = Q @ S.T
+                for i in cross:
+                    idx = [col[w] for w in own_tokens[i] if w in col]
+                    if idx:
+                        best = M[:, idx].max(axis=1)
+                        soft[i] = {t: float(b) for t, b in zip(q_words, best) if b >= th.min_soft_sim}
+        index = {id(c): i for i, c in enumerate(cands)}
+        for i, (c, sim, s_toks) in enumerate(zip(cands, sims, own_tokens)):
+            matched = soft.get(i, {})
+            lex = sum(w if t in s_toks else w * matched.get(t, 0.0) for t, w in weights.items())
+            if c.prev is not None and _ANAPHOR.match(c.text):
+                j = index[id(c.prev)]
+                prev_toks, prev_soft = own_tokens[j], soft.get(j, {})
+                lex += 0.6 * sum(w if t in prev_toks else w * prev_soft.get(t, 0.0)
+                                 for t, w in weights.items() if t not in s_toks and t not in matched)
+            passage_dense = c.doc.metadata.get("dense")
+            c.dense = float(sim) if passage_dense is None else (1 - th.passage_weight) * float(sim) + th.passage_weight * passage_dense
+            c.lexical = min(1.0, lex / total)
+            c.score = c.dense + th.lexical_weight * c.lexical + 0.03 / (1 + c.rank)
 
     def _missing_terms(self, question: str, docs: list[Document], cands: list[_Sentence]) -> list[str]:
         """Salient question terms found neither literally nor (for names) in translation."""
@@ -188,8 +267,10 @@ class ExtractiveAnswerer(RunnableSerializable):
         if pending_translate:
             words = list(dict.fromkeys(w for c in cands[:40] for w in tokens(c.text) if len(w) >= 2))[:400]
             if words:
-                wv = np.asarray(self.embedder.embed_documents(words), dtype=np.float32)
-                tv = np.asarray(self.embedder.embed_documents(pending_translate), dtype=np.float32)
+                wvd = self._token_vectors(words)
+                tvd = self._token_vectors(pending_translate)
+                wv = np.stack([wvd[w] for w in words])
+                tv = np.stack([tvd[t] for t in pending_translate])
                 best = (tv @ wv.T).max(axis=1)
                 missing += [t for t, s in zip(pending_translate, best) if s < self.thresholds.min_entity_sim]
         return missing
@@ -210,15 +291,15 @@ class ExtractiveAnswerer(RunnableSerializable):
         kind = answer_type(question)
         best = cands[0]
         if kind != "any":
-            typed = [c for c in cands[:6] if _has_type(c.text, kind) and c.score >= best.score - 0.12]
+            typed = [c for c in cands[:6] if _has_type(c.text, kind, question) and c.score >= best.score - 0.12]
             if not typed:
                 return self._abstain(question, lang, docs, f"no evidence of the asked {kind}")
             best = typed[0]
         if best.score < th.min_score:
-            return self._abstain(question, lang, docs, f"best evidence score {best.score:.2f} < {th.min_score}")
+            return self._abstain(question, lang, docs, f"best evidence score {best.score:.2f} < {th.min_score}", best.score)
         missing = self._missing_terms(question, docs, cands)
         if missing:
-            return self._abstain(question, lang, docs, "not mentioned: " + ", ".join(missing))
+            return self._abstain(question, lang, docs, "not mentioned: " + ", ".join(missing), best.score)
         chosen = [best]
         for c in cands:
             if len(chosen) >= th.max_sentences:
@@ -228,12 +309,23 @@ class ExtractiveAnswerer(RunnableSerializable):
             if any(c.text in x.text or x.text in c.text for x in chosen):
                 continue
             chosen.append(c)
-        return self._compose(question, chosen, docs)
+        answer = self._compose(question, chosen, docs)
+        answer.confidence = best.score
+        return answer
 
-    def _abstain(self, question: str, lang: str, docs, why: str) -> Answer:
-        return Answer(question, cannot_answer(lang), True, notices=[why], passages=_passages(docs))
+    def _abstain(self, question: str, lang: str, docs, why: str, score: float = 0.0) -> Answer:
+        return Answer(question, cannot_answer(lang), True, notices=[why], passages=_passages(docs), confidence=score)
 
     def _compose(self, question: str, chosen: list[_Sentence], docs) -> Answer:
+        with_context = []
+        for c in chosen:
+            if c.prev is not None and _ANAPHOR.match(c.text) and c.prev not in chosen and c.prev not in with_context:
+                with_context.append(c.prev)
+            with_context.append(c)
+            # a lead-in such as "第三是竞争风险。" says nothing alone: quote what follows it
+            if c.next is not None and _is_lead_in(c.text) and c.next not in chosen and c.next not in with_context:
+                with_context.append(c.next)
+        chosen = with_context
         chosen.sort(key=lambda c: (c.rank, c.doc.metadata.get("page") or 0, c.start))
         parts, citations = [], []
         for n, c in enumerate(chosen, 1):
@@ -252,6 +344,10 @@ class ExtractiveAnswerer(RunnableSerializable):
         if not citations:
             return Answer(question, cannot_answer(language_of(question)), True, passages=_passages(docs))
         return Answer(question, " ".join(parts), False, citations, passages=_passages(docs))
+
+
+def _is_lead_in(text: str) -> bool:
+    return (len(text) <= 14 if is_cjk_text(text) else len(text) <= 40) or text.rstrip().endswith((":", "："))
 
 
 def _weight(tok: str) -> float:

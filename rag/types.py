@@ -31,6 +31,7 @@ class Answer:
     notices: list[str] = field(default_factory=list)
     seconds: float = 0.0
     passages: list[dict] = field(default_factory=list)  # what retrieval returned (for evals/UI)
+    confidence: float = 0.0          # score of the best evidence sentence (answerer's scale)
 
     def to_dict(self) -> dict:
         return {
