@@ -32,14 +32,31 @@ class Answer:
     seconds: float = 0.0
     passages: list[dict] = field(default_factory=list)  # what retrieval returned (for evals/UI)
     confidence: float = 0.0          # score of the best evidence sentence (answerer's scale)
+    answerer: str = "extractive"     # extractive | llm | extractive-fallback (the LLM failed; see notices)
+    # LLM answers: per-sentence grounding check (text, start, end, citations, invalid_citations,
+    # numbers, claim, verified, problems); sentences with verified=False are marked in ``text``.
+    sentences: list[dict] = field(default_factory=list)
+    rewritten_question: str = ""     # the standalone question retrieval used, when a follow-up was rewritten
+    raw_text: str = ""               # the LLM's reply as received (before marking / fallback)
+    timings: dict = field(default_factory=dict)   # seconds per stage (llm, grounding, ...)
+
+    @property
+    def verified(self) -> bool:
+        """False when any sentence failed the grounding check."""
+        return all(s.get("verified", True) for s in self.sentences)
 
     def to_dict(self) -> dict:
-        return {
+        d = {
             "question": self.question, "answer": self.text, "abstained": self.abstained,
             "citations": [{k: c.to_dict()[k] for k in ("n", "doc_id", "title", "source", "page", "quote")}
                           for c in self.citations],
             "scope": self.scope, "notices": self.notices,
         }
+        if self.answerer != "extractive":
+            d.update(answerer=self.answerer, verified=self.verified, sentences=self.sentences)
+        if self.rewritten_question:
+            d["rewritten_question"] = self.rewritten_question
+        return d
 
 
 @dataclass
