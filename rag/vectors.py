@@ -7,12 +7,59 @@ embedder id; opening it with a different embedder is refused.
 """
 from __future__ import annotations
 
+import functools
+import os
 from pathlib import Path
 from urllib.parse import urlparse
 
 
 class VectorStoreError(RuntimeError):
     pass
+
+
+# Seconds a request to a Chroma server may take before it counts as unreachable
+# (chromadb's HttpClient would otherwise wait forever on a hung server).
+DEFAULT_SERVER_TIMEOUT = 60.0
+
+
+def _server_timeout() -> float:
+    try:
+        return float(os.environ.get("RAG_CHROMA_TIMEOUT") or DEFAULT_SERVER_TIMEOUT)
+    except ValueError:
+        return DEFAULT_SERVER_TIMEOUT
+
+
+def _unreachable(exc: BaseException) -> bool:
+    """Is ``exc`` a transport failure (refused, reset, timed out), not an answer from Chroma?"""
+    try:
+        import httpx
+
+        if isinstance(exc, httpx.TransportError):
+            return True
+    except ImportError:  # pragma: no cover - httpx comes with chromadb
+        pass
+    return isinstance(exc, (ConnectionError, TimeoutError))
+
+
+def _server_call(method):
+    """In server mode, turn transport failures into one clear VectorStoreError."""
+
+    @functools.wraps(method)
+    def wrapper(self, *args, **kwargs):
+        if not self.url:
+            return method(self, *args, **kwargs)
+        try:
+            return method(self, *args, **kwargs)
+        except VectorStoreError:
+            raise
+        except Exception as e:
+            if _unreachable(e):
+                raise VectorStoreError(
+                    f"cannot reach Chroma server at {self.url} ({type(e).__name__}: {str(e) or 'no response'}); "
+                    f"is `chroma run` up? retry when it is") from None
+            raise VectorStoreError(f"Chroma server at {self.url} failed: {type(e).__name__}: {e}") from None
+
+    return wrapper
 
 
 class EmbedderMismatch(VectorStoreError):
@@ -27,10 +74,18 @@ def _client(index_dir: Path, chroma_url: str | None):
     if chroma_url:
         u = urlparse(chroma_url if "://" in chroma_url else f"http://{chroma_url}")
         try:
-            return chromadb.HttpClient(host=u.hostname or "127.0.0.1", port=u.port or 8000,
-                                       ssl=u.scheme == "https", settings=settings)
+            client = chromadb.HttpClient(host=u.hostname or "127.0.0.1", port=u.port or 8000,
+                                         ssl=u.scheme == "https", settings=settings)
         except Exception as e:  # connection refused etc. surfaces here
             raise VectorStoreError(f"cannot reach Chroma server at {chroma_url}: {e}") from None
+        try:  # bound every request: a hung server must fail clearly, not block forever
+            import httpx
+
+            t = _server_timeout()
+            client._server._session.timeout = httpx.Timeout(t, connect=min(t, 10.0))
+        except Exception:
+            pass
+        return client
     return chromadb.PersistentClient(path=str(index_dir / "chroma"), settings=settings)
 
 
@@ -44,6 +99,9 @@ class VectorStore:
                 configuration={"hnsw": {"space": "cosine", "ef_search": 64}},
                 metadata={"embedder": embedder_id})
         except Exception as e:
+            if chroma_url and _unreachable(e):
+                raise VectorStoreError(f"cannot reach Chroma server at {chroma_url} ({type(e).__name__}: {e}); "
+                                       f"is `chroma run` up? retry when it is") from None
             raise VectorStoreError(f"cannot open Chroma collection {collection!r}"
                                    f"{' at ' + chroma_url if chroma_url else ''}: {e}") from None
         recorded = (self._col.metadata or {}).get("embedder")
@@ -57,17 +115,37 @@ class VectorStore:
         except Exception:
             self._batch = 1000
 
+    @_server_call
     def count(self) -> int:
         return self._col.count()
 
+    @_server_call
+    def entries(self, doc_id: str | None = None, version: str | None = None) -> list[tuple[str, dict]]:
+        """(id, metadata) of the stored vectors, optionally of one document / version (for checks)."""
+        conds = [{"doc_id": doc_id}] if doc_id is not None else []
+        conds += [{"version": version}] if version is not None else []
+        where = None if not conds else conds[0] if len(conds) == 1 else {"$and": conds}
+        out: list[tuple[str, dict]] = []
+        offset, page = 0, 5000
+        while True:
+            res = self._col.get(where=where, include=["metadatas"], limit=page, offset=offset)
+            ids = res["ids"]
+            out += list(zip(ids, [m or {} for m in (res.get("metadatas") or [{}] * len(ids))]))
+            if len(ids) < page:
+                return out
+            offset += page
+
+    @_server_call
     def add(self, ids: list[str], embeddings, metadatas: list[dict]) -> None:
         for i in range(0, len(ids), self._batch):
             self._col.upsert(ids=ids[i : i + self._batch], embeddings=embeddings[i : i + self._batch],
                              metadatas=metadatas[i : i + self._batch])
 
+    @_server_call
     def delete_version(self, doc_id: str, version: str) -> None:
         self._col.delete(where={"$and": [{"doc_id": doc_id}, {"version": version}]})
 
+    @_server_call
     def query(self, vector, n: int, doc_ids: list[str] | None = None) -> list[tuple[str, float, dict]]:
         """(chunk_id, similarity, metadata) best first; similarity = 1 - cosine distance."""
         where = None
