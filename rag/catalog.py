@@ -66,6 +66,12 @@ class Catalog:
     def set_meta(self, key: str, value: str) -> None:
         self._conn().execute("INSERT OR REPLACE INTO meta VALUES(?, ?)", (key, value))
 
+    def setdefault_meta(self, key: str, value: str) -> str:
+        """Record ``value`` unless ``key`` is already set (atomically); return what is recorded."""
+        conn = self._conn()
+        conn.execute("INSERT OR IGNORE INTO meta VALUES(?, ?)", (key, value))
+        return conn.execute("SELECT value FROM meta WHERE key=?", (key,)).fetchone()[0]
+
     # -- documents ---------------------------------------------------------------
     def documents(self) -> list[dict]:
         rows = self._conn().execute("SELECT * FROM documents ORDER BY added_at, doc_id").fetchall()

@@ -30,8 +30,30 @@ class IndexStore:
                 f"index {self.index_dir} was built with embedder {recorded!r} but is being opened with "
                 f"{embedder_id!r}; pass --embedder {recorded} (or set RAG_EMBEDDER), or rebuild: delete "
                 f"{self.index_dir} (or use another --index) and ingest again")
+        if chroma_url:
+            collection = self._server_collection(collection)
         self.vectors = VectorStore(self.index_dir, collection, embedder_id, chroma_url)
         self.catalog.set_meta("embedder", embedder_id)
+
+    def _server_collection(self, base: str) -> str:
+        """On a Chroma server, each index (catalog) gets its own collection.
+
+        Several indexes may share one server; were they to share a collection,
+        removing a document from one index would delete vectors (same ids: same
+        file, same version) that another index still relies on. The name is
+        recorded in the catalog at first use; an index that already holds
+        documents without a record keeps the plain name it was built with.
+        """
+        recorded = self.catalog.get_meta("server_collection")
+        if recorded:
+            return recorded
+        if self.catalog.documents():
+            name = base
+        else:
+            import uuid
+
+            name = f"{base}-{uuid.uuid4().hex[:12]}"
+        return self.catalog.setdefault_meta("server_collection", name)  # a racing opener may win
 
     def close(self) -> None:
         self.catalog.close()
