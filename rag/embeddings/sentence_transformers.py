@@ -376,6 +376,10 @@ class SentenceTransformerEmbedder(Embedder):
                     f"another directory: --embedder sentence-transformers:/path/to/model"
                 ) from None
             self._model = model
+            # Prefixes are applied here, explicitly; a model-level default prompt would be
+            # added on top of them (to passages and queries alike), so it is switched off.
+            if getattr(model, "default_prompt_name", None) is not None:
+                model.default_prompt_name = None
             if not (self._query_prefix or self._passage_prefix):
                 prompts = getattr(model, "prompts", None) or {}
                 self._query_prefix = prompts.get("query", "") or ""

@@ -5,6 +5,7 @@ normalisation, prefixes, ids, errors, specs), never retrieval quality.
 """
 from __future__ import annotations
 
+import json
 import math
 import shutil
 import socket
@@ -170,6 +171,24 @@ def test_e5_prefix_changes_real_vectors(tiny_st_model, tmp_path):
     text = "Alibaba cloud revenue"
     assert not np.allclose(emb.embed_query(text), emb.embed_documents([text])[0])
     np.testing.assert_allclose(plain.embed_query(text), plain.embed_documents([text])[0], atol=1e-6)
+
+
+def test_prompts_shipped_with_the_model_are_used_once(tiny_st_model, tmp_path, monkeypatch):
+    prompted = tmp_path / "tiny-prompted"
+    shutil.copytree(tiny_st_model, prompted)
+    config_path = prompted / "config_sentence_transformers.json"
+    config = json.loads(config_path.read_text(encoding="utf-8"))
+    config["prompts"] = {"query": "Q: ", "document": "D: "}
+    config["default_prompt_name"] = "query"  # must not be added on top of ours
+    config_path.write_text(json.dumps(config), encoding="utf-8")
+    emb = make_embedder(f"sentence-transformers:{prompted}")
+    plain = make_embedder(f"sentence-transformers:{tiny_st_model}")
+    np.testing.assert_allclose(emb.embed_documents(["阿里巴巴"])[0],
+                               plain.embed_documents(["D: 阿里巴巴"])[0], atol=1e-5)
+    np.testing.assert_allclose(emb.embed_query("阿里巴巴"), plain.embed_query("Q: 阿里巴巴"), atol=1e-5)
+    calls = spy_encode(emb, monkeypatch)
+    emb.embed_query("x")
+    assert calls[0]["texts"] == ["Q: x"]
 
 
 @pytest.mark.parametrize("name, expected", [

@@ -24,6 +24,19 @@ NOTE = """Acme Widgets Q3 update.
 
 Acme Widgets opened a new data center in Jakarta in the third quarter. Quarterly revenue of
 Acme Widgets rose to 42 million dollars, and the company hired 120 engineers.
+
+The board of Acme Widgets approved a share repurchase program of up to five million dollars over
+the next two fiscal years. Repurchases will be funded from operating cash flow and will be made in
+open market transactions, subject to market conditions and applicable securities regulations.
+Management said the program reflects confidence in the long-term outlook of the widget business.
+
+Gross margin narrowed by two percentage points because of higher steel and shipping costs, partly
+offset by price increases on industrial widgets. The company expects input costs to stabilise in
+the fourth quarter and reiterated its full-year guidance for operating income and free cash flow.
+
+Acme Widgets also signed a supply agreement with a European carmaker for precision widgets used in
+electric vehicle battery packs. Deliveries begin next spring, and the contract runs for four years
+with an option to extend. The company will add a second production shift at its Ohio plant.
 """
 QUESTION = "Where did Acme Widgets open a new data center?"
 
@@ -75,27 +88,49 @@ def test_ask_answers_with_citations(built_index):
     assert " ".join(cited.quote.split()) in " ".join(NOTE.split())  # verbatim from the file
 
 
+def _counting(monkeypatch, reranker):
+    """Record every call to the reranker's score (and still score for real)."""
+    calls = []
+    real_score = reranker.score
+
+    def counting_score(query, passages):
+        scores = real_score(query, passages)
+        calls.append((query, list(passages), scores))
+        return scores
+
+    monkeypatch.setattr(reranker, "score", counting_score)
+    return calls
+
+
 def test_ask_with_cross_encoder_reranker(built_index, tiny_cross_encoder, monkeypatch):
+    # The tiny cross-encoder's scores are arbitrary, so the question is scoped to the note:
+    # whatever order the reranker gives its chunks, the evidence is among them.
     index, spec, _ = built_index
     with Assistant(index_dir=index, embedder=spec,
                    reranker=f"sentence-transformers:{tiny_cross_encoder}") as assistant:
         assert isinstance(assistant.reranker, CrossEncoderReranker)
         assert assistant.reranker.id.startswith("ce:tiny-cross-encoder:")
-        calls = []
-        real_score = assistant.reranker.score
-
-        def counting_score(query, passages):
-            scores = real_score(query, passages)
-            calls.append((query, len(passages), scores))
-            return scores
-
-        monkeypatch.setattr(assistant.reranker, "score", counting_score)
-        answer = assistant.ask(QUESTION)
+        calls = _counting(monkeypatch, assistant.reranker)
+        answer = assistant.ask(QUESTION, doc_ids=[NOTE_ID])
     assert calls, "the reranker was not consulted"
-    query, n, scores = calls[0]
-    assert query == QUESTION and n == len(scores) >= 2
+    query, passages, scores = calls[0]
+    assert query == QUESTION and len(passages) == len(scores) >= 2
     assert not answer.abstained, answer.text
+    assert "Jakarta" in answer.text
     assert answer.citations and answer.citations[0].doc_id == NOTE_ID
+
+
+def test_reranker_order_decides_what_retrieval_returns(built_index, tiny_cross_encoder, monkeypatch):
+    index, spec, _ = built_index
+    with Assistant(index_dir=index, embedder=spec,
+                   reranker=f"sentence-transformers:{tiny_cross_encoder}") as assistant:
+        calls = _counting(monkeypatch, assistant.reranker)
+        hits = assistant.retrieve("阿里巴巴 英伟达 data center", k=4)
+    assert len(calls) == 1
+    _, passages, scores = calls[0]
+    assert len(passages) > 4  # a candidate pool larger than k was reranked
+    best_first = [p for _, p in sorted(zip(scores, passages), key=lambda t: -t[0])]
+    assert [h.page_content for h in hits] == best_first[:4]
 
 
 @pytest.mark.parametrize("other", [None, "use"])
