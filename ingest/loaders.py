@@ -14,7 +14,14 @@ from .cleaning import clean_text, strip_running_lines
 from .errors import IngestError
 
 SUPPORTED_SUFFIXES = {".pdf", ".html", ".htm", ".md", ".markdown", ".txt", ".text"}
+# Size limits, checked before a byte is read. What bounds ingest time is the
+# number of chunks to embed (see rag.indexing.MAX_CHUNKS_PER_DOCUMENT); these
+# refuse at once files that would exceed it by far, instead of after minutes of
+# parsing. PDFs are mostly fonts and images, HTML mostly markup (inline XBRL).
 MAX_FILE_BYTES = 200 * 1024 * 1024
+MAX_HTML_BYTES = 64 * 1024 * 1024
+MAX_TEXT_FILE_BYTES = 16 * 1024 * 1024  # .txt/.md: 16 MB is > 5x the text of 5,000 chunks
+_TEXT_SUFFIXES = {".md", ".markdown", ".txt", ".text"}
 
 
 @dataclass(frozen=True)
@@ -37,8 +44,11 @@ def load_pages(path: str | Path, page_separator: str | None = None) -> list[Page
         size = path.stat().st_size
         if size == 0:
             raise IngestError(path, "empty file (0 bytes)")
-        if size > MAX_FILE_BYTES:
-            raise IngestError(path, f"file too large ({size // 2**20} MB > {MAX_FILE_BYTES // 2**20} MB)")
+        limit = (MAX_TEXT_FILE_BYTES if suffix in _TEXT_SUFFIXES
+                 else MAX_HTML_BYTES if suffix in (".html", ".htm") else MAX_FILE_BYTES)
+        if size > limit:
+            raise IngestError(path, f"file too large to index ({_mb(size)} > {_mb(limit)} limit for {suffix} files); "
+                                    f"split it into smaller files")
         data = path.read_bytes()
     except PermissionError:
         raise IngestError(path, "permission denied (file is not readable)") from None
@@ -65,6 +75,10 @@ def load_pages(path: str | Path, page_separator: str | None = None) -> list[Page
     return pages
 
 
+def _mb(n: int) -> str:
+    return f"{n / 2**20:.1f} MB" if n < 10 * 2**20 else f"{n // 2**20} MB"
+
+
 def _split_pages(text: str, separator: str | None) -> list[tuple[int | None, str]]:
     if separator:
         parts = re.split(rf"(?m)^[ \t]*{re.escape(separator)}[ \t]*$", text)
@@ -81,29 +95,42 @@ def _pdf_pages(path: Path, data: bytes) -> list[Page]:
     import logging
 
     from pypdf import PdfReader
-    from pypdf.errors import FileNotDecryptedError, PdfReadError
+    from pypdf.errors import DependencyError, FileNotDecryptedError
 
     logging.getLogger("pypdf").setLevel(logging.ERROR)  # pypdf warns on every odd xref
     if not data.lstrip()[:5].startswith(b"%PDF"):
         raise IngestError(path, "not a PDF (no %PDF header); the file is damaged or mislabelled")
+    needs_password = "encrypted PDF needs a password; save an unencrypted copy and retry"
     try:
         reader = PdfReader(io.BytesIO(data))
         if reader.is_encrypted:
             try:
                 ok = reader.decrypt("")
+            except DependencyError:
+                raise
             except Exception:
                 ok = 0
             if not ok:
-                raise IngestError(path, "encrypted PDF needs a password; save an unencrypted copy and retry")
+                raise IngestError(path, needs_password)
         texts = []
         for page in reader.pages:
             texts.append(page.extract_text() or "")
     except IngestError:
         raise
     except FileNotDecryptedError:
-        raise IngestError(path, "encrypted PDF needs a password; save an unencrypted copy and retry") from None
-    except (PdfReadError, ValueError, KeyError, TypeError, AttributeError, IndexError, RecursionError, OSError) as e:
-        raise IngestError(path, f"corrupt or truncated PDF ({type(e).__name__}: {str(e)[:120]})") from None
+        raise IngestError(path, needs_password) from None
+    except DependencyError:
+        # AES-encrypted (often with an empty password, "copy-protected"): pypdf needs `cryptography`
+        raise IngestError(path, "AES-encrypted PDF: reading it needs the `cryptography` package "
+                                "(pip install cryptography), or save an unencrypted copy") from None
+    except MemoryError:
+        raise
+    except Exception as e:  # pypdf raises many types on damaged files; none may abort the whole ingest
+        detail = f"{type(e).__name__}: {' '.join(str(e).split())[:120]}"
+        if b"%%EOF" not in data[-2048:]:
+            raise IngestError(path, f"truncated PDF: the file ends before its %%EOF marker; "
+                                    f"copy or download it again ({detail})") from None
+        raise IngestError(path, f"corrupt PDF ({detail})") from None
     if not any(t.strip() for t in texts):
         raise IngestError(path, "no extractable text (scanned or image-only PDF?), OCR needed")
     texts = strip_running_lines(texts)
