@@ -133,7 +133,7 @@ def salient_terms(question: str) -> list[str]:
     out = []
     words = re.findall(r"[A-Za-z][A-Za-z0-9&.\-']*|\d+(?:[.,]\d+)*%?", question)
     for i, w in enumerate(words):
-        w = w.rstrip(".'")
+        w = re.sub(r"['’]s$", "", w).rstrip(".'’")
         if not w or w.lower() in STOPWORDS or _Q_WORD.match(w):
             continue
         if w[0].isdigit():

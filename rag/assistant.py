@@ -59,6 +59,7 @@ class Assistant:
             for t in [m.get("issuer", "")] + list(m.get("tickers", [])) + list(m.get("aliases", [])):
                 if t:
                     terms.add(normalize(t))
+                    terms.update(w for w in normalize(t).split() if len(w) > 1)  # "Ping An Bank" -> ping, bank
         return frozenset(terms)
 
     # -- documents ---------------------------------------------------------------
