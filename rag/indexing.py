@@ -8,6 +8,7 @@ at a time per index: an exclusive file lock serialises concurrent ingests.
 """
 from __future__ import annotations
 
+import errno
 import fcntl
 import os
 import re
@@ -26,6 +27,12 @@ from .text import language_of, tokens
 from .types import IngestReport, IngestResult
 
 Progress = Callable[[str, float], None]  # (message, fraction done)
+
+# Chunks one document may have. Embedding is what an ingest spends its time on
+# (the default USE embedder does ~40 chunks/s on 2 cores), so this bounds one
+# document to ~2 minutes; the largest shared disclosure (a 296-page Chinese
+# annual report) has 1,726 chunks. Longer files fail with a clear reason.
+MAX_CHUNKS_PER_DOCUMENT = 5000
 
 
 class IndexBusy(RuntimeError):
@@ -101,12 +108,13 @@ def expand_paths(paths: Iterable[str | Path]) -> tuple[list[tuple[Path, Document
                     f = Path(root) / name
                     if f.suffix.lower() in SUPPORTED_SUFFIXES and not name.startswith("."):
                         if f.is_symlink() and not f.exists():
-                            errors.append(IngestResult(str(f), "failed", reason="broken symbolic link"))
+                            errors.append(IngestResult(str(f), "failed", reason=_bad_link_reason(f)))
                             continue
                         add(f, manifests.get(f.resolve()))
             continue
         if not p.exists():
-            errors.append(IngestResult(str(p), "failed", reason="no such file or directory"))
+            reason = _bad_link_reason(p) if p.is_symlink() else "no such file or directory"
+            errors.append(IngestResult(str(p), "failed", reason=reason))
             continue
         meta = None
         for name in MANIFEST_NAMES:  # a single file next to a manifest still gets its metadata
@@ -118,6 +126,15 @@ def expand_paths(paths: Iterable[str | Path]) -> tuple[list[tuple[Path, Document
                     meta = None
         add(p, meta)
     return files, errors
+
+
+def _bad_link_reason(p: Path) -> str:
+    try:
+        os.stat(p)
+    except OSError as e:
+        if e.errno == errno.ELOOP:
+            return "symbolic link loop (the link points back to itself)"
+    return "broken symbolic link (its target does not exist)"
 
 
 def _infer_title(path: Path, pages) -> str:
@@ -168,10 +185,19 @@ def ingest_file(store, embedder, path: Path, meta: DocumentMeta | None, chunk_si
             return IngestResult(display, "unchanged", doc_id=twin["doc_id"],
                                 reason=f"identical content already indexed as {twin['doc_id']}")
 
-        pages = load_pages(path, meta.page_separator if meta else None)
-        chunks = chunk_pages(pages, max_size=chunk_size)
+        try:
+            pages = load_pages(path, meta.page_separator if meta else None)
+            chunks = chunk_pages(pages, max_size=chunk_size)
+        except (IngestError, MemoryError, UnicodeError):
+            raise
+        except Exception as e:  # a parser bug on one hostile file must not abort the others
+            raise IngestError(path, f"cannot read this file ({type(e).__name__}: "
+                                    f"{' '.join(str(e).split())[:120]})") from None
         if not chunks:
             raise IngestError(path, "no text content after cleaning")
+        if len(chunks) > MAX_CHUNKS_PER_DOCUMENT:
+            raise IngestError(path, f"too long to index: {len(chunks):,} chunks > {MAX_CHUNKS_PER_DOCUMENT:,} "
+                                    f"per document (~{len(chunks) // 2400 + 1} min to embed); split it into smaller files")
         info = meta.as_metadata() if meta else {}
         all_text = " ".join(p.text for p in pages[:3])[:5000]
         info["title"] = info.get("title") or _infer_title(path, pages)
