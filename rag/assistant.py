@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import time
 from pathlib import Path
-from typing import Iterable
+from typing import Iterable, Iterator
 
 import numpy as np
 
@@ -27,7 +27,8 @@ class Assistant:
     """
 
     def __init__(self, index_dir: str | Path | None = None, *, embedder: str | Embedder | None = None,
-                 reranker=None, chroma_url: str | None = None, settings: Settings | None = None, **overrides):
+                 reranker=None, chroma_url: str | None = None, settings: Settings | None = None,
+                 answerer: str | None = None, **overrides):
         self.settings = settings or Settings.from_env(
             index_dir=index_dir, chroma_url=chroma_url,
             embedder=embedder if isinstance(embedder, str) else None,
@@ -47,6 +48,22 @@ class Assistant:
                                          candidates=self.settings.candidates, reranker=self.reranker)
         self.answerer = ExtractiveAnswerer(embedder=self.embedder, catalog=self.store.catalog,
                                            known_terms=self._known_terms())
+        self.extractive = self.answerer   # the default answerer, and the LLM answerer's fallback
+        self.llm = None                   # chat model (also rewrites follow-ups) when an LLM is used
+        self._use_answerer(answerer)
+
+    def _use_answerer(self, answerer: str | None) -> None:
+        """``extractive``, ``llm``, or None: LLM when RAG_LLM_BASE_URL and RAG_LLM_MODEL are set."""
+        s = self.settings
+        mode = answerer or ("llm" if s.llm_base_url and s.llm_model else "extractive")
+        if mode == "llm":
+            from .llm import LLMAnswerer, make_chat_model
+
+            self.llm = make_chat_model(s)
+            self.answerer = LLMAnswerer.from_settings(s, fallback=self.extractive, catalog=self.store.catalog,
+                                                      llm=self.llm)
+        elif mode != "extractive":
+            raise ValueError(f"unknown answerer {answerer!r}: use 'extractive' or 'llm'")
 
     @property
     def index_dir(self) -> Path:
@@ -68,7 +85,7 @@ class Assistant:
             paths = [paths]
         with ingest_lock(self.index_dir):
             report = ingest_paths(self.store, self.embedder, list(paths), self.settings.chunk_size, progress)
-        self.answerer.known_terms = self._known_terms()
+        self.extractive.known_terms = self._known_terms()
         return report
 
     def sources(self) -> list[dict]:
@@ -77,7 +94,7 @@ class Assistant:
     def remove(self, doc_id: str) -> bool:
         with ingest_lock(self.index_dir):
             removed = self.store.remove(doc_id)
-        self.answerer.known_terms = self._known_terms()
+        self.extractive.known_terms = self._known_terms()
         return removed
 
     def page_text(self, doc_id: str, page: int | None) -> str | None:
@@ -87,18 +104,54 @@ class Assistant:
     def retrieve(self, question: str, k: int | None = None, doc_ids: list[str] | None = None):
         return self.retriever.search(question, doc_ids=doc_ids, k=k)
 
-    def ask(self, question: str, *, k: int | None = None, doc_ids: list[str] | None = None) -> Answer:
+    def ask(self, question: str, *, k: int | None = None, doc_ids: list[str] | None = None,
+            history=None) -> Answer:
+        """Answer ``question``; with ``history`` (earlier turns), a follow-up is made standalone first."""
+        answer = None
+        for item in self._answer(question, k, doc_ids, history, stream=False):
+            answer = item
+        return answer
+
+    def ask_stream(self, question: str, *, k: int | None = None, doc_ids: list[str] | None = None,
+                   history=None) -> Iterator[str | Answer]:
+        """Text tokens as the answerer produces them, then the final Answer (which is authoritative:
+        it may differ from the tokens, e.g. unverified sentences marked or an extractive fallback)."""
+        yield from self._answer(question, k, doc_ids, history, stream=True)
+
+    def _answer(self, question, k, doc_ids, history, *, stream: bool) -> Iterator[str | Answer]:
         t0 = time.perf_counter()
         question = (question or "").strip()
         if not question:
-            return Answer(question, EMPTY_QUESTION, True, notices=[EMPTY_QUESTION])
+            yield Answer(question, EMPTY_QUESTION, True, notices=[EMPTY_QUESTION])
+            return
         if self.store.catalog.count_chunks() == 0:
-            return Answer(question, EMPTY_INDEX, True, notices=[EMPTY_INDEX])
-        qvec = np.asarray(self.embedder.embed_query(question), dtype=np.float32)
-        docs = self.retriever.search(question, doc_ids=doc_ids, k=k, query_vector=qvec)
-        answer = self.answerer.answer(question, docs, qvec=qvec)
+            yield Answer(question, EMPTY_INDEX, True, notices=[EMPTY_INDEX])
+            return
+        standalone, notices = question, []
+        if history:
+            from .conversation import rewrite_question
+
+            rw = rewrite_question(question, history, llm=self.llm)
+            standalone = rw.question
+            notices = [rw.notice] if rw.notice else []
+        qvec = np.asarray(self.embedder.embed_query(standalone), dtype=np.float32)
+        docs = self.retriever.search(standalone, doc_ids=doc_ids, k=k, query_vector=qvec)
+        answer = None
+        if stream and hasattr(self.answerer, "stream_answer"):
+            for item in self.answerer.stream_answer(standalone, docs, qvec=qvec):
+                if isinstance(item, Answer):
+                    answer = item
+                else:
+                    yield item
+        else:
+            answer = self.answerer.answer(standalone, docs, qvec=qvec)
+            if stream and answer.text:
+                yield answer.text
+        if standalone != question:
+            answer.question, answer.rewritten_question = question, standalone
+        answer.notices.extend(notices)
         answer.seconds = time.perf_counter() - t0
-        return answer
+        yield answer
 
     def close(self) -> None:
         self.store.close()
