@@ -1,0 +1,251 @@
+"""Follow-up questions in a conversation, rewritten into standalone questions before retrieval.
+
+``history`` is what a chat UI keeps; any of these forms is accepted:
+
+* messages: ``[{"role": "user"|"assistant", "content": str}, ...]`` (Gradio "messages");
+* pairs: ``[(question, answer), ...]`` (answer may be ``None``);
+* earlier :class:`~rag.types.Answer` objects, or plain strings (earlier questions).
+
+With an LLM configured, the LLM rewrites the follow-up from the last few turns (same
+language; it is told not to answer, and not to add anything the conversation does
+not say). If that call fails or returns something unusable (empty, several lines,
+far too long, an answer instead of a question), the heuristic below is used and a
+notice says so.
+
+Without an LLM, the heuristic: a follow-up that leans on the conversation, i.e. one
+that
+
+* starts with a pronoun or a continuation ("it", "its", "they", "what about", "and",
+  "also", "how about"; 它, 其, 他们, 该, 这, 那, 那么, 还有, 另外, 同时), or ends
+  with 呢 / "?" after at most a few words, or
+* is short (at most 6 English words / 12 Chinese characters) and names nothing
+  itself (no company, place, product, figure or year of its own),
+
+gets the key terms of the previous question prepended: its names (companies,
+places, products, as found by the answerer's ``salient_terms``), its years and fiscal
+periods, and, when it has no names, its two to four most specific content words.
+Terms the follow-up already contains are not repeated. Standalone questions pass
+through unchanged. E.g. after "阿里巴巴在哪些国家开设数据中心？", "那它的资本开支呢？"
+becomes "阿里巴巴 数据中心 那它的资本开支呢？"; after "What was Alibaba's revenue in fiscal
+2025?", "And net income?" becomes "Alibaba 2025 revenue And net income?".
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Any, Iterable
+
+from .text import STOPWORDS, is_cjk_text, normalize, tokens
+
+REWRITE_SYSTEM = """\
+You rewrite the user's latest message in a conversation about corporate disclosures into a standalone question \
+that can be understood without the conversation.
+Rules: keep the language of the latest message; resolve pronouns and omissions (which company, which period, \
+which figure) from the conversation only; do not answer the question; do not add facts, names or numbers \
+that the conversation does not contain; if the message is already standalone, return it unchanged.
+Output only the rewritten question, on one line, nothing else."""
+
+REWRITE_USER = """\
+Conversation so far:
+{transcript}
+
+Latest message: {question}
+
+Standalone question:"""
+
+MAX_TURNS = 4            # previous user turns shown to the LLM
+ANSWER_CHARS = 300       # of each previous answer
+
+_FOLLOWUP_EN = re.compile(
+    r"^\s*(it|its|it's|they|them|their|theirs|this|that|these|those|he|she|his|her|and|also|what about|how about|"
+    r"what else|same|then|so|why|how come|compared|versus|vs\.?|in that case|and what|what of)\b", re.I)
+_FOLLOWUP_ZH = re.compile(r"^\s*(它们|它|其|他们|她们|他|她|该|这些|那些|这个|那个|这|那么|那|此|还有|另外|同时|以及|而|并且|对比|相比|那它)")
+_YEAR = re.compile(r"\b(?:fiscal(?:\s+year)?\s+|FY\s*)?(?:19|20)\d{2}\b|\d{2,4}\s*(?:财年|年度|年)|\b(?:Q[1-4]|H[12])\b|第[一二三四]季度|[上下]半年", re.I)
+
+
+@dataclass
+class Rewrite:
+    question: str                # what retrieval and the answerer use
+    original: str
+    method: str = "none"         # none | heuristic | llm
+    notice: str = ""
+
+    @property
+    def changed(self) -> bool:
+        return self.question.strip() != self.original.strip()
+
+
+def normalize_history(history: Iterable[Any] | None) -> list[dict]:
+    """Any accepted history form -> [{"role", "content"}] (user and assistant turns only)."""
+    out: list[dict] = []
+    for item in history or []:
+        if item is None:
+            continue
+        if isinstance(item, str):
+            out.append({"role": "user", "content": item})
+        elif isinstance(item, dict):
+            role = item.get("role")
+            content = item.get("content")
+            if isinstance(content, list):   # content blocks
+                content = " ".join(c.get("text", "") if isinstance(c, dict) else str(c) for c in content)
+            if role in ("user", "assistant") and isinstance(content, str):
+                out.append({"role": role, "content": content})
+        elif isinstance(item, (tuple, list)) and len(item) >= 1:
+            q = item[0]
+            a = item[1] if len(item) > 1 else None
+            if isinstance(q, str):
+                out.append({"role": "user", "content": q})
+            if a is not None:
+                out.append({"role": "assistant", "content": a if isinstance(a, str) else getattr(a, "text", str(a))})
+        elif hasattr(item, "question") and hasattr(item, "text"):   # an Answer
+            out.append({"role": "user", "content": getattr(item, "rewritten_question", "") or item.question})
+            out.append({"role": "assistant", "content": item.text})
+    return out
+
+
+def previous_questions(history) -> list[str]:
+    return [m["content"] for m in normalize_history(history) if m["role"] == "user" and m["content"].strip()]
+
+
+_GENERIC = {"what", "which", "many", "much", "company", "companies", "according", "report", "document", "said",
+            "say", "says", "about", "国家", "哪些", "什么", "多少", "公司", "情况", "内容", "问题", "方面"}
+_ZH_TAIL = re.compile(r"(的呢|呢|怎么样|如何|怎样|是多少|有多少|是什么|吗)?\s*[？?。！!]*\s*$")
+_NOUN_FLAGS = ("n", "eng", "vn")
+
+
+def _core(question: str) -> str:
+    """The question without a leading pronoun/continuation and (Chinese) its question tail."""
+    q = question.strip()
+    m = _FOLLOWUP_ZH.match(q) or _FOLLOWUP_EN.match(q)
+    if m:
+        q = q[m.end():].lstrip(" ,，、:：的")
+    return _ZH_TAIL.sub("", q) if is_cjk_text(q) else q.rstrip(" ?？.")
+
+
+def key_terms(question: str) -> list[str]:
+    """What a question is about: names, years/periods, then its most specific nouns.
+
+    Names come from the answerer's ``salient_terms``; for Chinese, nouns from jieba's
+    tagger; a short Chinese follow-up whose words are unknown ("那英伟达呢？") gives its
+    remaining core ("英伟达").
+    """
+    from .answering import salient_terms   # jieba-backed; imported lazily
+
+    core = _core(question)
+    names = []
+    for t in salient_terms(core):
+        t = re.sub(r"['’]s$", "", t)
+        if t and not re.fullmatch(r"\d+(?:\.\d+)?%?", t) and t.lower() not in _GENERIC:
+            names.append(t)
+    periods = [m.group(0).strip() for m in _YEAR.finditer(core)]
+    terms = list(dict.fromkeys(names + periods))
+    if is_cjk_text(core):
+        import jieba.posseg as pseg
+
+        words = [w.word for w in pseg.cut(core) if w.flag.startswith(_NOUN_FLAGS) and len(w.word) >= 2]
+        cjk_len = len(re.sub(r"[^\u3400-\u9fff]", "", core))
+        if not terms and not words and 2 <= cjk_len <= 6:
+            words = [core.strip()]
+    else:
+        words = [re.sub(r"['’]s$", "", w) for w in tokens(core) if len(w) >= 3 and not w[0].isdigit()]
+    terms_norm = [normalize(t) for t in terms]
+    words = [w for w in dict.fromkeys(words) if w.lower() not in _GENERIC and normalize(w) not in STOPWORDS
+             and not any(normalize(w) in t or t in normalize(w) for t in terms_norm)]
+    words = sorted(words, key=len, reverse=True)[: (2 if terms else 4)]
+    return terms + words
+
+
+def is_followup(question: str) -> bool:
+    q = question.strip()
+    if _FOLLOWUP_EN.match(q) or _FOLLOWUP_ZH.match(q):
+        return True
+    if is_cjk_text(q):
+        n = len(re.sub(r"[^\u3400-\u9fff]", "", q))
+        if re.search(r"呢\s*[？?]?\s*$", q) and n <= 12:
+            return True
+        short = n <= 6
+    else:
+        short = len(q.split()) <= 6
+    if short:
+        from .answering import salient_terms
+
+        own = [t for t in salient_terms(q) if t.lower() not in _GENERIC and not re.fullmatch(r"(?i)what|which|how|who|when|where|and", t)]
+        if not own and not _YEAR.search(q):
+            return True
+    return False
+
+
+MAX_CONTEXT_TERMS = 5
+
+
+def context_terms(previous: list[str]) -> list[str]:
+    """Key terms of the conversation so far, newest first; a standalone question resets them."""
+    ctx: list[str] = []
+    for q in previous:
+        own = key_terms(q)
+        ctx = list(dict.fromkeys(own + ctx))[:MAX_CONTEXT_TERMS] if is_followup(q) else own
+    return ctx
+
+
+def heuristic_rewrite(question: str, history) -> str:
+    """See the module docstring."""
+    prev = previous_questions(history)
+    if not prev or not is_followup(question):
+        return question
+    have = normalize(question)
+    terms = [t for t in context_terms(prev) if normalize(t) not in have]
+    if not terms:
+        return question
+    return " ".join(terms) + " " + question.strip()
+
+
+def rewrite_question(question: str, history=None, llm=None, config=None) -> Rewrite:
+    """The standalone form of ``question`` given ``history`` (LLM when given, else heuristic)."""
+    msgs = normalize_history(history)
+    if not any(m["role"] == "user" for m in msgs):
+        return Rewrite(question, question)
+    if llm is not None:
+        try:
+            out = _llm_rewrite(question, msgs, llm, config)
+        except Exception as e:  # endpoint failed: the heuristic still helps retrieval
+            from .llm import describe_error
+
+            reason = describe_error(e, getattr(llm, "openai_api_base", "") or "", float(getattr(llm, "request_timeout", 0) or 0))
+            out = None
+        else:
+            reason = "the LLM's rewrite was unusable"
+        if out:
+            return Rewrite(out, question, "llm")
+        fallback = heuristic_rewrite(question, msgs)
+        return Rewrite(fallback, question, "heuristic",
+                       f"follow-up rewritten without the LLM ({reason})" if fallback != question else "")
+    rewritten = heuristic_rewrite(question, msgs)
+    return Rewrite(rewritten, question, "heuristic" if rewritten != question else "none")
+
+
+def _llm_rewrite(question: str, msgs: list[dict], llm, config=None) -> str | None:
+    from langchain_core.messages import HumanMessage, SystemMessage
+
+    from .grounding import strip_citations
+    from .llm import _content_text, strip_thinking
+
+    turns = msgs[-2 * MAX_TURNS:]
+    lines = []
+    for m in turns:
+        text = " ".join(strip_citations(m["content"]).split())
+        if m["role"] == "assistant":
+            text = text[:ANSWER_CHARS] + ("…" if len(text) > ANSWER_CHARS else "")
+            lines.append(f"Assistant: {text}")
+        else:
+            lines.append(f"User: {text}")
+    reply = llm.invoke([SystemMessage(content=REWRITE_SYSTEM),
+                        HumanMessage(content=REWRITE_USER.format(transcript="\n".join(lines), question=question.strip()))],
+                       config=config)
+    out = strip_thinking(_content_text(getattr(reply, "content", ""))).strip()
+    out = re.sub(r"^(standalone question|rewritten question|question|独立问题|问题)\s*[:：]\s*", "", out, flags=re.I)
+    out = out.strip().strip('"“”「」\'').strip()
+    if not out or "\n" in out or len(out) > max(300, 4 * len(question)):
+        return None
+    if re.search(r"\[\d+\]", out):          # it answered instead of rewriting
+        return None
+    return out
