@@ -23,6 +23,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--embedder", metavar="SPEC",
                    help="use (default) or sentence-transformers:NAME_OR_PATH (env RAG_EMBEDDER)")
     p.add_argument("--reranker", metavar="SPEC", help="sentence-transformers:NAME_OR_PATH cross-encoder (env RAG_RERANKER)")
+    p.add_argument("--llm-base-url", metavar="URL",
+                   help="OpenAI-compatible endpoint for LLM answers, e.g. http://localhost:11434/v1 (env RAG_LLM_BASE_URL)")
+    p.add_argument("--llm-model", metavar="NAME", help="model name at that endpoint (env RAG_LLM_MODEL)")
+    p.add_argument("--llm-api-key", metavar="KEY", help="API key for the endpoint (env RAG_LLM_API_KEY)")
+    p.add_argument("--llm-timeout", metavar="SECONDS", type=float, help="LLM request timeout (env RAG_LLM_TIMEOUT, default 60)")
     sub = p.add_subparsers(dest="command", required=True, parser_class=_Parser)
 
     s = sub.add_parser("ingest", help="add or update documents (files, folders, manifest .toml files)")
@@ -80,7 +85,37 @@ def _assistant(args):
                      reranker=args.reranker)
 
 
+def _export_llm_flags(args) -> None:
+    """LLM flags become RAG_LLM_* for this process, so `rag eval` and `rag ui` see them too."""
+    for flag, env in (("llm_base_url", "RAG_LLM_BASE_URL"), ("llm_model", "RAG_LLM_MODEL"),
+                      ("llm_api_key", "RAG_LLM_API_KEY"), ("llm_timeout", "RAG_LLM_TIMEOUT")):
+        value = getattr(args, flag, None)
+        if value is not None:
+            os.environ[env] = str(value)
+    if os.environ.get("RAG_LLM_BASE_URL") and not os.environ.get("RAG_LLM_MODEL"):
+        print("rag: warning: an LLM endpoint is set but no model (--llm-model / RAG_LLM_MODEL); "
+              "answers stay extractive", file=sys.stderr)
+
+
+def _stream_answer(a, args):
+    """Print the LLM's tokens as they come; return the final Answer and what was printed."""
+    shown, ans = [], None
+    for item in a.ask_stream(args.question, k=args.k, doc_ids=args.doc):
+        if isinstance(item, str):
+            shown.append(item)
+            print(item, end="", flush=True)
+        else:
+            ans = item
+    shown = "".join(shown)
+    if shown:
+        print()
+    for note in ans.notices:
+        print(f"rag: note: {note}", file=sys.stderr)
+    return ans, shown
+
+
 def _run(args) -> int:
+    _export_llm_flags(args)
     if args.command == "eval":
         from evals.runner import main as eval_main
 
@@ -116,11 +151,24 @@ def _run(args) -> int:
         if not a.sources():
             print(f"rag: error: the index {a.index_dir} is empty; run `rag ingest PATH...` first", file=sys.stderr)
             return EXIT_USAGE
-        ans = a.ask(args.question, k=args.k, doc_ids=args.doc)
+        if args.json or a.llm is None:
+            ans, shown = a.ask(args.question, k=args.k, doc_ids=args.doc), None
+        else:
+            ans, shown = _stream_answer(a, args)
         if args.json:
             print(json.dumps(ans.to_dict(), ensure_ascii=False, indent=2))
         else:
-            print(ans.text)
+            if shown is None:
+                print(ans.text)
+            elif ans.text.strip() != shown.strip():
+                if ans.answerer == "llm":       # same answer, failed sentences now marked
+                    for s in ans.sentences:
+                        if not s.get("verified", True):
+                            print(f"  ⚠ unverified: “{s['text']}” ({'; '.join(s['problems'])})")
+                else:                            # fallback: the streamed text is replaced
+                    if shown:
+                        print("---")
+                    print(ans.text)
             for c in ans.citations:
                 page = f", p. {c.page}" if c.page else ""
                 print(f"  [{c.n}] {c.title} ({c.doc_id}{page}): “{c.quote}”")
