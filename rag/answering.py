@@ -89,8 +89,17 @@ _NUM_IN_TEXT = re.compile(r"(?<![A-Za-z\d.])\d+(?:[.,]\d+)*(?![A-Za-z\d])(\s*%|\
 _AMOUNT_Q = re.compile(r"元|人民币|美元|港元|RMB|US\$|HK\$|\$|dollar|yuan|金额|收入是多少|营收是多少|\bhow much (revenue|money|cash)", re.I)
 
 
+# Dates and years are numbers, but never the figure a "how much" question asks for.
+_DATES = re.compile(
+    r"\b(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec)[a-z]*\.?\s+\d{1,2}(?:st|nd|rd|th)?(?:,\s*\d{4})?"
+    r"|\d{4}\s*年(?:\s*\d{1,2}\s*月(?:\s*\d{1,2}\s*日)?)?|\d{1,2}\s*月\s*\d{1,2}\s*日|\d{1,2}/\d{1,2}/\d{2,4}"
+    r"|\b(?:FY|Q[1-4])\s*'?\d{2,4}\b|\b(?:19|20)\d{2}\b(?![.,]\d|\s*%)|第[一二三四1-4]季度|\d{1,2}\s*(?:a\.m\.|p\.m\.)",
+    re.I)
+
+
 def _numbers(text: str, exclude: set[str] = frozenset(), amounts_only: bool = False) -> list[str]:
     out = []
+    text = _DATES.sub(" ", text)
     for m in _NUM_IN_TEXT.finditer(text):
         tok = m.group(0).replace(" ", "")
         if tok.rstrip("%percent") in exclude:
