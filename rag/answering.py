@@ -180,7 +180,7 @@ class ExtractiveAnswerer(RunnableSerializable):
 
     # -- scoring -------------------------------------------------------------
     def _candidates(self, docs: list[Document]) -> list[_Sentence]:
-        seen = set()
+        seen: dict[tuple, _Sentence] = {}
         out = []
         for rank, d in enumerate(docs):
             text = d.page_content
@@ -191,14 +191,13 @@ class ExtractiveAnswerer(RunnableSerializable):
                 if len(s) < 4 or not re.search(r"\w", s):
                     continue
                 key = (d.metadata["doc_id"], d.metadata.get("page"), base + a)
-                if key in seen:
-                    prev = None
-                    continue
-                seen.add(key)
-                sent = _Sentence(d, base + a, base + b, s, rank, prev=prev)
+                sent = seen.get(key)
+                if sent is None:  # overlapping passages repeat sentences: keep one, link both ways
+                    sent = seen[key] = _Sentence(d, base + a, base + b, s, rank)
+                    out.append(sent)
                 if prev is not None:
-                    prev.next = sent
-                out.append(sent)
+                    sent.prev = sent.prev or prev
+                    prev.next = prev.next or sent
                 prev = sent
         return out
 
@@ -332,8 +331,10 @@ class ExtractiveAnswerer(RunnableSerializable):
                 with_context.append(c.prev)
             with_context.append(c)
             # a lead-in such as "第三是竞争风险。" says nothing alone: quote what follows it
-            if c.next is not None and _is_lead_in(c.text) and c.next not in chosen and c.next not in with_context:
-                with_context.append(c.next)
+            nxt = c.next
+            if nxt is not None and nxt not in chosen and nxt not in with_context and (
+                    _is_lead_in(c.text) or (_ANAPHOR.match(nxt.text) and nxt.score >= c.score - 0.3)):
+                with_context.append(nxt)  # "阿里推出的Qwen3-Omni…" + "该模型能够处理文本、图像…"
         chosen = with_context
         chosen.sort(key=lambda c: (c.rank, c.doc.metadata.get("page") or 0, c.start))
         parts, citations = [], []
