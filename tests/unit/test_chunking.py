@@ -1,0 +1,96 @@
+"""Sentence-aligned, page-bound chunks with exact offsets (ingest/chunking.py)."""
+from __future__ import annotations
+
+from ingest.chunking import chunk_pages
+from ingest.loaders import Page
+from ingest.sentences import split_sentences
+
+PAGES = [
+    Page(1, "阿里巴巴近期股价大幅上涨。美国存托凭证一度上涨约8%。公司宣布加码人工智能投入。"
+            "阿里巴巴发布了新模型Qwen3-Omni。该模型能够处理文本、图像、音频与视频。"
+            "云服务收入同比增长约26%。阿里宣布在巴西、法国和荷兰开设数据中心。"),
+    Page(2, "The Zephyr plant in Lyon produced 4,200 turbines in 2023. The plant employs 800 people. "
+            "Revenue was US$53.0 billion, up 4.5% year over year. The U.S. economy slowed in the period. "
+            "Management expects steady demand. The board approved a dividend."),
+    Page(3, "Short last page."),
+]
+
+
+def _chunks(max_size=40.0):
+    return chunk_pages(PAGES, max_size=max_size)
+
+
+def test_several_chunks_per_page_when_small_budget():
+    chunks = _chunks()
+    per_page = {p.number: sum(1 for c in chunks if c.page == p.number) for p in PAGES}
+    assert per_page[1] >= 2 and per_page[2] >= 2 and per_page[3] == 1
+
+
+def test_offsets_index_the_page_text():
+    pages = {p.number: p.text for p in PAGES}
+    for c in _chunks():
+        assert pages[c.page][c.start:c.end] == c.text
+
+
+def test_chunks_never_cross_pages():
+    pages = {p.number: p.text for p in PAGES}
+    for c in chunk_pages(PAGES, max_size=10_000):  # budget large enough for everything
+        assert 0 <= c.start < c.end <= len(pages[c.page])
+    big = chunk_pages(PAGES, max_size=10_000)
+    assert [(c.page, c.text) for c in big] == [(p.number, p.text) for p in PAGES]
+
+
+def test_chunks_never_cut_sentences():
+    for page in PAGES:
+        spans = split_sentences(page.text)
+        starts = {a for a, _ in spans}
+        ends = {b for _, b in spans}
+        for c in _chunks():
+            if c.page == page.number:
+                assert c.start in starts, c.text
+                assert c.end in ends, c.text
+
+
+def test_every_sentence_is_in_some_chunk():
+    chunks = _chunks()
+    for page in PAGES:
+        for a, b in split_sentences(page.text):
+            assert any(c.page == page.number and c.start <= a and b <= c.end for c in chunks), page.text[a:b]
+
+
+def test_consecutive_chunks_overlap_by_one_sentence():
+    chunks = [c for c in _chunks() if c.page == 1]
+    spans = split_sentences(PAGES[0].text)
+    for prev, nxt in zip(chunks, chunks[1:]):
+        last_sentence = next(s for s in spans if s[1] == prev.end)
+        assert nxt.start == last_sentence[0]
+
+
+def test_chunk_index_is_document_position():
+    assert [c.index for c in _chunks()] == list(range(len(_chunks())))
+
+
+def test_deterministic_chunks_and_ids():
+    a, b = _chunks(), _chunks()
+    assert a == b
+    ids_a = [c.chunk_id("doc-1", "v1") for c in a]
+    assert ids_a == [c.chunk_id("doc-1", "v1") for c in b]
+    assert len(set(ids_a)) == len(ids_a)
+    assert all(len(i) == 20 for i in ids_a)
+    assert set(ids_a).isdisjoint(c.chunk_id("doc-1", "v2") for c in a)
+    assert set(ids_a).isdisjoint(c.chunk_id("doc-2", "v1") for c in a)
+
+
+def test_unpaginated_text_has_page_none():
+    chunks = chunk_pages([Page(None, "第一句。第二句。")])
+    assert [(c.page, c.text) for c in chunks] == [(None, "第一句。第二句。")]
+
+
+def test_pathological_long_sentence_split_into_bounded_windows():
+    text = "很长的表格行" * 400  # 2,400 CJK characters with no sentence end
+    chunks = chunk_pages([Page(1, text)], max_size=160)
+    assert len(chunks) > 5
+    for c in chunks:
+        assert text[c.start:c.end] == c.text
+        assert len(c.text) <= 240  # 1.5 x budget, CJK counts 1 per character
+    assert "".join(c.text for c in chunks) == text

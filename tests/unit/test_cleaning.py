@@ -1,0 +1,97 @@
+"""Repairs of extraction artefacts (ingest/cleaning.py)."""
+from __future__ import annotations
+
+from ingest.cleaning import clean_text, normalize_chars, strip_running_lines
+
+
+def test_spaces_between_cjk_characters_removed():
+    assert clean_text("阿 里 巴 巴 近 期 股 价 大 幅 上 涨 ， 引 发 市 场 广 泛 关 注 。") == \
+        "阿里巴巴近期股价大幅上涨，引发市场广泛关注。"
+
+
+def test_space_between_number_and_cjk_removed():
+    assert clean_text("2024 年收入") == "2024年收入"
+    assert clean_text("公司 2024 年 营业收入 为 1,000 亿元") == "公司2024年营业收入为1,000亿元"
+
+
+def test_newlines_inside_wrapped_chinese_paragraph_removed():
+    raw = ("阿里巴巴近期股价大幅上涨，引发市场广泛关注。美国存托凭证一度上涨约\n"
+           "8%，创下近四年来的新高点。推动这一波上涨的直接因素是公司高层在公开\n"
+           "场合宣布将进一步加码人工智能投入。")
+    assert clean_text(raw) == ("阿里巴巴近期股价大幅上涨，引发市场广泛关注。美国存托凭证一度上涨约8%，"
+                               "创下近四年来的新高点。推动这一波上涨的直接因素是公司高层在公开场合宣布将进一步加码人工智能投入。")
+
+
+def test_hyphenated_line_end_word_joined():
+    raw = ("The company expanded its manufac-\n"
+           "turing capacity during the year to meet demand\n"
+           "from customers in Europe and Asia, and it improved\n"
+           "its operating margin by two percentage points.")
+    out = clean_text(raw)
+    assert "manufacturing capacity" in out
+    assert "manufac-" not in out
+
+
+def test_hard_wrapped_english_lines_joined_into_one_sentence():
+    raw = ("This is a long hard-wrapped English sentence that goes on\n"
+           "and on across several lines of the\n"
+           "extracted page text until it ends here.")
+    assert clean_text(raw) == ("This is a long hard-wrapped English sentence that goes on and on across "
+                               "several lines of the extracted page text until it ends here.")
+
+
+def test_real_line_breaks_kept():
+    # a short heading line is not glued to the paragraph after it
+    assert clean_text("Risk Factors\nThe company faces regulatory risk in several markets.") == \
+        "Risk Factors\nThe company faces regulatory risk in several markets."
+
+
+def test_table_rows_keep_their_lines():
+    raw = ("Revenue 1,200 1,050 14%\n"
+           "Operating income 300 250 20%\n"
+           "Net income 210 190 11%")
+    assert clean_text(raw).split("\n") == raw.split("\n")
+
+
+def test_fullwidth_ascii_to_halfwidth():
+    assert clean_text("ＡＢＣ１２３％") == "ABC123%"
+    assert normalize_chars("Ｑ３营收") == "Q3营收"
+
+
+def test_chinese_punctuation_kept():
+    out = clean_text("收入增长，利润下降。风险：监管；竞争？是！（注）")
+    assert out == "收入增长，利润下降。风险：监管；竞争？是！（注）"
+
+
+def test_odd_spaces_ligatures_and_control_characters():
+    assert clean_text("Revenue\u3000grew\u00a0fast.") == "Revenue grew fast."
+    assert clean_text("\ufb01nancial") == "financial"
+    assert clean_text("zero\u200bwidth\x07bell") == "zerowidthbell"
+
+
+def test_crlf_normalised():
+    assert clean_text("Heading\r\nBody text.") == "Heading\nBody text."
+
+
+def test_running_header_and_page_numbers_removed():
+    pages = [f"ACME Corp Annual Report 2023\n{body}\nPage {i}"
+             for i, body in enumerate(["Revenue grew strongly.", "Margins improved.",
+                                       "Cash flow was positive.", "Outlook is stable."], 1)]
+    assert strip_running_lines(pages) == [
+        "Revenue grew strongly.", "Margins improved.", "Cash flow was positive.", "Outlook is stable."]
+
+
+def test_running_footer_with_varying_page_number_removed_but_body_kept():
+    bodies = ["第一页正文内容。", "第二页正文内容。", "第三页正文内容。"]
+    pages = [f"{b}\n阿里巴巴集团 2024 年报 第 {i} 页" for i, b in enumerate(bodies, 1)]
+    assert strip_running_lines(pages) == bodies
+
+
+def test_lines_that_do_not_repeat_are_kept():
+    pages = ["Alpha heading\nbody one", "Beta heading\nbody two", "Gamma heading\nbody three"]
+    assert strip_running_lines(pages) == pages
+
+
+def test_fewer_than_three_pages_untouched():
+    pages = ["Header\nOne", "Header\nTwo"]
+    assert strip_running_lines(pages) == pages

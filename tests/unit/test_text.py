@@ -1,0 +1,42 @@
+"""Search tokens for Chinese and English (rag/text.py)."""
+from __future__ import annotations
+
+from rag.text import language_of, tokens
+
+
+def test_percentages_also_index_the_bare_number():
+    toks = tokens("Cloud revenue grew 26% year over year")
+    assert "26%" in toks and "26" in toks
+    assert toks.index("26%") + 1 == toks.index("26")
+
+
+def test_numbers_keep_decimals_and_drop_thousands_separators():
+    toks = tokens("Revenue rose 4.5% to US$53.0 billion; 4,200 turbines")
+    assert {"4.5%", "4.5", "53.0", "4200", "billion", "turbines"} <= set(toks)
+    assert "4" not in toks and "5" not in toks  # "4.5" is not split at the point
+
+
+def test_english_lowercased_without_stopwords():
+    assert tokens("The Revenue of Alibaba") == ["revenue", "alibaba"]
+
+
+def test_hyphenated_names_also_index_their_parts():
+    toks = tokens("Qwen3-Omni model")
+    assert toks[:3] == ["qwen3-omni", "qwen3", "omni"]
+
+
+def test_chinese_cut_with_jieba_search_mode():
+    toks = tokens("阿里巴巴在巴西开设数据中心")
+    assert {"数据中心", "数据", "中心", "巴西", "阿里巴巴"} <= set(toks)
+    assert "在" not in toks  # stopword
+
+
+def test_chinese_percentages_and_fullwidth_digits():
+    toks = tokens("云服务收入同比增长约２６％")
+    assert "26%" in toks and "26" in toks and "增长" in toks
+
+
+def test_language_of():
+    assert language_of("阿里巴巴在哪些国家开设数据中心？") == "zh"
+    assert language_of("Where is Alibaba opening data centers?") == "en"
+    assert language_of("阿里巴巴 Qwen3-Omni 模型") == "zh"
