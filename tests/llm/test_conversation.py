@@ -1,0 +1,104 @@
+"""Follow-up questions: rewritten into standalone questions before retrieval (LLM or heuristic)."""
+from __future__ import annotations
+
+import pytest
+from fake_openai import Reply
+from llm_helpers import cite
+
+from rag.conversation import Rewrite, is_followup, normalize_history, rewrite_question
+
+PREV_ZH = "阿里巴巴在哪些国家开设数据中心？"
+PREV_EN = "What was Alibaba's revenue in fiscal 2025?"
+
+
+# -- the heuristic (no LLM) ------------------------------------------------------------------
+@pytest.mark.parametrize("prev, follow, expected", [
+    (PREV_ZH, "那它的资本开支呢？", "阿里巴巴 数据中心 那它的资本开支呢？"),
+    (PREV_EN, "And net income?", "Alibaba fiscal 2025 revenue And net income?"),
+    ("阿里巴巴的AI投入计划是多少？", "为什么？", "AI 阿里巴巴 计划 为什么？"),
+])
+def test_heuristic_prepends_the_previous_key_terms(prev, follow, expected):
+    rw = rewrite_question(follow, [prev])
+    assert rw == Rewrite(expected, follow, "heuristic")
+
+
+@pytest.mark.parametrize("question", [
+    "What was Intel's revenue in Q1 2023?",
+    "阿里巴巴与哪家美国芯片公司达成了软件层面的合作？",
+    "How large could global AI investment become over the next five years?",
+])
+def test_standalone_questions_pass_through(question):
+    assert not is_followup(question)
+    assert rewrite_question(question, [PREV_EN]).question == question
+
+
+def test_context_carries_over_several_follow_ups():
+    history = [{"role": "user", "content": PREV_ZH}, {"role": "assistant", "content": "巴西、法国 [1]"},
+               {"role": "user", "content": "那英伟达呢？"}, {"role": "assistant", "content": "……"}]
+    assert rewrite_question("它呢？", history).question == "英伟达 阿里巴巴 数据中心 它呢？"
+
+
+def test_history_forms():
+    from rag.types import Answer
+
+    msgs = [{"role": "user", "content": "q1"}, {"role": "assistant", "content": "a1"}]
+    assert normalize_history(msgs) == msgs
+    assert normalize_history([("q1", "a1")]) == msgs
+    assert normalize_history(["q1"]) == msgs[:1]
+    assert normalize_history([Answer("q1", "a1", False)]) == msgs
+    assert rewrite_question("它呢？", None) == Rewrite("它呢？", "它呢？")
+
+
+# -- with the LLM ------------------------------------------------------------------------------
+def test_llm_rewrites_then_answers_the_standalone_question(llm_assistant, fake_llm):
+    standalone = "阿里巴巴三年AI投入计划的金额是多少？"
+    fake_llm.script(Reply(standalone),
+                    Reply(lambda b: f"阿里巴巴宣布了三年逾530亿美元的AI投入计划[{cite('530亿美元')(b)}]。"))
+    history = [{"role": "user", "content": "阿里巴巴为什么加码AI投入？"},
+               {"role": "assistant", "content": "因为未来五年全球AI相关投资有望达到4万亿美元规模[2]。"}]
+    ans = llm_assistant.ask("那它原来的计划是多少钱？", history=history)
+
+    rewrite_req, answer_req = fake_llm.chat_requests
+    system, user = rewrite_req["body"]["messages"]
+    assert "standalone question" in system["content"] and "do not answer" in system["content"]
+    assert "User: 阿里巴巴为什么加码AI投入？" in user["content"]
+    assert "Assistant: 因为未来五年全球AI相关投资有望达到4万亿美元规模" in user["content"]
+    assert "[2]" not in user["content"]                      # citation markers are not context
+    assert "Latest message: 那它原来的计划是多少钱？" in user["content"]
+    assert f"Question: {standalone}" in answer_req["body"]["messages"][1]["content"]
+    assert ans.question == "那它原来的计划是多少钱？" and ans.rewritten_question == standalone
+    assert ans.answerer == "llm" and ans.verified
+    assert ans.to_dict()["rewritten_question"] == standalone
+
+
+def test_llm_rewrite_failure_falls_back_to_the_heuristic(llm_assistant, fake_llm):
+    fake_llm.script(Reply(status=500),
+                    Reply(lambda b: f"阿里巴巴宣布了三年逾530亿美元的AI投入计划[{cite('530亿美元')(b)}]。"))
+    ans = llm_assistant.ask("那它的计划呢？", history=["阿里巴巴的AI投入计划是多少？"])
+    assert ans.rewritten_question == "AI 阿里巴巴 那它的计划呢？"
+    assert any("follow-up rewritten without the LLM" in n and "HTTP 500" in n for n in ans.notices)
+    assert ans.answerer == "llm"
+
+
+def test_unusable_llm_rewrite_is_not_used(llm_assistant, fake_llm):
+    fake_llm.script(Reply("阿里巴巴宣布了三年逾530亿美元的AI投入计划[1]。\n这是答案，不是问题。"),
+                    Reply(lambda b: f"阿里巴巴宣布了三年逾530亿美元的AI投入计划[{cite('530亿美元')(b)}]。"))
+    ans = llm_assistant.ask("那它的计划呢？", history=["阿里巴巴的AI投入计划是多少？"])
+    assert ans.rewritten_question == "AI 阿里巴巴 那它的计划呢？"
+    assert any("unusable" in n for n in ans.notices)
+
+
+def test_no_history_means_no_rewrite_call(llm_assistant, fake_llm):
+    fake_llm.script(Reply(lambda b: f"阿里巴巴宣布了三年逾530亿美元的AI投入计划[{cite('530亿美元')(b)}]。"))
+    ans = llm_assistant.ask("阿里巴巴的AI投入计划是多少？")
+    assert len(fake_llm.chat_requests) == 1 and ans.rewritten_question == ""
+
+
+def test_stream_with_history(llm_assistant, fake_llm):
+    fake_llm.script(Reply("阿里巴巴的AI投入计划是多少？"),
+                    Reply(lambda b: f"阿里巴巴宣布了三年逾530亿美元的AI投入计划[{cite('530亿美元')(b)}]。"))
+    items = list(llm_assistant.ask_stream("那它的计划呢？", history=[("阿里巴巴为什么加码AI投入？", "……")]))
+    assert isinstance(items[-1], object) and items[-1].rewritten_question == "阿里巴巴的AI投入计划是多少？"
+    assert "".join(items[:-1]) == items[-1].text
+    assert fake_llm.chat_requests[0]["body"].get("stream") in (None, False)   # the rewrite is not streamed
+    assert fake_llm.chat_requests[1]["body"]["stream"] is True
