@@ -14,10 +14,11 @@ Figures are compared as values after normalising scale words and languages:
 0.5% by default), ``26%`` = ``26 percent`` = ``百分之二十六``. When both sides
 name a currency the currencies must agree (US$/USD/$/美元, RMB/CNY/¥/人民币,
 HK$/HKD/港元); a percentage never matches an amount. Tables state their unit
-in a header ("RMB in millions"), so a passage figure without a scale word also
-matches an answer figure whose digits equal it before the scale word
-("RMB996,347 million" vs "996,347"), or equal it times a thousand, a million or
-a billion.
+in a header ("RMB in millions"), so a passage figure written as a table cell
+(digits with a separator or decimal point, or at least three digits) and without
+a scale word also matches an answer figure whose digits equal it before the scale
+word ("RMB996,347 million" vs "996,347"), or equal it times a thousand, a million
+or a billion.
 
 Not checked as figures: citation markers, years (1900-2100 without a unit),
 dates (3月31日, March 31), list ordinals ("1.", "(2)", "第3"), and digits inside
@@ -425,6 +426,12 @@ def _propagate_ranges(s: str, qs: list[Quantity]) -> list[Quantity]:
     return out
 
 
+def _table_figure(raw: str) -> bool:
+    """Digits as a table cell gives them: "996,347", "53.0", "530" (not "4", not 四, not "four")."""
+    raw = raw.strip()
+    return bool(re.fullmatch(r"\d[\d,]*(?:\.\d+)?", raw)) and ("," in raw or "." in raw or len(raw) >= 3)
+
+
 def _close(x: float, y: float, tol: float) -> bool:
     if x == y:
         return True
@@ -442,7 +449,7 @@ def quantities_match(answer: Quantity, passage: Quantity, rel_tol: float = REL_T
         return False
     if _close(answer.value, passage.value, rel_tol):
         return True
-    if passage.scale == 1 and not passage.unit:
+    if passage.scale == 1 and not passage.unit and _table_figure(passage.raw):
         if answer.scale != 1 and _close(answer.mantissa, passage.value, rel_tol):
             return True
         if answer.kind == "amount" and any(_close(answer.value, passage.value * m, rel_tol) for m in (1e3, 1e6, 1e9)):

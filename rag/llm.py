@@ -93,6 +93,18 @@ _ABSTAIN = re.compile(
     r"|没有(相关|提及|提到|说明|涉及)|无法(回答|确定|从|找到|判断)|未(提及|提到|说明|涉及)|不包含|找不到", re.I)
 
 
+_INSTRUCTION_LIKE = re.compile(
+    r"\b(ignore|disregard|forget)\s+(all\s+|any\s+)?(the\s+)?(previous|prior|above|earlier|preceding)\s+"
+    r"(instructions?|prompts?|rules?)|\byou are now\b|\b(system|developer)\s+(prompt|mode|message)\b"
+    r"|</?\s*(system|assistant)\s*>|(忽略|无视|忘记)(之前|以上|前面|上述|先前)(的)?(所有|全部)?(指令|指示|规则|提示)"
+    r"|你现在是|系统提示", re.I)
+
+
+def instruction_like(passages: list[dict]) -> list[int]:
+    """Numbers of passages whose text looks like instructions to a model (reported, never obeyed)."""
+    return [p["n"] for p in passages if _INSTRUCTION_LIKE.search(p["text"])]
+
+
 class LLMError(RuntimeError):
     """The endpoint failed; ``str(e)`` is the user-facing reason."""
 
@@ -318,7 +330,7 @@ class LLMAnswerer(RunnableSerializable):
                 parts.append(_content_text(content))
         except Exception as e:  # every failure of the endpoint ends in the extractive answer
             reason = describe_error(e, self.endpoint, self.timeout)
-            log.warning("LLM answer failed: %s", reason)
+            log.info("LLM answer failed: %s", reason)
             yield self._fallback(question, docs, qvec, reason, "".join(parts), t0)
             return
         llm_seconds = time.perf_counter() - t0
@@ -363,6 +375,10 @@ class LLMAnswerer(RunnableSerializable):
             notices.append(f"{len(bad)} of {len(claims)} sentences of the LLM answer failed the grounding check "
                            "and are marked unverified: " + "; ".join(
                                f"“{_short(s['text'], 60)}”: {', '.join(s['problems'])}" for s in bad))
+        suspicious = [n for n in instruction_like(passages) if n in report.cited]
+        if suspicious:
+            notices.append("cited passage(s) " + ", ".join(f"[{n}]" for n in suspicious) + " contain text that looks "
+                           "like instructions to the model; it was given as document text only, not obeyed")
         shown = mark_unverified(text, report.sentences, UNVERIFIED_LABEL[lang])
         return Answer(question, shown, False, citations, notices=notices, passages=_passages(docs),
                       answerer="llm", sentences=report.sentences, raw_text=raw, timings=timings)
