@@ -13,6 +13,7 @@ from .embeddings import Embedder, make_embedder
 from .indexing import Progress, ingest_lock, ingest_paths
 from .prompts import EMPTY_INDEX, EMPTY_QUESTION, cannot_answer
 from .retrieval import HybridRetriever
+from .scoping import Scope, document_index, dominant_issuer, filter_documents, issuer_documents, scope_question
 from .store import IndexStore
 from .text import language_of, normalize
 from .types import Answer, IngestReport
@@ -104,21 +105,93 @@ class Assistant:
     def retrieve(self, question: str, k: int | None = None, doc_ids: list[str] | None = None):
         return self.retriever.search(question, doc_ids=doc_ids, k=k)
 
+    # -- metadata and scope ---------------------------------------------------------
+    def facets(self) -> dict:
+        """Filter values the index knows (for menus): company, kind, period, doc."""
+        from .scoping import facets
+
+        return facets(self.store.catalog.documents())
+
+    def tag(self, doc_id: str, **changes) -> dict:
+        """Correct a document's metadata: ``tag("doc", issuer="…", tickers="BABA,9988", period="FY2025")``.
+
+        Values are normalised (kind names, period labels, ISO dates); an empty value
+        clears a field. Tagged fields are kept when the file is re-ingested.
+        """
+        from .metadata import normalize_tag
+
+        doc = self.store.catalog.document(doc_id)
+        if doc is None:
+            raise KeyError(f"no document {doc_id!r} in {self.index_dir} (see `rag sources`)")
+        clean = {key: normalize_tag(key, value) for key, value in changes.items()}
+        meta = doc["meta"]
+        inferred = {k: v for k, v in (meta.get("inferred") or {}).items() if k not in clean}
+        tagged = sorted(set(meta.get("tagged") or []) | set(clean))
+        with ingest_lock(self.index_dir):
+            updated = self.store.catalog.update_meta(doc_id, {**clean, "inferred": inferred, "tagged": tagged})
+        self.extractive.known_terms = self._known_terms()
+        return updated
+
+    def resolve_scope(self, question: str, *, doc_ids: list[str] | None = None, filters: dict | None = None,
+                      scope: bool = True) -> Scope | None:
+        """Which documents to search: explicit filters/doc_ids, else the question's own scope, else None."""
+        filters = dict(filters or {})
+        unknown = set(filters) - {"company", "kind", "period", "doc"}
+        if unknown:
+            raise ValueError(f"unknown filter(s) {sorted(unknown)}: use company, kind, period, doc")
+        if doc_ids:
+            extra = filters.get("doc") or []
+            filters["doc"] = list(doc_ids) + ([extra] if isinstance(extra, str) else list(extra))
+        documents = self.store.catalog.documents()
+        if any(filters.get(k) for k in ("company", "kind", "period", "doc")):
+            from .scoping import is_comparison
+
+            sc = filter_documents(documents, **{k: filters.get(k) for k in ("company", "kind", "period", "doc")})
+            sc.comparison = sc.comparison or is_comparison(question)
+            return sc
+        if scope:
+            return scope_question(question, documents)
+        return None
+
+    def _scoped_search(self, question: str, k, qvec, sc: Scope | None, one_issuer: bool):
+        doc_ids = sc.doc_ids if sc is not None else None
+        docs = self.retriever.search(question, doc_ids=doc_ids, k=k, query_vector=qvec)
+        if sc is None or not one_issuer or sc.comparison or not docs:
+            return docs
+        # one issuer per answer: passages from several companies -> the best passage's company only
+        index = document_index(self.store.catalog.documents())
+        key = dominant_issuer([d.metadata["doc_id"] for d in docs], index)
+        if key is None:
+            return docs
+        ids = issuer_documents(index, key, within=doc_ids)
+        if not ids:
+            return docs
+        sc.description += f"; answered from {index.display.get(key, key)} only (the best passage's issuer)"
+        return self.retriever.search(question, doc_ids=ids, k=k, query_vector=qvec)
+
     def ask(self, question: str, *, k: int | None = None, doc_ids: list[str] | None = None,
-            history=None) -> Answer:
-        """Answer ``question``; with ``history`` (earlier turns), a follow-up is made standalone first."""
+            history=None, filters: dict | None = None, scope: bool = True) -> Answer:
+        """Answer ``question``; with ``history`` (earlier turns), a follow-up is made standalone first.
+
+        ``filters`` ({"company", "kind", "period", "doc"}) and ``doc_ids`` limit the search
+        to matching documents. Otherwise, with ``scope`` (the default), a question that
+        names a company, period or document kind the index knows is answered from those
+        documents, and from one company's documents unless it asks for a comparison;
+        ``scope=False`` searches the whole index. ``answer.scope`` says what was searched.
+        """
         answer = None
-        for item in self._answer(question, k, doc_ids, history, stream=False):
+        for item in self._answer(question, k, doc_ids, history, stream=False, filters=filters, scope=scope):
             answer = item
         return answer
 
     def ask_stream(self, question: str, *, k: int | None = None, doc_ids: list[str] | None = None,
-                   history=None) -> Iterator[str | Answer]:
+                   history=None, filters: dict | None = None, scope: bool = True) -> Iterator[str | Answer]:
         """Text tokens as the answerer produces them, then the final Answer (which is authoritative:
         it may differ from the tokens, e.g. unverified sentences marked or an extractive fallback)."""
-        yield from self._answer(question, k, doc_ids, history, stream=True)
+        yield from self._answer(question, k, doc_ids, history, stream=True, filters=filters, scope=scope)
 
-    def _answer(self, question, k, doc_ids, history, *, stream: bool) -> Iterator[str | Answer]:
+    def _answer(self, question, k, doc_ids, history, *, stream: bool, filters: dict | None = None,
+                scope: bool = True) -> Iterator[str | Answer]:
         t0 = time.perf_counter()
         question = (question or "").strip()
         if not question:
@@ -134,8 +207,9 @@ class Assistant:
             rw = rewrite_question(question, history, llm=self.llm)
             standalone = rw.question
             notices = [rw.notice] if rw.notice else []
+        sc = self.resolve_scope(standalone, doc_ids=doc_ids, filters=filters, scope=scope)
         qvec = np.asarray(self.embedder.embed_query(standalone), dtype=np.float32)
-        docs = self.retriever.search(standalone, doc_ids=doc_ids, k=k, query_vector=qvec)
+        docs = self._scoped_search(standalone, k, qvec, sc, one_issuer=scope)
         answer = None
         if stream and hasattr(self.answerer, "stream_answer"):
             for item in self.answerer.stream_answer(standalone, docs, qvec=qvec):
@@ -150,6 +224,9 @@ class Assistant:
         if standalone != question:
             answer.question, answer.rewritten_question = question, standalone
         answer.notices.extend(notices)
+        answer.scope = sc.description if sc is not None else "whole index (scoping off)"
+        if sc is not None and (sc.fell_back or (sc.explicit and not sc.doc_ids)):
+            answer.notices.append(f"scope: {sc.description}")
         answer.seconds = time.perf_counter() - t0
         yield answer
 

@@ -198,7 +198,7 @@ def ingest_file(store, embedder, path: Path, meta: DocumentMeta | None, chunk_si
         if len(chunks) > MAX_CHUNKS_PER_DOCUMENT:
             raise IngestError(path, f"too long to index: {len(chunks):,} chunks > {MAX_CHUNKS_PER_DOCUMENT:,} "
                                     f"per document (~{len(chunks) // 2400 + 1} min to embed); split it into smaller files")
-        info = meta.as_metadata() if meta else {}
+        info = _document_metadata(meta.as_metadata() if meta else {}, path, pages, existing)
         all_text = " ".join(p.text for p in pages[:3])[:5000]
         info["title"] = info.get("title") or _infer_title(path, pages)
         info["language"] = info.get("language") or language_of(all_text)
@@ -219,6 +219,25 @@ def ingest_file(store, embedder, path: Path, meta: DocumentMeta | None, chunk_si
         return IngestResult(display, "failed", reason="out of memory while processing this file")
     except UnicodeError as e:
         return IngestResult(display, "failed", reason=f"text decoding failed: {e}")
+
+
+def _document_metadata(info: dict, path: Path, pages, existing: dict | None) -> dict:
+    """Manifest fields, then what the document itself says for the fields left empty
+    (recorded in ``inferred``), then the user's corrections (``rag tag``), which survive re-ingest."""
+    from .metadata import infer_metadata, merge_inferred
+
+    try:
+        info = merge_inferred(info, infer_metadata(path, pages))
+    except Exception:  # inference is best effort: it never fails an ingest
+        pass
+    old = (existing or {}).get("meta") or {}
+    tagged = [f for f in old.get("tagged") or [] if f in old]
+    for f in tagged:
+        info[f] = old[f]
+        (info.get("inferred") or {}).pop(f, None)
+    if tagged:
+        info["tagged"] = tagged
+    return info
 
 
 def chunk_tokens(text: str) -> str:
