@@ -39,9 +39,22 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--json", action="store_true", help="print one JSON object")
     s.add_argument("-k", type=int, help="passages to consider (default 6)")
     s.add_argument("--doc", action="append", metavar="DOC_ID", help="only search this document (repeatable)")
+    s.add_argument("--company", action="append", metavar="NAME",
+                   help="only this issuer's documents: name, alias or ticker (repeatable)")
+    s.add_argument("--kind", action="append", metavar="KIND",
+                   help="only this kind: earnings release, annual report, interim report, 10-K, ... (repeatable)")
+    s.add_argument("--period", action="append", metavar="PERIOD",
+                   help="only this fiscal period: 2023Q1, FY2025, FY2025H1, 'six months ended 2024-09-30' (repeatable)")
+    s.add_argument("--no-scope", action="store_true",
+                   help="search the whole index even if the question names a company, period or kind")
 
-    s = sub.add_parser("sources", help="list indexed documents")
+    s = sub.add_parser("sources", help="list indexed documents and their metadata")
     s.add_argument("--json", action="store_true")
+
+    s = sub.add_parser("tag", help="correct a document's metadata, e.g. rag tag DOC issuer='Intel Corporation' period=2023Q1")
+    s.add_argument("doc_id")
+    s.add_argument("changes", nargs="+", metavar="KEY=VALUE",
+                   help="title, kind, issuer, tickers, aliases (comma-separated), language, date, period, period_end")
 
     s = sub.add_parser("remove", help="delete a document from the index")
     s.add_argument("doc_id")
@@ -100,7 +113,8 @@ def _export_llm_flags(args) -> None:
 def _stream_answer(a, args):
     """Print the LLM's tokens as they come; return the final Answer and what was printed."""
     shown, ans = [], None
-    for item in a.ask_stream(args.question, k=args.k, doc_ids=args.doc):
+    for item in a.ask_stream(args.question, k=args.k, doc_ids=args.doc, filters=_filters(args),
+                             scope=not args.no_scope):
         if isinstance(item, str):
             shown.append(item)
             print(item, end="", flush=True)
@@ -112,6 +126,10 @@ def _stream_answer(a, args):
     for note in ans.notices:
         print(f"rag: note: {note}", file=sys.stderr)
     return ans, shown
+
+
+def _filters(args) -> dict:
+    return {k: v for k, v in (("company", args.company), ("kind", args.kind), ("period", args.period)) if v}
 
 
 def _run(args) -> int:
@@ -152,7 +170,8 @@ def _run(args) -> int:
             print(f"rag: error: the index {a.index_dir} is empty; run `rag ingest PATH...` first", file=sys.stderr)
             return EXIT_USAGE
         if args.json or a.llm is None:
-            ans, shown = a.ask(args.question, k=args.k, doc_ids=args.doc), None
+            ans, shown = a.ask(args.question, k=args.k, doc_ids=args.doc, filters=_filters(args),
+                               scope=not args.no_scope), None
         else:
             ans, shown = _stream_answer(a, args)
         if args.json:
@@ -183,10 +202,48 @@ def _run(args) -> int:
         elif not docs:
             print(f"(no documents in {a.index_dir})")
         else:
+            guessed = False
             for d in docs:
                 m = d["meta"]
-                print(f"{d['doc_id']:<40} {m.get('kind', ''):<16} {m.get('date', '') or m.get('period', ''):<10} "
+                inferred = m.get("inferred") or {}
+                guessed = guessed or bool(inferred)
+
+                def v(key, width):
+                    text = m.get(key) or ""
+                    text = ", ".join(text) if isinstance(text, list) else str(text)
+                    mark = "*" if key in inferred else ""
+                    text = text if len(text) + len(mark) <= width else text[: width - 1 - len(mark)] + "…"
+                    return f"{text + mark:<{width}}"
+
+                print(f"{d['doc_id']:<40} {v('issuer', 28)} {v('kind', 17)} {v('period', 18)} {v('date', 11)} "
                       f"{d['pages']:>4}p {d['chunks']:>5} chunks  {m.get('title', '')}")
+            if guessed:
+                print("* inferred from the document: see `rag sources --json` (evidence under \"inferred\"); "
+                      "correct with `rag tag DOC key=value`")
+        return EXIT_OK
+
+    if args.command == "tag":
+        changes = {}
+        for item in args.changes:
+            key, sep, value = item.partition("=")
+            if not sep or not key.strip():
+                print(f"rag: error: expected KEY=VALUE, got {item!r}", file=sys.stderr)
+                return EXIT_USAGE
+            changes[key.strip()] = value
+        try:
+            doc = a.tag(args.doc_id, **changes)
+        except KeyError as e:
+            print(f"rag: error: {e.args[0]}", file=sys.stderr)
+            return EXIT_USAGE
+        except ValueError as e:
+            print(f"rag: error: {e}", file=sys.stderr)
+            return EXIT_USAGE
+        m = doc["meta"]
+        for key in ("title", "issuer", "tickers", "aliases", "kind", "period", "period_end", "date", "language"):
+            value = m.get(key)
+            value = ", ".join(value) if isinstance(value, list) else (value or "")
+            note = " (inferred)" if key in (m.get("inferred") or {}) else (" (tagged)" if key in (m.get("tagged") or []) else "")
+            print(f"{key:<11} {value}{note}")
         return EXIT_OK
 
     if args.command == "remove":
