@@ -39,6 +39,7 @@ class Answer:
     rewritten_question: str = ""     # the standalone question retrieval used, when a follow-up was rewritten
     raw_text: str = ""               # the LLM's reply as received (before marking / fallback)
     timings: dict = field(default_factory=dict)   # seconds per stage (llm, grounding, ...)
+    fallback_reason: str = ""        # why the LLM answer was not used (answerer == "extractive-fallback")
 
     @property
     def verified(self) -> bool:
@@ -54,6 +55,8 @@ class Answer:
         }
         if self.answerer != "extractive":
             d.update(answerer=self.answerer, verified=self.verified, sentences=self.sentences)
+            if self.fallback_reason:
+                d["fallback_reason"] = self.fallback_reason
         if self.rewritten_question:
             d["rewritten_question"] = self.rewritten_question
         return d
