@@ -338,11 +338,13 @@ class LLMAnswerer(RunnableSerializable):
         yield self._finish(question, docs, qvec, passages, raw, llm_seconds, t0)
 
     def _fallback(self, question, docs, qvec, reason: str, raw: str, t0: float) -> Answer:
+        llm_seconds = time.perf_counter() - t0
         ans = self.fallback.answer(question, docs, qvec=qvec)
         ans.notices.insert(0, f"LLM answer not used: {reason}; showing the extractive answer instead.")
         ans.answerer = "extractive-fallback"
+        ans.fallback_reason = reason
         ans.raw_text = raw
-        ans.timings = {**ans.timings, "llm": time.perf_counter() - t0}
+        ans.timings = {**ans.timings, "llm": llm_seconds}
         return ans
 
     def _finish(self, question, docs, qvec, passages: list[dict], raw: str, llm_seconds: float, t0: float) -> Answer:
@@ -362,12 +364,13 @@ class LLMAnswerer(RunnableSerializable):
             why = ("the LLM answer cited only passages that were not given ("
                    + ", ".join(f"[{n}]" for n in report.invalid) + ")") if report.invalid \
                 else "the LLM answer had no citations [n] to the passages"
-            ans = self._fallback(question, docs, qvec, why, raw, t0)
-            ans.sentences = report.sentences
+            ans = self._fallback(question, docs, qvec, why, raw, t0)   # (the rejected reply stays in raw_text)
             ans.timings.update(grounding=report.seconds)
             return ans
+        t1 = time.perf_counter()
         citations = [self._citation(passages[n - 1], [s for s in report.sentences if n in s["citations"]])
                      for n in report.cited]
+        timings["citations"] = time.perf_counter() - t1
         notices = []
         bad = report.unverified
         if bad:

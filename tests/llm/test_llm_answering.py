@@ -34,6 +34,8 @@ def _assert_fallback(ans, assistant, question, reason_pattern):
     assert ans.notices, "the fallback must say why"
     assert re.search(reason_pattern, ans.notices[0]), ans.notices[0]
     assert "showing the extractive answer" in ans.notices[0]
+    assert re.search(reason_pattern, ans.fallback_reason) and ans.to_dict()["fallback_reason"] == ans.fallback_reason
+    assert ans.sentences == [] and ans.verified, "the shown (extractive) answer is verbatim, nothing unverified"
 
 
 # -- a correct cited answer ------------------------------------------------------------------
