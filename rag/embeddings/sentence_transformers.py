@@ -99,8 +99,17 @@ class ResolvedModel:
 
     @property
     def display_name(self) -> str:
-        """Name used for conventions and ids: hub name, or the directory's basename."""
-        return self.name if not self.local_dir else self.path.name
+        """Name used for conventions and ids: hub name, or the directory's basename.
+
+        A directory inside the Hugging Face cache (``models--ORG--NAME/snapshots/SHA``)
+        is named after its repository, not its commit hash.
+        """
+        if not self.local_dir:
+            return self.name
+        parent = self.path.parent
+        if parent.name == "snapshots" and parent.parent.name.startswith("models--"):
+            return parent.parent.name[len("models--"):].replace("--", "/")
+        return self.path.name
 
 
 def _looks_like_path(name: str) -> bool:
@@ -242,7 +251,7 @@ def model_id(prefix: str, resolved: ResolvedModel) -> str:
     """``PREFIX:hub/name`` for hub models, ``PREFIX:dirname:hash`` for directories."""
     if not resolved.local_dir:
         return f"{prefix}:{resolved.name}"
-    return f"{prefix}:{resolved.path.name}:{model_fingerprint(resolved.path)}"
+    return f"{prefix}:{resolved.display_name}:{model_fingerprint(resolved.path)}"
 
 
 def default_device(error: type[Exception] = EmbedderError) -> str:

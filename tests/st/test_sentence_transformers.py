@@ -285,6 +285,10 @@ def test_cached_hub_model_loads_from_cache_without_network(tiny_st_model, empty_
     assert emb.path == snapshot
     assert emb.query_prefix == "query: "
     assert len(emb.embed_query("阿里巴巴")) == tiny_models.HIDDEN
+    # The snapshot directory given as a path: named after the repo, not the commit hash.
+    by_path = make_embedder(f"sentence-transformers:{snapshot}")
+    assert by_path.id.startswith("st:acme/tiny-e5-zh:")
+    assert by_path.query_prefix == "query: "
     assert no_network == []
 
 
