@@ -21,13 +21,17 @@ that
 * is short (at most 6 English words / 12 Chinese characters) and names nothing
   itself (no company, place, product, figure or year of its own),
 
-gets the key terms of the previous question prepended: its names (companies,
-places, products, as found by the answerer's ``salient_terms``), its years and fiscal
-periods, and, when it has no names, its two to four most specific content words.
-Terms the follow-up already contains are not repeated. Standalone questions pass
+gets the key terms of the conversation prepended: the names of the last standalone
+question (companies, places, products, as found by the answerer's ``salient_terms``),
+its years and fiscal periods, and its two (four, when it names nothing) most specific
+nouns; the terms of follow-ups in between come first ("那英伟达呢？" adds 英伟达). A
+short Chinese follow-up whose words jieba does not know contributes its core ("英伟达").
+Terms the follow-up already contains are not repeated, and standalone questions pass
 through unchanged. E.g. after "阿里巴巴在哪些国家开设数据中心？", "那它的资本开支呢？"
-becomes "阿里巴巴 数据中心 那它的资本开支呢？"; after "What was Alibaba's revenue in fiscal
-2025?", "And net income?" becomes "Alibaba 2025 revenue And net income?".
+becomes "阿里巴巴 数据中心 那它的资本开支呢？"; after "What was Alibaba's revenue in
+fiscal 2025?", "And net income?" becomes "Alibaba fiscal 2025 revenue And net income?".
+The prepended terms steer retrieval (keyword and dense); the answer's
+``rewritten_question`` shows what was searched.
 """
 from __future__ import annotations
 

@@ -345,3 +345,12 @@ def test_extractive_is_the_default_and_env_selects_the_llm(llm_index, fake_llm, 
         assert isinstance(a.answerer, ExtractiveAnswerer)
     with pytest.raises(ValueError):
         Assistant(index_dir=llm_index, answerer="magic")
+
+
+def test_reasoning_block_is_neither_streamed_nor_checked(llm_assistant, fake_llm):
+    """Reasoning models behind Ollama & co. may prefix <think>...</think> to the content."""
+    fake_llm.script(Reply(lambda b: "<think>The plan was 999亿美元? No: check passage.</think>\n"
+                                    f"阿里巴巴宣布了三年逾530亿美元的AI投入计划[{cite('530亿美元')(b)}]。", chunk_chars=5))
+    ans, tokens = ask(llm_assistant, Q_ZH, "stream")
+    assert "think" not in "".join(tokens) and "999" not in "".join(tokens)
+    assert ans.answerer == "llm" and ans.verified and ans.text.startswith("阿里巴巴宣布了")
