@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 from .loaders import Page
 from .sentences import split_sentences
+from .tables import TableContext
 
 
 @dataclass(frozen=True)
@@ -21,6 +22,7 @@ class Chunk:
     end: int
     text: str
     index: int  # position of the chunk in the document
+    context: str = ""  # header of the table the chunk starts in (periods, units), when not in ``text``
 
     def chunk_id(self, doc_id: str, version: str) -> str:
         """Deterministic: same document content -> same ids."""
@@ -38,6 +40,7 @@ def chunk_pages(pages: list[Page], max_size: float = 160.0, overlap: int = 1) ->
     chunks: list[Chunk] = []
     for page in pages:
         spans = _limit_long(page.text, split_sentences(page.text), max_size)
+        tables = TableContext(page.text)
         i = 0
         while i < len(spans):
             j = i
@@ -49,7 +52,7 @@ def chunk_pages(pages: list[Page], max_size: float = 160.0, overlap: int = 1) ->
                 size += s
                 j += 1
             start, end = spans[i][0], spans[j - 1][1]
-            chunks.append(Chunk(page.number, start, end, page.text[start:end], len(chunks)))
+            chunks.append(Chunk(page.number, start, end, page.text[start:end], len(chunks), tables.for_span(start)))
             if j >= len(spans):
                 break
             i = max(i + 1, j - overlap)

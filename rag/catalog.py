@@ -25,7 +25,7 @@ CREATE TABLE IF NOT EXISTS documents(
 CREATE TABLE IF NOT EXISTS pages(doc_id TEXT, page INTEGER, text TEXT, PRIMARY KEY(doc_id, page));
 CREATE TABLE IF NOT EXISTS chunks(
     rowid INTEGER PRIMARY KEY, chunk_id TEXT UNIQUE NOT NULL, doc_id TEXT NOT NULL,
-    page INTEGER, start INTEGER, end INTEGER, ord INTEGER, text TEXT);
+    page INTEGER, start INTEGER, end INTEGER, ord INTEGER, text TEXT, context TEXT);
 CREATE INDEX IF NOT EXISTS chunks_doc ON chunks(doc_id);
 CREATE VIRTUAL TABLE IF NOT EXISTS chunks_fts USING fts5(tokens, tokenize="unicode61 tokenchars '-%.'");
 CREATE TABLE IF NOT EXISTS garbage(doc_id TEXT, version TEXT, PRIMARY KEY(doc_id, version));
@@ -40,6 +40,12 @@ class Catalog:
         with self._conn() as c:
             c.executescript(_SCHEMA)
             c.execute("INSERT OR IGNORE INTO meta VALUES('schema', ?)", (SCHEMA_VERSION,))
+            # indexes made before chunks had a table-header context: add the column (NULL = none)
+            if "context" not in {r[1] for r in c.execute("PRAGMA table_info(chunks)")}:
+                try:
+                    c.execute("ALTER TABLE chunks ADD COLUMN context TEXT")
+                except sqlite3.OperationalError:  # another process added it first
+                    pass
 
     def _conn(self) -> sqlite3.Connection:
         # one connection per thread: the UI queries from worker threads
@@ -125,8 +131,9 @@ class Catalog:
                              [(record["doc_id"], n or 0, t) for n, t in pages])
             for ch in chunks:
                 cur = conn.execute(
-                    "INSERT INTO chunks(chunk_id, doc_id, page, start, end, ord, text) VALUES(?,?,?,?,?,?,?)",
-                    (ch["chunk_id"], record["doc_id"], ch["page"] or 0, ch["start"], ch["end"], ch["ord"], ch["text"]))
+                    "INSERT INTO chunks(chunk_id, doc_id, page, start, end, ord, text, context) VALUES(?,?,?,?,?,?,?,?)",
+                    (ch["chunk_id"], record["doc_id"], ch["page"] or 0, ch["start"], ch["end"], ch["ord"], ch["text"],
+                     ch.get("context") or None))
                 conn.execute("INSERT INTO chunks_fts(rowid, tokens) VALUES(?, ?)", (cur.lastrowid, ch["tokens"]))
             conn.execute("DELETE FROM garbage WHERE doc_id=? AND version=?", (record["doc_id"], record["version"]))
             if old_version and old_version != record["version"]:

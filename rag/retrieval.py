@@ -67,5 +67,6 @@ class HybridRetriever(BaseRetriever):
             docs.append(Document(page_content=r["text"], metadata={
                 "chunk_id": cid, "doc_id": r["doc_id"], "page": r["page"] or None, "start": r["start"],
                 "end": r["end"], "score": fused[cid], "dense": dense_sim.get(cid), "keyword": kw_score.get(cid),
+                "context": r.get("context") or "",   # the table header of a chunk cut from a table
             }))
         return docs

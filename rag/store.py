@@ -64,13 +64,16 @@ class IndexStore:
 
         doc_id, version = record["doc_id"], record["version"]
         ids = [c.chunk_id(doc_id, version) for c in chunks]
-        texts = [c.text for c in chunks]
+        # a chunk cut from a table is embedded and keyword-indexed with the table's header
+        # (periods, units); its stored text stays the verbatim page span that citations quote
+        texts = [_with_context(c) for c in chunks]
         vectors = np.asarray(embedder.embed_documents(texts), dtype=np.float32)
         self.catalog.mark_pending(doc_id, version)
         self.vectors.add(ids, vectors, [{"doc_id": doc_id, "version": version, "page": c.page or 0}
                                         for c in chunks])
         rows = [{"chunk_id": cid, "page": c.page, "start": c.start, "end": c.end, "ord": c.index,
-                 "text": c.text, "tokens": chunk_tokens(c.text)} for cid, c in zip(ids, chunks)]
+                 "text": c.text, "context": getattr(c, "context", ""), "tokens": chunk_tokens(t)}
+                for cid, c, t in zip(ids, chunks, texts)]
         self.catalog.commit_document(record, [(p.number, p.text) for p in pages], rows)
         self.collect_garbage()
 
@@ -93,3 +96,8 @@ class IndexStore:
 
     def keyword_search(self, query_tokens: list[str], n: int, doc_ids: list[str] | None = None):
         return self.catalog.keyword_search(query_tokens, n, doc_ids)
+
+
+def _with_context(chunk) -> str:
+    ctx = getattr(chunk, "context", "")
+    return f"{ctx}\n{chunk.text}" if ctx else chunk.text

@@ -1,0 +1,170 @@
+"""Table headers for chunks cut from the middle of a financial table.
+
+Statements extracted from PDFs (and Markdown/HTML tables) arrive as lines of
+numbers: ``Net revenue $ 11,715 $ 18,353``. A chunk that starts below the
+table's header no longer says which column is which period or what the unit
+is. This module finds, for each line of a page, the header of the table the
+line belongs to: the lines above the first data row that name periods, dates
+or units ("Three Months Ended", "(In Millions, Except Per Share Amounts) Apr 1,
+2023 Apr 2, 2022", "2023 | 2024", "单位：千元 币种：人民币"), plus the table's
+title line right above them. Chunking stores that header as the chunk's
+``context``: embedded and keyword-indexed with the chunk and shown to the
+answerer, while the chunk's own text stays a verbatim span of the page.
+
+Rows are lines, and chunks are cut at line ends, so a row is never split.
+"""
+from __future__ import annotations
+
+import bisect
+import re
+from dataclasses import dataclass
+
+MAX_HEADER_CHARS = 320
+
+_DATEISH = re.compile(
+    r"\b(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec)[a-z]*\.?\s+\d{1,2},?\s+(?:19|20)\d{2}\b"
+    r"|(?:19|20)\d{2}\s*年\s*\d{1,2}\s*月\s*\d{1,2}\s*日|\d{1,2}\s*月\s*\d{1,2}\s*日|\d{1,2}\s*-\s*\d{1,2}\s*月"
+    r"|(?:19|20)\d{2}\s*年(?:\s*第?[一二三四1-4]\s*季度|度|末|初)?"
+    r"|\b\d{1,2}/\d{1,2}/(?:19|20)\d{2}\b|\bQ[1-4]\s*'?(?:19|20)?\d{2}\b|\b(?:FY)?(?:19|20)\d{2}\s*[-]?\s*Q[1-4]\b"
+    r"|\bFY\s*'?\d{2,4}\b|(?<![\d,.])(?:19|20)\d{2}(?![\d,.%])"
+    r"|\b(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec)[a-z]*\.?\s+\d{1,2}\b,?"
+    r"|\b\d+[\s-]+(?:weeks?|months?)\b|\b(?:twelve|thirteen|three|six|nine)\s+(?:weeks?|months?)\b",
+    re.I)
+_FOOTNOTE = re.compile(r"\(\d{1,2}\)")
+_MARKER = re.compile(
+    r"\b(?:in|dollars in|amounts in|expressed in)\s+(?:millions|thousands|billions)\b|\((?:\$|US\$|RMB|HK\$)?\s?(?:millions?|thousands?|billions?|B|M|000s?)\)"
+    r"|\bended\b|\bending\b|\bas of\b|\bas at\b|\bweeks\b|\bmonths\b|\bquarters?\b|\byoy\b|%\s*change|\bchange\b"
+    r"|\bRMB\b|\bUS\$|\bHK\$|\bGAAP\b|单位|币种|以百万计|以千计|百万元|千元|万元|亿元|人民币|美元|港元|同比|增减|变动|本报告期|上年同期|年初至|期末|期初|本期|上期|截至|止|年度",
+    re.I)
+_NUMCELL = re.compile(r"[(\-−–]?(?:US\$|HK\$|RMB|\$|¥|￥)?\(?[-−]?\d[\d,]*(?:\.\d+)?\)?%?(?:\(\d\))*[*]?|[—–-]{1,2}|n/?m\d?|N/A", re.I)
+_SENTENCE_END = re.compile(r"[.。!?！？;；]\s*$")
+
+
+@dataclass(frozen=True)
+class Header:
+    text: str
+    start: int   # offset of the header's first line in the page text
+
+
+def _cells(line: str) -> list[str]:
+    if "|" in line:
+        return [c.strip() for c in line.strip().strip("|").split("|") if c.strip()]
+    return line.split()
+
+
+def _numeric_cells(line: str) -> tuple[int, int, bool]:
+    """(numeric cells, all cells, last cell numeric) after dates/years/periods are removed."""
+    stripped = _DATEISH.sub(" ", _FOOTNOTE.sub("", line))
+    cells = _cells(stripped)
+    if not cells:
+        return 0, 0, False
+    nums = [c for c in cells if _NUMCELL.fullmatch(c.strip("$ "))]
+    return len(nums), len(cells), bool(_NUMCELL.fullmatch(cells[-1].strip("$ ")))
+
+
+def classify(line: str) -> str:
+    """'blank', 'header', 'data', 'label' or 'prose' for one line of a page."""
+    s = line.strip()
+    if not s:
+        return "blank"
+    words = len(s.split())
+    n_num, n_cells, last_num = _numeric_cells(s)
+    had_period = bool(_DATEISH.search(s))
+    ends_sentence = bool(_SENTENCE_END.search(s)) and (words >= 8 or len(s) > 40)
+    if "。" in s or (ends_sentence and not (n_num and last_num and words < 8)):
+        return "prose"
+    if n_num:
+        if last_num or (n_cells and n_num / n_cells >= 0.3 and n_num >= 2):
+            return "data"
+        if "|" in s or (n_num >= 3 and not ends_sentence):
+            return "data"   # a pipe row, or several rows run together by the PDF extractor
+    if n_num == 0 and len(s) <= 220:
+        if had_period or _MARKER.search(s):
+            return "header"
+        if "|" in s and n_cells >= 2:
+            return "header"   # a Markdown column-heading row
+    if len(s) <= 80 and not ends_sentence:
+        return "label"
+    return "prose"
+
+
+def line_headers(text: str) -> tuple[list[int], list[Header | None]]:
+    """Line start offsets of ``text`` and, per line, the header of the table it is in (or None)."""
+    starts: list[int] = []
+    headers: list[Header | None] = []
+    pending: list[tuple[int, int]] = []     # header lines since the last data row
+    labels: list[tuple[int, int]] = []      # label lines after pending header lines (kept if more header follows)
+    title: tuple[int, int] | None = None    # a label line just before the header
+    title_adjacent = False
+    active: Header | None = None
+    in_table = False
+    last = "blank"
+    pos = 0
+    for line in text.split("\n"):
+        a, b = pos, pos + len(line)
+        pos = b + 1
+        starts.append(a)
+        kind = classify(line)
+        own = None
+        if kind == "blank":
+            headers.append(None)
+            continue
+        if kind == "header":
+            if last == "data":
+                pending = []
+            if not pending:
+                title_adjacent = title is not None and last == "label"
+            pending += labels
+            labels = []
+            pending.append((a, b))
+        elif kind == "data":
+            if pending:
+                if in_table and active is not None and not any(_DATEISH.search(text[x:y]) for x, y in pending):
+                    # "Shares used in calculation (000s):" inside a statement: same columns, new unit
+                    extra = "\n".join(text[x:y].strip() for x, y in pending)
+                    active = Header((active.text + "\n" + extra)[-MAX_HEADER_CHARS:], active.start)
+                else:
+                    active = _make_header(text, ([title] if title and title_adjacent else []) + pending)
+                pending, labels, title = [], [], None
+            in_table = True
+            own = active
+        elif kind == "label":
+            if pending:
+                labels.append((a, b))
+            else:
+                title = (a, b)
+            if in_table:
+                own = active
+        else:  # prose ends any table
+            in_table, active, pending, labels, title = False, None, [], [], None
+        headers.append(own)
+        last = kind
+    return starts, headers
+
+
+def _make_header(text: str, spans: list[tuple[int, int]]) -> Header:
+    lines = [text[a:b].strip() for a, b in spans]
+    # keep the lines nearest the data when the header is long (the title goes first)
+    while len(lines) > 1 and sum(len(x) + 1 for x in lines) > MAX_HEADER_CHARS:
+        lines.pop(0)
+        spans = spans[1:]
+    joined = "\n".join(lines)
+    if len(joined) > MAX_HEADER_CHARS:
+        joined = joined[-MAX_HEADER_CHARS:]
+    return Header(joined, spans[0][0])
+
+
+class TableContext:
+    """Looks up the table header for a chunk starting at an offset of one page's text."""
+
+    def __init__(self, text: str):
+        self.starts, self.headers = line_headers(text)
+
+    def for_span(self, start: int) -> str:
+        i = bisect.bisect_right(self.starts, start) - 1
+        if i < 0:
+            return ""
+        h = self.headers[i]
+        if h is None or h.start >= start:
+            return ""  # not in a table, or the header is inside the chunk already
+        return h.text
