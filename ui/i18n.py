@@ -1,0 +1,148 @@
+"""Interface labels in English and Chinese.
+
+Only the interface is translated; answers are in the language of the question
+(the assistant decides), quotes are always verbatim from the documents.
+"""
+from __future__ import annotations
+
+LANGUAGES = ("en", "zh")
+LANGUAGE_CHOICES = [("English", "en"), ("中文", "zh")]
+
+TEXTS: dict[str, dict[str, str]] = {
+    "en": {
+        "title": "Disclosures Q&A",
+        "subtitle": "Ask about the indexed documents in Chinese or English. Every answer quotes its sources; "
+                    "click a marker such as [1] to see the quote in its page.",
+        "tab_chat": "Chat",
+        "tab_docs": "Documents",
+        "chatbot": "Conversation",
+        "question": "Question",
+        "question_ph": "Ask a question about the documents… (Enter to send)",
+        "ask": "Ask",
+        "new_chat": "New conversation",
+        "settings": "Settings",
+        "k": "Passages to consider",
+        "answerer": "Answerer",
+        "answerer_extractive": "Extractive (verbatim quotes)",
+        "answerer_llm": "LLM ({model})",
+        "answerer_llm_off": "LLM (not configured: set RAG_LLM_BASE_URL and RAG_LLM_MODEL)",
+        "scope": "Only search these documents (empty = all)",
+        "language": "Interface language",
+        "source": "Source",
+        "source_hint": "Click a citation marker such as [1] in an answer to see the quoted passage highlighted in its page.",
+        "source_overview": "Sources of the latest answer — click one to open it:",
+        "source_missing": "This citation is no longer available (the document was removed or changed).",
+        "source_moved": "The document changed since this answer; the quote was found at a different place.",
+        "source_gone": "The document changed since this answer; the quoted text is no longer in this page. It was:",
+        "open_pdf": "Open the PDF at page {page}",
+        "page": "page {page}",
+        "doc_id": "id",
+        "searching": "Searching {n} document(s)…",
+        "writing": "Writing the answer…",
+        "not_found_title": "Not in the documents",
+        "error_title": "The question could not be answered",
+        "why": "why",
+        "followup_note": "Follow-up, searched as: “{q}”",
+        "scope_note": "Searched: {scope}",
+        "sources_line": "Sources",
+        "empty_index": "The index is empty. Add documents in the Documents tab first.",
+        "llm_failed": "The LLM answer was not used ({error}); this is the extractive answer.",
+        "examples_title": "Try one of these questions:",
+        "docs_list": "Indexed documents",
+        "docs_none": "No documents yet — upload some below.",
+        "col_title": "Title", "col_kind": "Kind", "col_date": "Date", "col_pages": "Pages",
+        "col_chunks": "Passages", "col_added": "Added", "col_id": "ID",
+        "upload": "Add documents — PDF, HTML, Markdown or text, at most {mb} MB each",
+        "upload_status": "Upload result",
+        "reading": "Reading {name}",
+        "embedding": "Indexing {name}: {done}/{total} passages",
+        "ingest_done": "Done",
+        "status_added": "added", "status_replaced": "updated", "status_unchanged": "already indexed",
+        "status_failed": "failed",
+        "ingest_summary": "{ok} indexed, {failed} failed.",
+        "bad_type": "unsupported file type {suffix}; expected one of {allowed}",
+        "too_large": "file too large ({size} MB > {mb} MB)",
+        "empty_file": "empty file (0 bytes)",
+        "remove_doc": "Document to remove",
+        "remove": "Remove",
+        "removed": "Removed {doc}.",
+        "remove_none": "Choose a document to remove.",
+        "remove_missing": "No document {doc} in the index.",
+        "remove_confirm": "Remove this document from the index?",
+        "refresh": "Refresh",
+    },
+    "zh": {
+        "title": "披露文件问答",
+        "subtitle": "可用中文或英文就已索引的文档提问。每个回答都引用原文；点击 [1] 等引用标记即可在原页面中查看高亮的引文。",
+        "tab_chat": "问答",
+        "tab_docs": "文档",
+        "chatbot": "对话",
+        "question": "问题",
+        "question_ph": "就文档内容提问……（按回车发送）",
+        "ask": "提问",
+        "new_chat": "新对话",
+        "settings": "设置",
+        "k": "参考段落数",
+        "answerer": "回答方式",
+        "answerer_extractive": "抽取式（原文引用）",
+        "answerer_llm": "大模型（{model}）",
+        "answerer_llm_off": "大模型（未配置：请设置 RAG_LLM_BASE_URL 和 RAG_LLM_MODEL）",
+        "scope": "仅在这些文档中检索（留空 = 全部）",
+        "language": "界面语言",
+        "source": "出处",
+        "source_hint": "点击回答中的引用标记（如 [1]），即可在原页面中查看高亮的引文。",
+        "source_overview": "最新回答的出处（点击查看）：",
+        "source_missing": "该引用已不可用（文档已删除或已更改）。",
+        "source_moved": "回答之后文档已更新；引文在页面中的位置有所变化。",
+        "source_gone": "回答之后文档已更新；此页面中已找不到该引文。原引文为：",
+        "open_pdf": "打开 PDF 第 {page} 页",
+        "page": "第 {page} 页",
+        "doc_id": "编号",
+        "searching": "正在检索 {n} 个文档……",
+        "writing": "正在撰写回答……",
+        "not_found_title": "文档中没有答案",
+        "error_title": "无法回答该问题",
+        "why": "原因",
+        "followup_note": "已作为追问理解，检索内容：“{q}”",
+        "scope_note": "检索范围：{scope}",
+        "sources_line": "出处",
+        "empty_index": "索引为空。请先在“文档”页添加文档。",
+        "llm_failed": "未采用大模型的回答（{error}）；以下为抽取式回答。",
+        "examples_title": "试试这些问题：",
+        "docs_list": "已索引的文档",
+        "docs_none": "还没有文档——请在下方上传。",
+        "col_title": "标题", "col_kind": "类型", "col_date": "日期", "col_pages": "页数",
+        "col_chunks": "段落数", "col_added": "添加时间", "col_id": "编号",
+        "upload": "添加文档——PDF、HTML、Markdown 或文本，每个不超过 {mb} MB",
+        "upload_status": "上传结果",
+        "reading": "正在读取 {name}",
+        "embedding": "正在索引 {name}：{done}/{total} 个段落",
+        "ingest_done": "完成",
+        "status_added": "已添加", "status_replaced": "已更新", "status_unchanged": "已在索引中",
+        "status_failed": "失败",
+        "ingest_summary": "成功 {ok} 个，失败 {failed} 个。",
+        "bad_type": "不支持的文件类型 {suffix}；支持：{allowed}",
+        "too_large": "文件过大（{size} MB > {mb} MB）",
+        "empty_file": "空文件（0 字节）",
+        "remove_doc": "要删除的文档",
+        "remove": "删除",
+        "removed": "已删除 {doc}。",
+        "remove_none": "请选择要删除的文档。",
+        "remove_missing": "索引中没有文档 {doc}。",
+        "remove_confirm": "确定从索引中删除该文档吗？",
+        "refresh": "刷新",
+    },
+}
+
+
+def norm_lang(lang: str | None) -> str:
+    lang = (lang or "").lower()
+    return "zh" if lang.startswith("zh") else "en"
+
+
+def t(lang: str | None, key: str, **kw) -> str:
+    text = TEXTS[norm_lang(lang)].get(key) or TEXTS["en"][key]
+    return text.format(**kw) if kw else text
+
+
+assert set(TEXTS["en"]) == set(TEXTS["zh"]), "both languages must define the same labels"
