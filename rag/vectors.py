@@ -4,11 +4,21 @@ Chroma only ever receives vectors we computed: collections are created with
 ``embedding_function=None`` so Chroma can never fall back to its own default
 model (which would try to download weights). The collection records the
 embedder id; opening it with a different embedder is refused.
+
+Embedded mode and other processes: a PersistentClient keeps its own view of the
+collection, and Chroma does not notice writes made by another process (a
+``rag ingest`` next to a running UI, or a killed one). Reads through such a
+stale view miss the new vectors or fail ("Error finding id", "Nothing found on
+disk"). So the store can be reopened (``reopen``: a fresh client, as a new
+process would get), which IndexStore does when the catalog says another process
+wrote vectors, and a read that fails that way is retried once on a fresh client.
 """
 from __future__ import annotations
 
 import functools
 import os
+import threading
+from contextlib import contextmanager
 from pathlib import Path
 from urllib.parse import urlparse
 
@@ -89,10 +99,92 @@ def _client(index_dir: Path, chroma_url: str | None):
     return chromadb.PersistentClient(path=str(index_dir / "chroma"), settings=settings)
 
 
+class _Gate:
+    """Any number of calls at once; ``exclusive`` waits for them to end and holds new ones off."""
+
+    def __init__(self):
+        self._cond = threading.Condition()
+        self._active = 0
+        self._exclusive = False
+
+    @contextmanager
+    def shared(self):
+        with self._cond:
+            while self._exclusive:
+                self._cond.wait()
+            self._active += 1
+        try:
+            yield
+        finally:
+            with self._cond:
+                self._active -= 1
+                if not self._active:
+                    self._cond.notify_all()
+
+    @contextmanager
+    def exclusive(self):
+        with self._cond:
+            while self._exclusive:
+                self._cond.wait()
+            self._exclusive = True
+            while self._active:
+                self._cond.wait()
+        try:
+            yield
+        finally:
+            with self._cond:
+                self._exclusive = False
+                self._cond.notify_all()
+
+
+def _stale_view(exc: BaseException) -> bool:
+    """Errors a PersistentClient gives when another process changed the collection under it."""
+    msg = str(exc)
+    return type(exc).__name__ == "InternalError" and any(
+        s in msg for s in ("Error finding id", "Nothing found on disk", "hnsw segment reader", "Error reading"))
+
+
+def _embedded_read(method):
+    """Embedded mode: a read that fails on a stale view is retried once on a fresh client."""
+
+    @functools.wraps(method)
+    def wrapper(self, *args, **kwargs):
+        self._ensure_open()
+        try:
+            with self._gate.shared():
+                return method(self, *args, **kwargs)
+        except Exception as e:
+            if self.url or not _stale_view(e):
+                raise
+        self.reopen()
+        with self._gate.shared():
+            return method(self, *args, **kwargs)
+
+    return wrapper
+
+
+def _shared(method):
+    @functools.wraps(method)
+    def wrapper(self, *args, **kwargs):
+        self._ensure_open()
+        with self._gate.shared():
+            return method(self, *args, **kwargs)
+
+    return wrapper
+
+
 class VectorStore:
     def __init__(self, index_dir: Path, collection: str, embedder_id: str, chroma_url: str | None = None):
         self.url = chroma_url
-        self._client = _client(index_dir, chroma_url)
+        self._index_dir = Path(index_dir)
+        self._name = collection
+        self._embedder_id = embedder_id
+        self._gate = _Gate()
+        self._open()
+
+    def _open(self) -> None:
+        chroma_url, collection, embedder_id = self.url, self._name, self._embedder_id
+        self._client = _client(self._index_dir, chroma_url)
         try:
             self._col = self._client.get_or_create_collection(
                 collection, embedding_function=None,
@@ -115,10 +207,41 @@ class VectorStore:
         except Exception:
             self._batch = 1000
 
+    def _close_client(self) -> None:
+        client, self._client = getattr(self, "_client", None), None
+        if client is None:
+            return
+        try:
+            if hasattr(client, "close"):
+                client.close()  # chromadb >= 1.4: releases the process-wide shared system
+            elif not self.url:
+                client.clear_system_cache()
+        except Exception:
+            pass
+
+    def reopen(self) -> None:
+        """A fresh client: sees what other processes wrote (embedded mode). Waits for calls in flight."""
+        with self._gate.exclusive():
+            self._close_client()
+            self._open()
+
+    def close(self) -> None:
+        """Release the client (a later call opens a fresh one)."""
+        with self._gate.exclusive():
+            self._close_client()
+
+    def _ensure_open(self) -> None:
+        if self._client is None:
+            with self._gate.exclusive():
+                if self._client is None:
+                    self._open()
+
+    @_embedded_read
     @_server_call
     def count(self) -> int:
         return self._col.count()
 
+    @_embedded_read
     @_server_call
     def entries(self, doc_id: str | None = None, version: str | None = None) -> list[tuple[str, dict]]:
         """(id, metadata) of the stored vectors, optionally of one document / version (for checks)."""
@@ -135,16 +258,19 @@ class VectorStore:
                 return out
             offset += page
 
+    @_shared
     @_server_call
     def add(self, ids: list[str], embeddings, metadatas: list[dict]) -> None:
         for i in range(0, len(ids), self._batch):
             self._col.upsert(ids=ids[i : i + self._batch], embeddings=embeddings[i : i + self._batch],
                              metadatas=metadatas[i : i + self._batch])
 
+    @_shared
     @_server_call
     def delete_version(self, doc_id: str, version: str) -> None:
         self._col.delete(where={"$and": [{"doc_id": doc_id}, {"version": version}]})
 
+    @_embedded_read
     @_server_call
     def query(self, vector, n: int, doc_ids: list[str] | None = None) -> list[tuple[str, float, dict]]:
         """(chunk_id, similarity, metadata) best first; similarity = 1 - cosine distance."""
