@@ -5,9 +5,16 @@ Write order for a document version (see catalog.py for why):
   2. vectors.add(...)                     -> invisible: queries only return committed chunks
   3. catalog.commit_document(...)         -> one transaction: chunks, pages, keyword index, doc row
   4. vectors.delete_version(old)          -> garbage collection (redone on next ingest if killed)
+
+Embedded Chroma does not see other processes' writes through a client opened
+before them (see vectors.py). After writing vectors a store records a new
+"vectors generation" in the catalog; a store that finds the generation changed
+by someone else reopens its Chroma client before its next read or write.
 """
 from __future__ import annotations
 
+import threading
+import uuid
 from pathlib import Path
 
 import numpy as np
@@ -32,6 +39,8 @@ class IndexStore:
                 f"{self.index_dir} (or use another --index) and ingest again")
         if chroma_url:
             collection = self._server_collection(collection)
+        self._sync_lock = threading.Lock()
+        self._seen_generation = self.catalog.get_meta("vectors_generation")
         self.vectors = VectorStore(self.index_dir, collection, embedder_id, chroma_url)
         self.catalog.set_meta("embedder", embedder_id)
 
@@ -56,7 +65,26 @@ class IndexStore:
         return self.catalog.setdefault_meta("server_collection", name)  # a racing opener may win
 
     def close(self) -> None:
+        self.vectors.close()
         self.catalog.close()
+
+    # -- other processes' writes (embedded Chroma) ----------------------------------
+    def _vectors_written(self) -> None:
+        if self.vectors.url:
+            return  # one server serves everyone a current view
+        gen = uuid.uuid4().hex
+        with self._sync_lock:
+            self.catalog.set_meta("vectors_generation", gen)
+            self._seen_generation = gen
+
+    def _sync_vectors(self) -> None:
+        if self.vectors.url:
+            return
+        with self._sync_lock:
+            gen = self.catalog.get_meta("vectors_generation")
+            if gen != self._seen_generation:
+                self.vectors.reopen()  # another process wrote vectors since we opened
+                self._seen_generation = gen
 
     # -- writes ------------------------------------------------------------------
     def add_document(self, record: dict, pages, chunks, embedder) -> None:
@@ -68,9 +96,11 @@ class IndexStore:
         # (periods, units); its stored text stays the verbatim page span that citations quote
         texts = [_with_context(c) for c in chunks]
         vectors = np.asarray(embedder.embed_documents(texts), dtype=np.float32)
+        self._sync_vectors()
         self.catalog.mark_pending(doc_id, version)
         self.vectors.add(ids, vectors, [{"doc_id": doc_id, "version": version, "page": c.page or 0}
                                         for c in chunks])
+        self._vectors_written()
         rows = [{"chunk_id": cid, "page": c.page, "start": c.start, "end": c.end, "ord": c.index,
                  "text": c.text, "context": getattr(c, "context", ""), "tokens": chunk_tokens(t)}
                 for cid, c, t in zip(ids, chunks, texts)]
@@ -83,12 +113,18 @@ class IndexStore:
         return removed
 
     def collect_garbage(self) -> None:
-        for doc_id, version in self.catalog.garbage():
+        garbage = self.catalog.garbage()
+        if not garbage:
+            return
+        self._sync_vectors()
+        for doc_id, version in garbage:
             self.vectors.delete_version(doc_id, version)
             self.catalog.forget_garbage(doc_id, version)
+        self._vectors_written()
 
     # -- reads ---------------------------------------------------------------------
     def dense_search(self, vector, n: int, doc_ids: list[str] | None = None) -> list[tuple[str, float]]:
+        self._sync_vectors()
         hits = self.vectors.query(vector, n, doc_ids)
         committed = self.catalog.chunks_by_ids([h[0] for h in hits])
         # vectors of uncommitted (in-flight or crashed) versions are skipped here
