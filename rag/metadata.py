@@ -197,7 +197,7 @@ _PERIOD_PATTERNS: list[tuple[re.Pattern, str]] = [
     (re.compile(_Y4 + r"\s*年\s*(?:前三季度|1-9月|1至9月)"), "zh_9m"),
     (re.compile(_Y4 + r"\s*年\s*(?:上半年|半年度|中期|1-6月|1至6月)"), "zh_h1"),
     (re.compile(_Y4 + r"\s*年\s*下半年"), "zh_h2"),
-    (re.compile(_Y4 + r"\s*年\s*(?:度|全年|年报|年報)"), "zh_fy_full"),
+    (re.compile(_Y4 + r"\s*年\s*(?:年度|度|全年|年报|年報)"), "zh_fy_full"),
 ]
 _BARE_YEAR = re.compile(r"(?<![\d.,/$-])" + _Y4 + r"(?!\s*年\s*\d{1,2}\s*月)(?![\d.,%])")
 
@@ -773,6 +773,16 @@ def infer_metadata(path: str | Path, pages: list, *, pdf_cover: tuple[str, str] 
             periods, period_ev = [ps[0]], (f"title {ln!r}" if len(ln) <= 90 else f"opening text {ln[:80]!r}")
             title_line = ln if len(ln) <= 90 else ""
             break
+    if not periods:
+        # an SEC cover: "For the fiscal year ended December 31, 2023", "For the quarterly period ended …"
+        cover = "\n".join(_cover_lines(head, 30))
+        for dm, (a, b) in find_dates(cover):
+            if dm.ended and dm.span in ("FY", "Q") and re.search(r"\bfor the\b", cover[max(0, a - 60):a], re.I):
+                v = dm.value
+                periods = [Period(v.year, None, fiscal=True)] if dm.span == "FY" else \
+                    [Period(v.year, f"Q{(v.month - 1) // 3 + 1}")]
+                period_ev = f"cover '{cover[max(0, a - 40):b].strip()}'"
+                break
     if not periods:
         periods = _period_from_filename(path, kind)
         if periods:
