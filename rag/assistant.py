@@ -155,6 +155,10 @@ class Assistant:
 
     def _scoped_search(self, question: str, k, qvec, sc: Scope | None, one_issuer: bool):
         doc_ids = sc.doc_ids if sc is not None else None
+        # inside a scope, keyword search leaves out the words the scope already applied (names,
+        # periods, kinds); the dense side keeps the whole question (qvec)
+        if sc is not None and sc.query and doc_ids:
+            question = sc.query
         docs = self.retriever.search(question, doc_ids=doc_ids, k=k, query_vector=qvec)
         if sc is None or not one_issuer or sc.comparison or not docs:
             return docs

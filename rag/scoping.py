@@ -40,6 +40,7 @@ class Scope:
     comparison: bool = False             # the question compares companies/periods: no single-issuer rule
     issuers: list[str] = field(default_factory=list)   # issuer keys the question named (known ones)
     notes: list[str] = field(default_factory=list)
+    query: str = ""                      # keyword query with the scope's own terms removed ("" = the question)
 
     @property
     def whole_index(self) -> bool:
@@ -256,6 +257,33 @@ def read_question(question: str, index: DocumentIndex) -> Mentions:
     return Mentions(issuers, list(dict.fromkeys(unknown)), periods, dates, kinds, comparison)
 
 
+_KIND_SPAN = re.compile("|".join(rx.pattern for _, rx in __import__("rag.metadata", fromlist=["KIND_WORDS"]).KIND_WORDS), re.I)
+
+
+def keyword_query(question: str, index: "DocumentIndex") -> str:
+    """The question without the names, periods and kind words the scope already applied.
+
+    Inside a scope those words match every passage, yet their index-wide rarity would
+    make keyword search favour passages that merely repeat them ("eBay", "Q2 2023").
+    Dates stay: they pick table columns and sentences. Empty when little would remain.
+    """
+    q = unicodedata.normalize("NFKC", question or "").replace("’", "'")
+    spans = [sp for sp, _, _ in _find_names(q, index.names)]
+    spans += [sp for _, sp in find_periods(q)]
+    spans += [m.span() for m in _KIND_SPAN.finditer(q)]
+    if not spans:
+        return ""
+    keep, pos = [], 0
+    for a, b in sorted(spans):
+        if a > pos:
+            keep.append(q[pos:a])
+        pos = max(pos, b)
+    keep.append(q[pos:])
+    out = re.sub(r"(?<=\s)'s\b|^'s\b", " ", " ".join(keep))
+    out = re.sub(r"\s+", " ", out).strip()
+    return out if len(re.findall(r"\w+", out)) >= 2 else ""
+
+
 def _select_periods(cands: list[DocInfo], m: Mentions) -> tuple[list[DocInfo], str | None]:
     """Documents matching the question's periods/dates; (cands, note) when nothing matches."""
     explicit = [p for p in m.periods if not p.bare]
@@ -354,7 +382,7 @@ def scope_question(question: str, documents: list[dict]) -> Scope:
                          comparison=m.comparison, notes=notes)
         return Scope(None, "whole index", comparison=m.comparison)
     return Scope([d.doc_id for d in cands], describe(cands, index, notes), comparison=m.comparison,
-                 issuers=list(m.issuers), notes=notes)
+                 issuers=list(m.issuers), notes=notes, query=keyword_query(question, index))
 
 
 def filter_documents(documents: list[dict], *, company: str | list[str] | None = None,
