@@ -44,7 +44,8 @@ class Assistant:
         else:
             self.reranker = None
         self.store = IndexStore(self.settings.index_dir, self.embedder.id, self.settings.collection,
-                                self.settings.chroma_url)
+                                self.settings.chroma_url,
+                                embedder_spec=None if isinstance(embedder, Embedder) else self.settings.embedder)
         self.retriever = HybridRetriever(store=self.store, embedder=self.embedder, k=self.settings.top_k,
                                          candidates=self.settings.candidates, reranker=self.reranker)
         self.answerer = ExtractiveAnswerer(embedder=self.embedder, catalog=self.store.catalog,

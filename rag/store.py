@@ -25,7 +25,7 @@ from .vectors import VectorStore
 
 class IndexStore:
     def __init__(self, index_dir: Path, embedder_id: str, collection: str = "rag_chunks",
-                 chroma_url: str | None = None):
+                 chroma_url: str | None = None, embedder_spec: str | None = None):
         self.index_dir = Path(index_dir)
         self.index_dir.mkdir(parents=True, exist_ok=True)
         self.catalog = Catalog(self.index_dir / "catalog.sqlite")
@@ -33,9 +33,11 @@ class IndexStore:
         if recorded and recorded != embedder_id and self.catalog.documents():
             from .vectors import EmbedderMismatch
 
+            # suggest the spec the index was built with: for local models the id is not a usable spec
+            spec = self.catalog.get_meta("embedder_spec") or recorded
             raise EmbedderMismatch(
                 f"index {self.index_dir} was built with embedder {recorded!r} but is being opened with "
-                f"{embedder_id!r}; pass --embedder {recorded} (or set RAG_EMBEDDER), or rebuild: delete "
+                f"{embedder_id!r}; pass --embedder {spec} (or set RAG_EMBEDDER), or rebuild: delete "
                 f"{self.index_dir} (or use another --index) and ingest again")
         if chroma_url:
             collection = self._server_collection(collection)
@@ -43,6 +45,8 @@ class IndexStore:
         self._seen_generation = self.catalog.get_meta("vectors_generation")
         self.vectors = VectorStore(self.index_dir, collection, embedder_id, chroma_url)
         self.catalog.set_meta("embedder", embedder_id)
+        if embedder_spec:
+            self.catalog.set_meta("embedder_spec", embedder_spec)
 
     def _server_collection(self, base: str) -> str:
         """On a Chroma server, each index (catalog) gets its own collection.
