@@ -374,3 +374,18 @@ def test_long_line_document_is_ingested(api_index, tmp_path):
     assert found, [d.page_content[:60] for d in hits]
     page = api_index.page_text(r.doc_id, None)
     assert found[0].page_content == page[found[0].metadata["start"]:found[0].metadata["end"]]
+
+
+def test_exit_codes_for_single_files(run):
+    """Contract: a run whose only file fails exits 1; a duplicate alone is not a failure (0)."""
+    r = rag("ingest", run.inbox / "zero-bytes.txt", index=run.index)
+    assert r.returncode == 1
+    assert r.stderr.strip() == f"failed     {run.inbox / 'zero-bytes.txt'}: empty file (0 bytes)"
+    r = rag("ingest", run.inbox / "dup-b copy.txt", index=run.index)
+    assert r.returncode == 0, r.stderr
+    assert "identical content already indexed as dup-a" in r.stdout
+    r = rag("ingest", run.root / "no-such-file.pdf", index=run.index)
+    assert r.returncode == 1 and "no such file or directory" in r.stderr
+    r = rag("ingest", index=run.index)  # usage error
+    assert r.returncode == 2 and "usage:" in r.stderr
+    assert sources_json(run.index) == run.after  # none of this changed the index
