@@ -38,6 +38,7 @@ class Thresholds:
     max_sentences: int = 3
     lexical_weight: float = 0.35
     passage_weight: float = 0.3   # share of the passage's own similarity in a sentence's
+    type_margin: float = 0.21     # how far below the best a sentence with the asked type may score
 
 
 @dataclass
@@ -72,6 +73,8 @@ Interim Cloud Intelligence International Commerce Taobao Tmall Alibaba Intel Cos
 United States China Chinese American Net Income Revenue Total Fiscal Year First Second Third Fourth Quarter Financial Results
 Data Center Non GAAP Operating Cash Flow Adjusted Ping An Bank Smic Semiconductor Manufacturing Digital Media Entertainment""".split())
 
+# months, quarters and fiscal-period labels are matched by scoping and the date check, not here
+_PERIOD_WORD = re.compile(r"(?i)(jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*|q[1-4]|fy\d{2,4}|h[12]|\d{1,2}(st|nd|rd|th)")
 _Q_WORD = re.compile(r"^(what|which|who|how|when|where|why|did|does|do|is|are|was|were|can|could|according|in|for|on|by|list|name|give|tell)$", re.I)
 
 
@@ -93,7 +96,7 @@ _AMOUNT_Q = re.compile(r"元|人民币|美元|港元|RMB|US\$|HK\$|\$|dollar|yua
 _DATES = re.compile(
     r"\b(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec)[a-z]*\.?\s+\d{1,2}(?:st|nd|rd|th)?(?:,\s*\d{4})?"
     r"|\d{4}\s*年(?:\s*\d{1,2}\s*月(?:\s*\d{1,2}\s*日)?)?|\d{1,2}\s*月\s*\d{1,2}\s*日|\d{1,2}/\d{1,2}/\d{2,4}"
-    r"|\b(?:FY|Q[1-4])\s*'?\d{2,4}\b|\b(?:19|20)\d{2}\b(?![.,]\d|\s*%)|第[一二三四1-4]季度|\d{1,2}\s*(?:a\.m\.|p\.m\.)",
+    r"|\d{1,2}(?:\s*[-–]\s*\d{1,2})?\s*月|\b(?:FY|Q[1-4])\s*'?\d{2,4}\b|\b(?:19|20)\d{2}\b(?![.,]\d|\s*%)|第[一二三四1-4]季度|\d{1,2}\s*(?:a\.m\.|p\.m\.)",
     re.I)
 
 
@@ -143,11 +146,10 @@ def salient_terms(question: str) -> list[str]:
     words = re.findall(r"[A-Za-z][A-Za-z0-9&.\-']*|\d+(?:[.,]\d+)*%?", question)
     for i, w in enumerate(words):
         w = re.sub(r"['’]s$", "", w).rstrip(".'’")
-        if not w or w.lower() in STOPWORDS or _Q_WORD.match(w):
+        if not w or w.lower() in STOPWORDS or _Q_WORD.match(w) or _PERIOD_WORD.fullmatch(w):
             continue
         if w[0].isdigit():
-            if not re.fullmatch(r"(19|20)\d{2}", w):  # years: often implied by the document's period
-                out.append(w.replace(",", ""))
+            out.append(w.replace(",", ""))  # years included: checked against passages and their documents' periods
         elif w[0].isupper() and (i > 0 or w.isupper()) and len(w) > 1:
             out.append(w)
         elif any(c.isdigit() for c in w):
@@ -256,7 +258,12 @@ class ExtractiveAnswerer(RunnableSerializable):
 
     def _missing_terms(self, question: str, docs: list[Document], cands: list[_Sentence]) -> list[str]:
         """Salient question terms found neither literally nor (for names) in translation."""
-        haystack = normalize(" ".join(d.page_content for d in docs))
+        # a document's period and dates vouch for the years its passages leave implicit
+        meta_text = []
+        for doc_id in dict.fromkeys(d.metadata.get("doc_id") for d in docs):
+            m = (self.catalog.document(doc_id) or {}).get("meta", {})
+            meta_text += [str(m.get(k, "")) for k in ("title", "period", "period_end", "date")]
+        haystack = normalize(" ".join([d.page_content for d in docs] + meta_text))
         hay_nospace = re.sub(r"\s+", "", haystack)
         missing = []
         pending_translate = []
@@ -269,7 +276,7 @@ class ExtractiveAnswerer(RunnableSerializable):
             elif re.search(r"[a-z]", t) and is_cjk_text(haystack):
                 pending_translate.append(term)
             elif re.search(r"[\u3400-\u9fff]", t) and not is_cjk_text(haystack):
-                continue  # Chinese name over English passages: cannot check literally
+                pending_translate.append(term)  # Chinese name over English passages: 中国 ~ China
             else:
                 missing.append(term)
         if pending_translate:
@@ -299,7 +306,9 @@ class ExtractiveAnswerer(RunnableSerializable):
         kind = answer_type(question)
         best = cands[0]
         if kind != "any":
-            typed = [c for c in cands[:6] if _has_type(c.text, kind, question) and c.score >= best.score - 0.12]
+            # headlines and datelines score high on words alone; the sentence that holds the
+            # asked kind of answer may sit a little lower
+            typed = [c for c in cands[:15] if c.score >= best.score - th.type_margin and _has_type(c.text, kind, question)]
             if not typed:
                 return self._abstain(question, lang, docs, f"no evidence of the asked {kind}")
             best = typed[0]
@@ -314,6 +323,8 @@ class ExtractiveAnswerer(RunnableSerializable):
                 break
             if c is best or c.score < best.score - th.extra_margin:
                 continue
+            if kind != "any" and not _has_type(c.text, kind, question):
+                continue  # a headline beside the figure adds nothing
             if any(c.text in x.text or x.text in c.text for x in chosen):
                 continue
             chosen.append(c)
@@ -360,7 +371,12 @@ def _is_lead_in(text: str) -> bool:
     return (len(text) <= 14 if is_cjk_text(text) else len(text) <= 40) or text.rstrip().endswith((":", "："))
 
 
+_YEAR = re.compile(r"(19|20)\d{2}")
+
+
 def _weight(tok: str) -> float:
+    if _YEAR.fullmatch(tok):
+        return 0.7  # the year is usually implied by the document's period, not repeated
     if tok[0].isdigit():
         return 2.0
     if re.match(r"[a-z]", tok):

@@ -1,6 +1,7 @@
 """The public API: ``from rag import Assistant``."""
 from __future__ import annotations
 
+import re
 import time
 from pathlib import Path
 from typing import Iterable, Iterator
@@ -79,6 +80,7 @@ class Assistant:
                 if t:
                     terms.add(normalize(t))
                     terms.update(w for w in normalize(t).split() if len(w) > 1)  # "Ping An Bank" -> ping, bank
+                    terms.update(re.sub(r"['’]s\b", "", w) for w in normalize(t).split())  # McDonald's -> mcdonald
         return frozenset(terms)
 
     # -- documents ---------------------------------------------------------------
