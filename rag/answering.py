@@ -204,18 +204,23 @@ class ExtractiveAnswerer(RunnableSerializable):
         return out
 
     def _token_vectors(self, toks: list[str]) -> dict[str, np.ndarray]:
-        """Embeddings of single words, cached: they bridge languages (Brazil ~ 巴西 at 0.9)."""
+        """Embeddings of words and sentences, cached across questions (passages recur).
+
+        Words bridge languages (Brazil ~ 巴西 at 0.9); sentence vectors were most of the
+        answer time before they were cached.
+        """
         cache = self._vector_cache
         missing = [t for t in dict.fromkeys(toks) if t not in cache]
         if missing:
-            if len(cache) > 200_000:
+            if len(cache) > 50_000:  # ~100 MB of float32 vectors
                 cache.clear()
             for t, v in zip(missing, np.asarray(self.embedder.embed_documents(missing), dtype=np.float32)):
                 cache[t] = v
         return {t: cache[t] for t in toks}
 
     def _score(self, question: str, qvec: np.ndarray, cands: list[_Sentence]) -> None:
-        vecs = np.asarray(self.embedder.embed_documents([c.text for c in cands]), dtype=np.float32)
+        svd = self._token_vectors([c.text for c in cands])
+        vecs = np.stack([svd[c.text] for c in cands])
         sims = vecs @ qvec
         q_toks = list(dict.fromkeys(tokens(question)))
         weights = {t: _weight(t) for t in q_toks}
