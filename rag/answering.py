@@ -39,6 +39,7 @@ class Thresholds:
     lexical_weight: float = 0.35
     passage_weight: float = 0.3   # share of the passage's own similarity in a sentence's
     type_margin: float = 0.21     # how far below the best a sentence with the asked type may score
+    prior_penalty: float = 0.05   # a prior-period sentence when the question did not ask for one
 
 
 @dataclass
@@ -62,7 +63,10 @@ _ANAPHOR = re.compile(r"^(该|这|此|其|它|他们|她|他|上述|前者|后�
                       r"(It|Its|This|These|That|Those|They|Their|The company|Such|Both)\b)")
 
 
-_NUMBER_Q = re.compile(r"\b(how (much|many)|what (percentage|percent|share|proportion|amount|was the .*(revenue|income|margin|eps|profit|growth|rate))|by how much|what was .* (revenue|income|margin|profit|eps|sales|cash))\b|多少|(?<!哪)几[个家项国年]|百分之|比例|占比|增长了|增幅|金额|规模多大", re.I)
+_NUMBER_Q = re.compile(r"\b(how (much|many)|what (percentage|percent|share|proportion|amount)|by how much)\b"
+                       r"|^\s*(what|how)\b.*\b(revenues?|income|margins?|eps|earnings per share|profits?|sales|cash flows?"
+                       r"|ebitda?|expenses?|assets|liabilities|ratio|dividends?|guidance|gmv|headcount|employees)\b"
+                       r"|多少|(?<!哪)几[个家项国年]|百分之|比例|占比|增长了|增幅|金额|规模多大", re.I)
 _WHO_Q = re.compile(r"\b(who|whom|whose|name of|named)\b|谁|哪位|姓名|名字|叫什么", re.I)
 _WHEN_Q = re.compile(r"\b(when|what date|which year|what year|what day)\b|何时|什么时候|哪一年|哪年|哪天|日期|几月", re.I)
 _DIGIT = re.compile(r"\d|[一二三四五六七八九十百千万亿两]")
@@ -219,6 +223,7 @@ class ExtractiveAnswerer(RunnableSerializable):
         return {t: cache[t] for t in toks}
 
     def _score(self, question: str, qvec: np.ndarray, cands: list[_Sentence]) -> None:
+        question = _expand_periods(question)
         svd = self._token_vectors([c.text for c in cands])
         vecs = np.stack([svd[c.text] for c in cands])
         sims = vecs @ qvec
@@ -248,6 +253,7 @@ class ExtractiveAnswerer(RunnableSerializable):
                         best = M[:, idx].max(axis=1)
                         soft[i] = {t: float(b) for t, b in zip(q_words, best) if b >= th.min_soft_sim}
         index = {id(c): i for i, c in enumerate(cands)}
+        asks_prior = bool(_PRIOR.search(question))
         for i, (c, sim, s_toks) in enumerate(zip(cands, sims, own_tokens)):
             matched = soft.get(i, {})
             lex = sum(w if t in s_toks else w * matched.get(t, 0.0) for t, w in weights.items())
@@ -260,6 +266,8 @@ class ExtractiveAnswerer(RunnableSerializable):
             c.dense = float(sim) if passage_dense is None else (1 - th.passage_weight) * float(sim) + th.passage_weight * passage_dense
             c.lexical = min(1.0, lex / total)
             c.score = c.dense + th.lexical_weight * c.lexical + 0.03 / (1 + c.rank)
+            if not asks_prior and _PRIOR.search(c.text):
+                c.score -= th.prior_penalty  # "Last year's third quarter net income was …"
 
     def _missing_terms(self, question: str, docs: list[Document], cands: list[_Sentence]) -> list[str]:
         """Salient question terms found neither literally nor (for names) in translation."""
@@ -377,6 +385,17 @@ def _is_lead_in(text: str) -> bool:
 
 
 _YEAR = re.compile(r"(19|20)\d{2}")
+_PRIOR = re.compile(r"(?i)\b(last year|prior year|previous year|a year ago|year-ago)\b|上年同期|去年同期|上年|去年")
+_PERIOD_SYNONYMS = {"q1": "first quarter", "q2": "second quarter", "q3": "third quarter", "q4": "fourth quarter",
+                    "1h": "six months", "h1": "six months", "fy": "fiscal year"}
+_PERIOD_TOKEN = re.compile(r"(?i)\b(q[1-4]|[1h]h|h1|fy)(?=\s|\d|'|$|\W)")
+
+
+def _expand_periods(question: str) -> str:
+    """'Q1 2023' also matches 'first-quarter' sentences: add the spelled-out words."""
+    extra = [_PERIOD_SYNONYMS[m.group(1).lower()] for m in _PERIOD_TOKEN.finditer(question)
+             if m.group(1).lower() in _PERIOD_SYNONYMS]
+    return question + (" " + " ".join(extra) if extra else "")
 
 
 def _weight(tok: str) -> float:
