@@ -15,6 +15,7 @@ from langchain_core.documents import Document
 from langchain_core.retrievers import BaseRetriever
 from pydantic import ConfigDict
 
+from .glossary import expand
 from .text import tokens
 
 RRF_K = 60
@@ -50,7 +51,8 @@ class HybridRetriever(BaseRetriever):
         k = k or self.k
         qvec = query_vector if query_vector is not None else np.asarray(self.embedder.embed_query(query), dtype=np.float32)
         dense = self.store.dense_search(qvec, self.candidates, doc_ids)
-        keyword = self.store.keyword_search(tokens(query), self.candidates, doc_ids)
+        # glossary terms of the other language: 净利润 also searches 'net income'
+        keyword = self.store.keyword_search(tokens(expand(query)), self.candidates, doc_ids)
         fused = rrf([[c for c, _ in dense], [c for c, _ in keyword]])
         dense_sim = dict(dense)
         kw_score = dict(keyword)
