@@ -40,6 +40,7 @@ class Thresholds:
     passage_weight: float = 0.3   # share of the passage's own similarity in a sentence's
     type_margin: float = 0.21     # how far below the best a sentence with the asked type may score
     prior_penalty: float = 0.05   # a prior-period sentence when the question did not ask for one
+    year_penalty: float = 0.08    # a sentence naming only other years than the question's
 
 
 @dataclass
@@ -100,7 +101,7 @@ _AMOUNT_Q = re.compile(r"元|人民币|美元|港元|RMB|US\$|HK\$|\$|dollar|yua
 _DATES = re.compile(
     r"\b(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec)[a-z]*\.?\s+\d{1,2}(?:st|nd|rd|th)?(?:,\s*\d{4})?"
     r"|\d{4}\s*年(?:\s*\d{1,2}\s*月(?:\s*\d{1,2}\s*日)?)?|\d{1,2}\s*月\s*\d{1,2}\s*日|\d{1,2}/\d{1,2}/\d{2,4}"
-    r"|\d{1,2}(?:\s*[-–]\s*\d{1,2})?\s*月|\b(?:FY|Q[1-4])\s*'?\d{2,4}\b|\b(?:19|20)\d{2}\b(?![.,]\d|\s*%)|第[一二三四1-4]季度|\d{1,2}\s*(?:a\.m\.|p\.m\.)",
+    r"|\d{1,2}(?:\s*[-–]\s*\d{1,2})?\s*月|[一二三四五六七八九十]+个月|\b(?:FY|Q[1-4])\s*'?\d{2,4}\b|\b(?:19|20)\d{2}\b(?![.,]\d|\s*%)|第[一二三四1-4]季度|\d{1,2}\s*(?:a\.m\.|p\.m\.)",
     re.I)
 
 
@@ -254,6 +255,7 @@ class ExtractiveAnswerer(RunnableSerializable):
                         soft[i] = {t: float(b) for t, b in zip(q_words, best) if b >= th.min_soft_sim}
         index = {id(c): i for i, c in enumerate(cands)}
         asks_prior = bool(_PRIOR.search(question))
+        q_years = set(_YEAR_IN_TEXT.findall(question))
         for i, (c, sim, s_toks) in enumerate(zip(cands, sims, own_tokens)):
             matched = soft.get(i, {})
             lex = sum(w if t in s_toks else w * matched.get(t, 0.0) for t, w in weights.items())
@@ -268,6 +270,10 @@ class ExtractiveAnswerer(RunnableSerializable):
             c.score = c.dense + th.lexical_weight * c.lexical + 0.03 / (1 + c.rank)
             if not asks_prior and _PRIOR.search(c.text):
                 c.score -= th.prior_penalty  # "Last year's third quarter net income was …"
+            if q_years:
+                s_years = set(_YEAR_IN_TEXT.findall(c.text))
+                if s_years and not (s_years & q_years):
+                    c.score -= th.year_penalty  # asked about 2023, sentence speaks of 2022 only
 
     def _missing_terms(self, question: str, docs: list[Document], cands: list[_Sentence]) -> list[str]:
         """Salient question terms found neither literally nor (for names) in translation."""
@@ -385,6 +391,7 @@ def _is_lead_in(text: str) -> bool:
 
 
 _YEAR = re.compile(r"(19|20)\d{2}")
+_YEAR_IN_TEXT = re.compile(r"(?<!\d)((?:19|20)\d{2})(?!\d)")
 _PRIOR = re.compile(r"(?i)\b(last year|prior year|previous year|a year ago|year-ago)\b|上年同期|去年同期|上年|去年")
 _PERIOD_SYNONYMS = {"q1": "first quarter", "q2": "second quarter", "q3": "third quarter", "q4": "fourth quarter",
                     "1h": "six months", "h1": "six months", "fy": "fiscal year"}
