@@ -24,6 +24,7 @@ from langchain_core.runnables import RunnableSerializable
 
 from ingest.sentences import split_sentences
 
+from .glossary import mentions, metric_groups
 from .prompts import cannot_answer
 from .text import STOPWORDS, is_cjk_text, language_of, normalize, tokens
 from .types import Answer, Citation
@@ -330,6 +331,12 @@ class ExtractiveAnswerer(RunnableSerializable):
             typed = [c for c in cands[:15] if c.score >= best.score - th.type_margin and _has_type(c.text, kind, question)]
             if not typed:
                 return self._abstain(question, lang, docs, f"no evidence of the asked {kind}")
+            if kind == "number":
+                # "how many employees": a figure about buyers or revenue does not answer it
+                for group in metric_groups(question):
+                    typed = [c for c in typed if mentions(_with_context(c), group)]
+                    if not typed:
+                        return self._abstain(question, lang, docs, f"no figure for {group[0]} / {group[-1]}")
             best = typed[0]
         if best.score < th.min_score:
             return self._abstain(question, lang, docs, f"best evidence score {best.score:.2f} < {th.min_score}", best.score)
@@ -384,6 +391,12 @@ class ExtractiveAnswerer(RunnableSerializable):
         if not citations:
             return Answer(question, cannot_answer(language_of(question)), True, passages=_passages(docs))
         return Answer(question, " ".join(parts), False, citations, passages=_passages(docs))
+
+
+def _with_context(c: _Sentence) -> str:
+    """A sentence with what tells its subject: the previous sentence and a table's header."""
+    parts = [c.doc.metadata.get("context") or "", c.prev.text if c.prev is not None else "", c.text]
+    return " ".join(parts)
 
 
 def _is_lead_in(text: str) -> bool:

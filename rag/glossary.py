@@ -53,6 +53,11 @@ PAIRS: list[tuple[tuple[str, ...], tuple[str, ...]]] = [
     (("中国",), ("china",)),
 ]
 
+# Entries that name what a figure measures; an answer to "how much X" must mention X.
+METRICS = {"营业收入", "净利润", "净亏损", "每股收益", "毛利率", "毛利", "经营利润", "经营利润率",
+           "经营活动产生的现金流量净额", "自由现金流", "员工", "股息", "回购", "可比销售额", "商品交易总额",
+           "会员费", "息税摊销前利润", "不良贷款率", "总资产", "资本开支", "市场份额", "研发"}
+
 _ZH_TO_EN: dict[str, tuple[str, ...]] = {}
 _EN_TO_ZH: dict[str, tuple[str, ...]] = {}
 for zh_terms, en_terms in PAIRS:
@@ -80,3 +85,20 @@ def expand(text: str) -> str:
     """``text`` followed by the glossary translations of its terms."""
     extra = translations(text)
     return text + (" " + " ".join(extra) if extra else "")
+
+
+def metric_groups(text: str) -> list[tuple[str, ...]]:
+    """For each metric the text names, all its names in both languages (lower-cased)."""
+    low = text.lower()
+    groups = []
+    for zh_terms, en_terms in PAIRS:
+        if zh_terms[0] not in METRICS:
+            continue
+        if any(z in text for z in zh_terms) or any(re.search(rf"(?<![a-z]){re.escape(e)}(?![a-z])", low) for e in en_terms):
+            groups.append(tuple(t.lower() for t in zh_terms + en_terms))
+    return groups
+
+
+def mentions(text: str, group: tuple[str, ...]) -> bool:
+    low = text.lower()
+    return any(t in low for t in group)
