@@ -51,6 +51,21 @@ PAIRS: list[tuple[tuple[str, ...], tuple[str, ...]]] = [
     (("资本开支", "资本支出"), ("capital expenditures", "capex")),
     (("市场份额",), ("market share",)),
     (("中国",), ("china",)),
+    (("美国存托凭证", "存托凭证", "美国存托股"), ("american depositary receipts", "depositary receipts", "adr", "adrs", "ads")),
+    (("股价", "股票价格"), ("share price", "stock price")),
+    (("市值",), ("market capitalization", "market value")),
+    (("估值",), ("valuation",)),
+    (("增持", "加仓"), ("raised its stake", "increased its stake", "stake increase", "bought shares")),
+    (("投资者",), ("investors",)),
+    (("竞争对手", "竞争"), ("competitors", "competition", "rivals")),
+    (("监管",), ("regulation", "regulatory", "regulators")),
+    (("芯片", "半导体"), ("chips", "chip", "semiconductors", "semiconductor")),
+    (("开放源代码", "开源"), ("open source", "open-source")),
+    (("云计算", "云业务", "云服务"), ("cloud computing", "cloud business", "cloud services")),
+    (("电商", "电子商务"), ("e-commerce", "ecommerce", "online retail")),
+    (("合作", "合作伙伴"), ("partnership", "cooperation", "partner")),
+    (("出口管制",), ("export controls",)),
+    (("风险",), ("risk", "risks")),
 ]
 
 # Entries that name what a figure measures; an answer to "how much X" must mention X.
