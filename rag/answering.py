@@ -331,12 +331,14 @@ class ExtractiveAnswerer(RunnableSerializable):
             typed = [c for c in cands[:15] if c.score >= best.score - th.type_margin and _has_type(c.text, kind, question)]
             if not typed:
                 return self._abstain(question, lang, docs, f"no evidence of the asked {kind}")
-            if kind == "number":
+            if kind in ("number", "person"):
                 # "how many employees": a figure about buyers or revenue does not answer it
-                for group in metric_groups(question):
-                    typed = [c for c in typed if mentions(_with_context(c), group)]
+                # any one of the named metrics will do: 营业收入 is also glossed "operating income"
+                groups = metric_groups(question)
+                if groups:
+                    typed = [c for c in typed if any(mentions(_with_context(c), g) for g in groups)]
                     if not typed:
-                        return self._abstain(question, lang, docs, f"no figure for {group[0]} / {group[-1]}")
+                        return self._abstain(question, lang, docs, f"no {kind} given for " + " / ".join(g[0] for g in groups))
             best = typed[0]
         if best.score < th.min_score:
             return self._abstain(question, lang, docs, f"best evidence score {best.score:.2f} < {th.min_score}", best.score)

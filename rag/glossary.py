@@ -66,12 +66,19 @@ PAIRS: list[tuple[tuple[str, ...], tuple[str, ...]]] = [
     (("合作", "合作伙伴"), ("partnership", "cooperation", "partner")),
     (("出口管制",), ("export controls",)),
     (("风险",), ("risk", "risks")),
+    (("首席执行官", "行政总裁", "总裁"), ("chief executive officer", "chief executive", "ceo")),
+    (("首席财务官", "财务负责人", "财务总监"), ("chief financial officer", "cfo")),
+    (("董事长", "董事会主席"), ("chairman", "chairwoman", "chair of the board")),
+    (("审计委员会",), ("audit committee",)),
+    (("会计师事务所", "审计机构", "核数师"), ("accounting firm", "auditor", "auditors")),
 ]
 
 # Entries that name what a figure measures; an answer to "how much X" must mention X.
 METRICS = {"营业收入", "净利润", "净亏损", "每股收益", "毛利率", "毛利", "经营利润", "经营利润率",
            "经营活动产生的现金流量净额", "自由现金流", "员工", "股息", "回购", "可比销售额", "商品交易总额",
-           "会员费", "息税摊销前利润", "不良贷款率", "总资产", "资本开支", "市场份额", "研发"}
+           "会员费", "息税摊销前利润", "不良贷款率", "总资产", "资本开支", "市场份额", "研发",
+           # roles: "who is the CFO" is answered only by a sentence that names the role
+           "首席执行官", "首席财务官", "董事长", "审计委员会", "会计师事务所"}
 
 _ZH_TO_EN: dict[str, tuple[str, ...]] = {}
 _EN_TO_ZH: dict[str, tuple[str, ...]] = {}
@@ -105,13 +112,16 @@ def expand(text: str) -> str:
 def metric_groups(text: str) -> list[tuple[str, ...]]:
     """For each metric the text names, all its names in both languages (lower-cased)."""
     low = text.lower()
-    groups = []
+    found: list[tuple[str, tuple[str, ...]]] = []
     for zh_terms, en_terms in PAIRS:
         if zh_terms[0] not in METRICS:
             continue
-        if any(z in text for z in zh_terms) or any(re.search(rf"(?<![a-z]){re.escape(e)}(?![a-z])", low) for e in en_terms):
-            groups.append(tuple(t.lower() for t in zh_terms + en_terms))
-    return groups
+        hits = [z for z in zh_terms if z in text]
+        hits += [e for e in en_terms if re.search(rf"(?<![a-z]){re.escape(e)}(?![a-z])", low)]
+        if hits:
+            found.append((max(hits, key=len), tuple(t.lower() for t in zh_terms + en_terms)))
+    # 毛利率 also contains 毛利: a metric named only inside a longer one is not asked for
+    return [g for term, g in found if not any(term != other and term in other for other, _ in found)]
 
 
 def mentions(text: str, group: tuple[str, ...]) -> bool:
