@@ -24,7 +24,7 @@ from langchain_core.runnables import RunnableSerializable
 
 from ingest.sentences import split_sentences
 
-from .glossary import mentions, metric_groups
+from .glossary import mention_positions, mentions, metric_groups
 from .prompts import cannot_answer
 from .text import STOPWORDS, is_cjk_text, language_of, normalize, tokens
 from .types import Answer, Citation
@@ -324,6 +324,7 @@ class ExtractiveAnswerer(RunnableSerializable):
         self._score(question, qvec, cands)
         cands.sort(key=lambda c: -c.score)
         kind = answer_type(question)
+        groups = metric_groups(question) if kind in ("number", "person") else []
         best = cands[0]
         if kind != "any":
             # headlines and datelines score high on words alone; the sentence that holds the
@@ -334,11 +335,12 @@ class ExtractiveAnswerer(RunnableSerializable):
             if kind in ("number", "person"):
                 # "how many employees": a figure about buyers or revenue does not answer it
                 # any one of the named metrics will do: 营业收入 is also glossed "operating income"
-                groups = metric_groups(question)
                 if groups:
                     typed = [c for c in typed if any(mentions(_with_context(c), g) for g in groups)]
                     if not typed:
                         return self._abstain(question, lang, docs, f"no {kind} given for " + " / ".join(g[0] for g in groups))
+                    if kind == "number":  # prefer the sentence where the figure follows the metric
+                        typed.sort(key=lambda c: not _figure_near(c.text, groups, question))
             best = typed[0]
         if best.score < th.min_score:
             return self._abstain(question, lang, docs, f"best evidence score {best.score:.2f} < {th.min_score}", best.score)
@@ -396,9 +398,20 @@ class ExtractiveAnswerer(RunnableSerializable):
 
 
 def _with_context(c: _Sentence) -> str:
-    """A sentence with what tells its subject: the previous sentence and a table's header."""
-    parts = [c.doc.metadata.get("context") or "", c.prev.text if c.prev is not None else "", c.text]
-    return " ".join(parts)
+    """A sentence with what tells its subject: a table's header, and the previous sentence
+    when this one refers back to it ("It rose to …")."""
+    prev = c.prev.text if c.prev is not None and _ANAPHOR.match(c.text) else ""
+    return " ".join([c.doc.metadata.get("context") or "", prev, c.text])
+
+
+def _figure_near(text: str, groups, question: str) -> bool:
+    """Does a figure follow one of the asked metrics closely ("net income was $1.30 billion")?"""
+    window = 30 if is_cjk_text(text) else 80
+    for g in groups:
+        for end in mention_positions(text, g):
+            if _numbers(text[end : end + window], amounts_only=bool(_AMOUNT_Q.search(question))):
+                return True
+    return False
 
 
 def _is_lead_in(text: str) -> bool:

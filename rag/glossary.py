@@ -117,7 +117,7 @@ def metric_groups(text: str) -> list[tuple[str, ...]]:
         if zh_terms[0] not in METRICS:
             continue
         hits = [z for z in zh_terms if z in text]
-        hits += [e for e in en_terms if re.search(rf"(?<![a-z]){re.escape(e)}(?![a-z])", low)]
+        hits += [e for e in en_terms if re.search(rf"(?<![a-z]){re.escape(e)}(?:s|es|d|ed)?(?![a-z])", low)]
         if hits:
             found.append((max(hits, key=len), tuple(t.lower() for t in zh_terms + en_terms)))
     # 毛利率 also contains 毛利: a metric named only inside a longer one is not asked for
@@ -127,3 +127,9 @@ def metric_groups(text: str) -> list[tuple[str, ...]]:
 def mentions(text: str, group: tuple[str, ...]) -> bool:
     low = text.lower()
     return any(t in low for t in group)
+
+
+def mention_positions(text: str, group: tuple[str, ...]) -> list[int]:
+    """End offsets of the group's terms in ``text`` (lower-cased match)."""
+    low = text.lower()
+    return [m.end() for t in group for m in re.finditer(re.escape(t), low)]
