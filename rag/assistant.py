@@ -16,7 +16,7 @@ from .prompts import EMPTY_INDEX, EMPTY_QUESTION, cannot_answer
 from .retrieval import HybridRetriever
 from .scoping import Scope, document_index, dominant_issuer, filter_documents, issuer_documents, scope_question
 from .store import IndexStore
-from .text import language_of, normalize
+from .text import language_of, normalize, preload_in_background
 from .types import Answer, IngestReport
 
 
@@ -54,6 +54,7 @@ class Assistant:
         self.extractive = self.answerer   # the default answerer, and the LLM answerer's fallback
         self.llm = None                   # chat model (also rewrites follow-ups) when an LLM is used
         self._use_answerer(answerer)
+        preload_in_background(self.embedder)   # model + jieba load now, not one after another on the first question
 
     def _use_answerer(self, answerer: str | None) -> None:
         """``extractive``, ``llm``, or None: LLM when RAG_LLM_BASE_URL and RAG_LLM_MODEL are set."""
