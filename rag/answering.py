@@ -33,7 +33,7 @@ from .types import Answer, Citation
 @dataclass
 class Thresholds:
     min_score: float = 0.36       # best sentence score below this -> abstain
-    min_entity_sim: float = 0.55  # a translated name must be at least this close to a passage word
+    min_entity_sim: float = 0.70  # a translated name must be at least this close to a passage word
     min_soft_sim: float = 0.45    # cross-language word match counts (weighted by similarity) above this
     extra_margin: float = 0.06    # further sentences within this of the best are included
     max_sentences: int = 3
@@ -291,6 +291,10 @@ class ExtractiveAnswerer(RunnableSerializable):
             t = normalize(term)
             if t in haystack or re.sub(r"\s+", "", t) in hay_nospace or t in self.known_terms:
                 continue
+            if "-" in term:  # "AI-related" is there when "AI" is: its lower-case parts are modifiers
+                named = [normalize(p) for p in term.split("-") if p[:1].isupper() or any(ch.isdigit() for ch in p)]
+                if named and all(p in haystack or p in self.known_terms for p in named):
+                    continue
             if t[0].isdigit():
                 missing.append(term)
             elif re.search(r"[a-z]", t) and is_cjk_text(haystack):

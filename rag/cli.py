@@ -37,7 +37,7 @@ def build_parser() -> argparse.ArgumentParser:
     s = sub.add_parser("ask", help="answer a question with citations")
     s.add_argument("question")
     s.add_argument("--json", action="store_true", help="print one JSON object")
-    s.add_argument("-k", type=int, help="passages to consider (default 6)")
+    s.add_argument("-k", type=int, help="passages to consider (default 8, env RAG_TOP_K)")
     s.add_argument("--doc", action="append", metavar="DOC_ID", help="only search this document (repeatable)")
     s.add_argument("--company", action="append", metavar="NAME",
                    help="only this issuer's documents: name, alias or ticker (repeatable)")
