@@ -42,8 +42,45 @@ _SPACES = re.compile(r"[ \t]{2,}")
 _TERMINAL = tuple("。！？；：.!?;:")
 
 
+# Some PDF producers map the fi/fl/ff/ffi ligature glyphs to U+0000, so pypdf yields
+# "\x00nancial", "cash \x00ow", "O\x00cer". Which ligature it was is read off the word:
+# longer ligatures first, by stems of common words; "fi" (first, fiscal, financial,
+# profit, benefit) is by far the most frequent, so it is the default.
+_LIGATURE_STEMS = (
+    ("ffi", ("office", "officer", "efficien", "sufficien", "affiliat", "difficult", "insufficien")),
+    ("ffl", ("affluen", "baffl", "shuffl", "waffl")),
+    ("ff", ("offer", "differ", "effect", "affect", "suffer", "staff", "traffic", "afford", "tariff", "buffer",
+            "effort", "coffee", "off", "diff")),
+    ("fl", ("flow", "fluct", "inflat", "deflat", "reflect", "flex", "floor", "fleet", "flag", "flat", "flight",
+            "influen", "conflict", "float", "flu", "flood", "flower", "flown", "fly")),
+)
+_LIGATURE_WORD = re.compile(r"[A-Za-z]*\x00[A-Za-z\x00]*")
+
+
+def _pick_ligature(word: str) -> str:
+    # a word that starts with a known stem beats one that merely contains it ("reflect", not "reffect")
+    for starts in (True, False):
+        for lig, stems in _LIGATURE_STEMS:
+            low = word.replace("\x00", lig, 1).lower()
+            if any(low.startswith(st) if starts else (len(st) > 4 and st in low) for st in stems):
+                return lig
+    return "fi"
+
+
+def _repair_ligature(m: re.Match) -> str:
+    word = m.group(0)
+    while "\x00" in word:
+        word = word.replace("\x00", _pick_ligature(word), 1)
+    return word
+
+
+def repair_ligatures(text: str) -> str:
+    return _LIGATURE_WORD.sub(_repair_ligature, text) if "\x00" in text else text
+
+
 def normalize_chars(text: str) -> str:
     text = text.replace("\r\n", "\n").replace("\r", "\n")
+    text = repair_ligatures(text)
     text = text.translate(_TRANSLATE)
     return _CONTROL.sub("", text)
 

@@ -95,3 +95,28 @@ def test_lines_that_do_not_repeat_are_kept():
 def test_fewer_than_three_pages_untouched():
     pages = ["Header\nOne", "Header\nTwo"]
     assert strip_running_lines(pages) == pages
+
+
+def test_ligatures_mapped_to_nul_are_repaired():
+    # eBay's and Costco's releases map fi/fl/ff/ffi glyphs to U+0000; pypdf passes the NULs on
+    from ingest.cleaning import clean_text
+
+    raw = ("eBay reported \x00nancial results; free cash \x00ow rose. The Chief Financial O\x00cer "
+           "said o\x00erings re\x00ect in\x00ation e\x00ects in \x00scal 2023 pro\x00t.")
+    assert clean_text(raw) == ("eBay reported financial results; free cash flow rose. The Chief Financial Officer "
+                               "said offerings reflect inflation effects in fiscal 2023 profit.")
+
+
+def test_real_pdf_ligatures_come_out_as_words():
+    import pathlib
+
+    import pytest
+
+    pdf = pathlib.Path(__file__).resolve().parents[2].parent / "shared" / "corpus" / "EBAY_2023Q2_EARNINGS.pdf"
+    if not pdf.exists():
+        pytest.skip("shared corpus not present")
+    from ingest import load_pages
+
+    text = "\n".join(p.text for p in load_pages(pdf))
+    assert "\x00" not in text
+    assert "free cash flow" in text and "first-party" in text and "Chief Financial Officer" in text
