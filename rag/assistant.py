@@ -54,7 +54,7 @@ class Assistant:
         self.extractive = self.answerer   # the default answerer, and the LLM answerer's fallback
         self.llm = None                   # chat model (also rewrites follow-ups) when an LLM is used
         self._use_answerer(answerer)
-        preload_in_background(self.embedder)   # model + jieba load now, not one after another on the first question
+        preload_in_background(self.embedder)   # RAG_PRELOAD=1: model + jieba load now, not on the first question
 
     def _use_answerer(self, answerer: str | None) -> None:
         """``extractive``, ``llm``, or None: LLM when RAG_LLM_BASE_URL and RAG_LLM_MODEL are set."""
