@@ -54,14 +54,14 @@ STANDIN_ID = "bench-standin-hash-512"
 # synthetic corpus
 # ---------------------------------------------------------------------------------------------
 
-def _source_sentences() -> list[tuple[str, str, list[str]]]:
-    """(name, joiner, sentences) per real document."""
+def _source_sentences(pdf: bool = True) -> list[tuple[str, str, list[str]]]:
+    """(name, joiner, sentences) per real document (without the PDFs: the smoke test's quick corpus)."""
     from ingest import load_pages
     from ingest.sentences import split_sentences
 
     out = []
     for f in sorted(SHARED.iterdir()):
-        if f.suffix.lower() not in (".pdf", ".md", ".txt") or f.name == "MANIFEST.md":
+        if f.suffix.lower() not in ((".pdf", ".md", ".txt") if pdf else (".md", ".txt")) or f.name == "MANIFEST.md":
             continue
         sep = "---" if f.suffix == ".md" and "zh" in f.name else None
         sents = []
@@ -87,7 +87,8 @@ def _perturb(rng: random.Random, s: str) -> str:
     return re.sub(r"\d+(?:[.,]\d+)*", repl, s)
 
 
-def build_corpus(target_chunks: int, out_dir: Path, seed: int = 0, chunks_per_doc: int = 50) -> dict:
+def build_corpus(target_chunks: int, out_dir: Path, seed: int = 0, chunks_per_doc: int = 50,
+                 pdf_sources: bool = True) -> dict:
     """About target_chunks of our chunks as .txt documents (pages separated by form feeds)."""
     from ingest import chunk_pages
     from ingest.loaders import Page
@@ -99,7 +100,7 @@ def build_corpus(target_chunks: int, out_dir: Path, seed: int = 0, chunks_per_do
         shutil.rmtree(out_dir)
     out_dir.mkdir(parents=True)
     rng = random.Random(seed * 7919 + target_chunks)
-    sources = _source_sentences()
+    sources = _source_sentences(pdf_sources)
     weights = [len(s) for _, _, s in sources]
     total = n_docs = n_pages = n_chars = 0
     sample_sents: list[str] = []
@@ -470,7 +471,7 @@ def run(args) -> dict:
         result["real"] = bench_size("real", SHARED, work, False, args.questions, systems, log)
     for size in [int(s) for s in args.sizes.split(",") if s]:
         corpus = work / f"corpus-{size}"
-        info = build_corpus(size, corpus)
+        info = build_corpus(size, corpus, pdf_sources=not args.no_pdf_sources)
         log(f"[{size}] corpus: {info}")
         r = bench_size(str(size), corpus, work, size > args.stand_in_above, args.questions, systems, log,
                        profile=args.profile)
@@ -610,6 +611,9 @@ def main(argv=None) -> int:
                    help="sizes above this are indexed with stand-in vectors instead of USE (see module doc)")
     p.add_argument("--no-real", dest="real", action="store_false", help="skip the real-corpus run")
     p.add_argument("--no-baseline", action="store_true")
+    p.add_argument("--no-pdf-sources", action="store_true",
+                   help="build synthetic corpora from the text/Markdown disclosures only (skips ~10-40 s of PDF "
+                        "extraction; for the CI smoke test)")
     p.add_argument("--work", default=str(REPO / ".bench"), help="where corpora and indexes are built")
     p.add_argument("--json", default=str(REPO / "evals" / "bench-results.json"))
     p.add_argument("--md", default=str(REPO / "evals" / "BENCHMARKS.md"))
