@@ -7,6 +7,8 @@ calibrate their scores against each other.
 """
 from __future__ import annotations
 
+import threading
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import numpy as np
@@ -19,6 +21,18 @@ from .glossary import expand
 from .text import tokens
 
 RRF_K = 60
+
+_POOL = None
+_POOL_LOCK = threading.Lock()
+
+
+def _pool() -> ThreadPoolExecutor:
+    global _POOL
+    if _POOL is None:
+        with _POOL_LOCK:
+            if _POOL is None:
+                _POOL = ThreadPoolExecutor(max_workers=4, thread_name_prefix="rag-keyword")
+    return _POOL
 
 
 def rrf(rankings: list[list[str]], weights: list[float] | None = None) -> dict[str, float]:
@@ -49,10 +63,16 @@ class HybridRetriever(BaseRetriever):
     def search(self, query: str, doc_ids: list[str] | None = None, k: int | None = None,
                query_vector=None) -> list[Document]:
         k = k or self.k
-        qvec = query_vector if query_vector is not None else np.asarray(self.embedder.embed_query(query), dtype=np.float32)
-        dense = self.store.dense_search(qvec, self.candidates, doc_ids)
-        # glossary terms of the other language: 净利润 also searches 'net income'
-        keyword = self.store.keyword_search(tokens(expand(query)), self.candidates, doc_ids)
+        # glossary terms of the other language: 净利润 also searches 'net income'. Keyword search
+        # (SQLite, which releases the GIL) runs on another thread while the question is embedded and
+        # Chroma searched: at 100k chunks the two sides take similar time
+        keyword_future = _pool().submit(self.store.keyword_search, tokens(expand(query)), self.candidates, doc_ids)
+        try:
+            qvec = (query_vector if query_vector is not None
+                    else np.asarray(self.embedder.embed_query(query), dtype=np.float32))
+            dense = self.store.dense_search(qvec, self.candidates, doc_ids)
+        finally:
+            keyword = keyword_future.result()
         fused = rrf([[c for c, _ in dense], [c for c, _ in keyword]])
         dense_sim = dict(dense)
         kw_score = dict(keyword)
