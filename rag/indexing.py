@@ -150,16 +150,46 @@ def ingest_paths(store, embedder, paths, chunk_size: float, progress: Progress |
     files, errors = expand_paths(paths)
     report.results.extend(errors)
     store.collect_garbage()  # finish deletions a killed ingest left behind
-    for i, (path, meta) in enumerate(files):
-        if progress:
-            progress(f"{path.name}", i / max(1, len(files)))
-        report.results.append(ingest_file(store, embedder, path, meta, chunk_size))
+    # Pipelining: the next file is read, cleaned and chunked on a worker thread while this one is
+    # embedded and written (pypdf and the embedder then share the cores; a big PDF's pages also go
+    # to child processes, see ingest.loaders). Only reading happens ahead, one file at most, so
+    # memory stays bounded; every write, and the per-file order of results, is as before.
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="rag-prepare") as pool:
+        ahead = None
+        for i, (path, meta) in enumerate(files):
+            if progress:
+                progress(f"{path.name}", i / max(1, len(files)))
+            prepared = ahead if ahead is not None and ahead[0] == i else None
+            ahead = None
+            if i + 1 < len(files) and PIPELINE:
+                nxt, nmeta = files[i + 1]
+                ahead = (i + 1, pool.submit(_prepare, nxt, nmeta, chunk_size))
+            report.results.append(ingest_file(store, embedder, path, meta, chunk_size,
+                                              prepared=prepared[1] if prepared else None))
+            if prepared is not None:
+                prepared[1].cancel()   # not started yet and not needed (e.g. the file was unchanged)
+        if ahead is not None:
+            ahead[1].cancel()
     if progress:
         progress("done", 1.0)
     return report
 
 
-def ingest_file(store, embedder, path: Path, meta: DocumentMeta | None, chunk_size: float) -> IngestResult:
+PIPELINE = os.environ.get("RAG_INGEST_PIPELINE", "1") != "0"
+
+
+def _prepare(path: Path, meta: DocumentMeta | None, chunk_size: float):
+    """Pages and chunks of a file (what ingest_file would compute), or the exception it would raise."""
+    if not path.is_file():
+        return None
+    pages = load_pages(path, meta.page_separator if meta else None)
+    return pages, chunk_pages(pages, max_size=chunk_size)
+
+
+def ingest_file(store, embedder, path: Path, meta: DocumentMeta | None, chunk_size: float,
+                prepared=None) -> IngestResult:
     t0 = time.perf_counter()
     display = str(path)
     try:
@@ -186,8 +216,12 @@ def ingest_file(store, embedder, path: Path, meta: DocumentMeta | None, chunk_si
                                 reason=f"identical content already indexed as {twin['doc_id']}")
 
         try:
-            pages = load_pages(path, meta.page_separator if meta else None)
-            chunks = chunk_pages(pages, max_size=chunk_size)
+            got = prepared.result() if prepared is not None else None   # re-raises what the worker met
+            if got is None:
+                got = _prepare(path, meta, chunk_size)
+            if got is None:
+                raise IngestError(path, "no such file" if not path.exists() else "not a regular file")
+            pages, chunks = got
         except (IngestError, MemoryError, UnicodeError):
             raise
         except Exception as e:  # a parser bug on one hostile file must not abort the others
