@@ -183,6 +183,21 @@ class VectorStore:
         self._open()
 
     def _open(self) -> None:
+        if self.url:
+            return self._open_unlocked()
+        # Two processes creating a new on-disk store at once race in Chroma's own schema
+        # migration ("table collections already exists"): serialise the opening per index.
+        import fcntl
+
+        self._index_dir.mkdir(parents=True, exist_ok=True)
+        with open(self._index_dir / "chroma-open.lock", "a") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)
+            try:
+                self._open_unlocked()
+            finally:
+                fcntl.flock(lock, fcntl.LOCK_UN)
+
+    def _open_unlocked(self) -> None:
         chroma_url, collection, embedder_id = self.url, self._name, self._embedder_id
         self._client = _client(self._index_dir, chroma_url)
         try:

@@ -123,18 +123,19 @@ def test_wrong_citation_index_only(llm_assistant, fake_llm, mode):
 
 @pytest.mark.parametrize("mode", MODES)
 def test_wrong_citation_index_in_one_sentence_is_marked(llm_assistant, fake_llm, mode):
+    # [12]: beyond any passage handed over (the assistant gives the model at most top_k = 8)
     fake_llm.script(Reply(lambda b: f"阿里巴巴宣布了三年逾530亿美元的AI投入计划[{cite('530亿美元')(b)}]。"
-                                    "全球AI投资有望达到4万亿美元[7]。"))
+                                    "全球AI投资有望达到4万亿美元[12]。"))
     ans, _ = ask(llm_assistant, Q_ZH, mode)
     assert ans.answerer == "llm" and not ans.verified
     good, bad = ans.sentences
     assert good["verified"] and not bad["verified"]
-    assert bad["invalid_citations"] == [7]
-    assert any("not given: [7]" in p for p in bad["problems"])
-    assert ans.text.endswith("全球AI投资有望达到4万亿美元[7]。" + UNVERIFIED_LABEL["zh"])
+    assert bad["invalid_citations"] == [12]
+    assert any("not given: [12]" in p for p in bad["problems"])
+    assert ans.text.endswith("全球AI投资有望达到4万亿美元[12]。" + UNVERIFIED_LABEL["zh"])
     assert UNVERIFIED_LABEL["zh"] not in ans.text[: bad["start"]]
     assert ans.notices and "marked unverified" in ans.notices[0]
-    assert 7 not in {c.n for c in ans.citations}
+    assert 12 not in {c.n for c in ans.citations}
 
 
 # -- an invented number ---------------------------------------------------------------------------
