@@ -13,6 +13,7 @@ from __future__ import annotations
 import json
 import sqlite3
 import threading
+import time
 from pathlib import Path
 
 SCHEMA_VERSION = "1"
@@ -37,6 +38,19 @@ class Catalog:
         self.path = Path(path)
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self._local = threading.local()
+        # Creating the file, switching it to WAL and creating the schema must not race with
+        # another process doing the same: SQLite answers "database is locked" at once to a
+        # journal-mode switch under contention, without waiting. One opener at a time per index.
+        import fcntl
+
+        with open(self.path.parent / "catalog-open.lock", "a") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)
+            try:
+                self._create_schema()
+            finally:
+                fcntl.flock(lock, fcntl.LOCK_UN)
+
+    def _create_schema(self) -> None:
         with self._conn() as c:
             c.executescript(_SCHEMA)
             c.execute("INSERT OR IGNORE INTO meta VALUES('schema', ?)", (SCHEMA_VERSION,))
@@ -52,7 +66,15 @@ class Catalog:
         conn = getattr(self._local, "conn", None)
         if conn is None:
             conn = sqlite3.connect(self.path, timeout=30, isolation_level=None)
-            conn.execute("PRAGMA journal_mode=WAL")
+            # the journal-mode pragma does not wait on SQLite's busy timeout: retry it briefly
+            for attempt in range(100):
+                try:
+                    conn.execute("PRAGMA journal_mode=WAL")
+                    break
+                except sqlite3.OperationalError as e:
+                    if "locked" not in str(e) or attempt == 99:
+                        raise
+                    time.sleep(0.1)
             conn.execute("PRAGMA synchronous=NORMAL")
             conn.row_factory = sqlite3.Row
             self._local.conn = conn
