@@ -19,7 +19,7 @@ from pathlib import Path
 
 from ingest.manifest import load_manifest, verify_manifest_files
 
-from .scoring import answer_passes, evidence_in, load_suite, norm, overlaps, percentile
+from .scoring import answer_passes, evidence_in, load_suite, overlaps, percentile
 
 REPO = Path(__file__).resolve().parent.parent
 BUNDLED = REPO / "corpus"
@@ -104,9 +104,20 @@ def _index_key(paths: list[Path], extra: str) -> str:
     return h.hexdigest()[:10]
 
 
-def run(suites: list[str], work: Path | None, baseline: bool = True, log=print) -> dict:
+def build_assistant(index_dir: Path, paths: list[Path], log, label: str):
+    """An Assistant with ``paths`` ingested into ``index_dir``; any failed file fails the eval loudly."""
     from rag import Assistant
 
+    t0 = time.perf_counter()
+    assistant = Assistant(index_dir=index_dir)
+    report = assistant.ingest([str(p) for p in paths])
+    if report.failed:
+        raise EvalError("ingest failed: " + "; ".join(r.line() for r in report.failed))
+    log(f"{label}: indexed {len(assistant.sources())} documents in {time.perf_counter() - t0:.1f}s")
+    return assistant
+
+
+def run(suites: list[str], work: Path | None, baseline: bool = True, log=print) -> dict:
     work = Path(work) if work else Path(tempfile.mkdtemp(prefix="rag-eval-"))
     results = {}
     cache: dict[str, tuple] = {}
@@ -117,12 +128,7 @@ def run(suites: list[str], work: Path | None, baseline: bool = True, log=print) 
         check_corpus(paths)
         key = _index_key(paths, "v1")
         if key not in cache:
-            t0 = time.perf_counter()
-            ours = Assistant(index_dir=work / f"ours-{key}")
-            report = ours.ingest([str(p) for p in paths])
-            if report.failed:
-                raise EvalError("ingest failed: " + "; ".join(r.line() for r in report.failed))
-            log(f"[eval] ours: indexed {len(ours.sources())} documents in {time.perf_counter() - t0:.1f}s")
+            ours = build_assistant(work / f"ours-{key}", paths, log, "[eval] ours")
             base = None
             if baseline:
                 from .baseline import BaselinePipeline

@@ -24,7 +24,8 @@ from pathlib import Path
 
 from ingest.manifest import load_manifest
 
-from .runner import DISCLOSURES, REPO, EvalError, SystemResult, check_corpus, corpus_for, score_item, to_markdown
+from .runner import (DISCLOSURES, REPO, EvalError, SystemResult, build_assistant, check_corpus, corpus_for,
+                     score_item, to_markdown)
 from .scoring import load_suite
 
 DEFAULT_SUITES = [REPO / "evals" / "suites" / "scoped.dev.jsonl", REPO / "evals" / "suites" / "scoped.test.jsonl"]
@@ -54,16 +55,8 @@ def ids_only_manifest(work: Path) -> Path:
 
 
 def build_index(mode: str, paths: list[Path], work: Path, log):
-    from rag import Assistant
-
     ingest = [ids_only_manifest(work)] if mode == "inferred" else paths
-    t0 = time.perf_counter()
-    a = Assistant(index_dir=work / f"scoping-{mode}")
-    report = a.ingest([str(p) for p in ingest])
-    if report.failed:
-        raise EvalError("ingest failed: " + "; ".join(r.line() for r in report.failed))
-    log(f"[scoping-eval] {mode} metadata: {len(a.sources())} documents indexed in {time.perf_counter() - t0:.1f}s")
-    return a
+    return build_assistant(work / f"scoping-{mode}", ingest, log, f"[scoping-eval] {mode} metadata")
 
 
 def run(suites: list[Path], work: Path, modes: list[str], log=print) -> dict:
