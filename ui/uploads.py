@@ -11,7 +11,6 @@
 """
 from __future__ import annotations
 
-import hashlib
 import os
 import re
 import shutil
@@ -20,6 +19,8 @@ import unicodedata
 import uuid
 from pathlib import Path
 from typing import Callable
+
+from ingest.manifest import sha256_of
 
 from ingest.loaders import SUPPORTED_SUFFIXES
 
@@ -50,14 +51,6 @@ def safe_filename(name: str) -> str:
     stem = re.sub(r"\.{2,}", ".", stem).strip("._- ") or "upload"
     stem = stem[:MAX_NAME_CHARS]
     return f"{stem}.{suffix}" if suffix else stem
-
-
-def _sha256(path: Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            h.update(block)
-    return h.hexdigest()
 
 
 class UploadStore:
@@ -107,8 +100,8 @@ class UploadStore:
                 raise ValueError(f"unsafe file name {name!r}")
             if not cand.exists():
                 return cand, False
-            digest = digest or _sha256(src)
-            if cand.is_file() and _sha256(cand) == digest:
+            digest = digest or sha256_of(src)
+            if cand.is_file() and sha256_of(cand) == digest:
                 return cand, True
         raise ValueError("too many files with this name")
 
