@@ -20,9 +20,8 @@ import uuid
 from pathlib import Path
 from typing import Callable
 
-from ingest.manifest import sha256_of
-
 from ingest.loaders import SUPPORTED_SUFFIXES
+from ingest.manifest import sha256_of
 
 from .engine import embedding_progress, install_progress_embedder
 from .i18n import t
