@@ -14,7 +14,7 @@ from .embeddings import Embedder, make_embedder
 from .indexing import Progress, ingest_lock, ingest_paths
 from .prompts import EMPTY_INDEX, EMPTY_QUESTION, cannot_answer
 from .retrieval import HybridRetriever
-from .scoping import Scope, document_index, dominant_issuer, filter_documents, issuer_documents, scope_question
+from .scoping import DocumentIndex, Scope, dominant_issuer, filter_documents, issuer_documents, scope_question
 from .store import IndexStore
 from .text import language_of, normalize, preload_in_background
 from .types import Answer, IngestReport
@@ -90,6 +90,7 @@ class Assistant:
             paths = [paths]
         with ingest_lock(self.index_dir):
             report = ingest_paths(self.store, self.embedder, list(paths), self.settings.chunk_size, progress)
+            self.store.refresh_keyword_index()
         self.extractive.known_terms = self._known_terms()
         return report
 
@@ -99,6 +100,8 @@ class Assistant:
     def remove(self, doc_id: str) -> bool:
         with ingest_lock(self.index_dir):
             removed = self.store.remove(doc_id)
+            if removed:
+                self.store.refresh_keyword_index()
         self.extractive.known_terms = self._known_terms()
         return removed
 
@@ -114,7 +117,10 @@ class Assistant:
         """Filter values the index knows (for menus): company, kind, period, doc."""
         from .scoping import facets
 
-        return facets(self.store.catalog.documents())
+        return facets(self._document_index())
+
+    def _document_index(self):
+        return self.store.catalog.derived("document_index", DocumentIndex)
 
     def tag(self, doc_id: str, **changes) -> dict:
         """Correct a document's metadata: ``tag("doc", issuer="…", tickers="BABA,9988", period="FY2025")``.
@@ -146,7 +152,7 @@ class Assistant:
         if doc_ids:
             extra = filters.get("doc") or []
             filters["doc"] = list(doc_ids) + ([extra] if isinstance(extra, str) else list(extra))
-        documents = self.store.catalog.documents()
+        documents = self._document_index()
         if any(filters.get(k) for k in ("company", "kind", "period", "doc")):
             from .scoping import is_comparison
 
@@ -167,7 +173,7 @@ class Assistant:
         if sc is None or not one_issuer or sc.comparison or not docs:
             return docs
         # one issuer per answer: passages from several companies -> the best passage's company only
-        index = document_index(self.store.catalog.documents())
+        index = self._document_index()
         key = dominant_issuer([d.metadata["doc_id"] for d in docs], index)
         if key is None:
             return docs

@@ -115,6 +115,21 @@ class Catalog:
             self._local.documents = cached
         return [_copy_doc(d) for d in cached[1]]
 
+    def derived(self, name: str, build):
+        """``build(documents)``, computed once per catalog state and shared (treat it as read-only).
+
+        For what every question needs from all documents (the scoping index): copying and
+        re-deriving them per ask cost ~50 ms at 2,000 documents."""
+        conn = self._conn()
+        key = (conn.execute("PRAGMA data_version").fetchone()[0], conn.total_changes, id(conn))
+        store = getattr(self._local, "derived", None)
+        if store is None:
+            store = self._local.derived = {}
+        hit = store.get(name)
+        if hit is None or hit[0] != key:
+            hit = store[name] = (key, build(self.documents()))
+        return hit[1]
+
     def document(self, doc_id: str) -> dict | None:
         row = self._conn().execute("SELECT * FROM documents WHERE doc_id=?", (doc_id,)).fetchone()
         return _doc(row) if row else None
@@ -168,6 +183,7 @@ class Catalog:
                      ch.get("context") or None))
                 conn.execute("INSERT INTO chunks_fts(rowid, tokens) VALUES(?, ?)", (cur.lastrowid, ch["tokens"]))
             conn.execute("DELETE FROM garbage WHERE doc_id=? AND version=?", (record["doc_id"], record["version"]))
+            self._bump_keyword_generation(conn)
             if old_version and old_version != record["version"]:
                 conn.execute("INSERT OR IGNORE INTO garbage VALUES(?, ?)", (record["doc_id"], old_version))
             conn.execute("COMMIT")
@@ -184,11 +200,41 @@ class Catalog:
             if row:
                 self._delete_rows(conn, doc_id)
                 conn.execute("INSERT OR IGNORE INTO garbage VALUES(?, ?)", (doc_id, row[0]))
+                self._bump_keyword_generation(conn)
             conn.execute("COMMIT")
         except BaseException:
             conn.execute("ROLLBACK")
             raise
         return row is not None
+
+    @staticmethod
+    def _bump_keyword_generation(conn: sqlite3.Connection) -> None:
+        # inside the commit's transaction: a keyword snapshot of generation g holds exactly the rows
+        # committed when g was current (see keyword_index.py)
+        conn.execute("INSERT INTO meta VALUES('keyword_generation', '1') ON CONFLICT(key) DO UPDATE"
+                     " SET value = CAST(CAST(value AS INTEGER) + 1 AS TEXT)")
+
+    def keyword_generation(self) -> int:
+        row = self._conn().execute("SELECT value FROM meta WHERE key='keyword_generation'").fetchone()
+        return int(row[0]) if row else 0
+
+    def keyword_rows(self) -> tuple[int, list[tuple[int, str, str]]]:
+        """(generation, [(rowid, keyword tokens, doc_id)]) read in one transaction, for a keyword snapshot."""
+        conn = self._conn()
+        conn.execute("BEGIN")
+        try:
+            generation = self.keyword_generation()
+            rows = conn.execute("SELECT f.rowid, f.tokens, c.doc_id FROM chunks_fts f JOIN chunks c"
+                                " ON c.rowid = f.rowid ORDER BY f.rowid").fetchall()
+        finally:
+            conn.execute("COMMIT")
+        return generation, [tuple(r) for r in rows]
+
+    def chunk_ids_by_rowid(self, rowids: list[int]) -> dict[int, str]:
+        if not rowids:
+            return {}
+        q = f"SELECT rowid, chunk_id FROM chunks WHERE rowid IN ({','.join(map(str, map(int, rowids)))})"
+        return dict(self._conn().execute(q).fetchall())
 
     @staticmethod
     def _delete_rows(conn: sqlite3.Connection, doc_id: str) -> None:

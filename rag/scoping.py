@@ -163,7 +163,9 @@ class DocumentIndex:
 _CACHE: dict[str, DocumentIndex] = {}
 
 
-def document_index(documents: list[dict]) -> DocumentIndex:
+def document_index(documents: "list[dict] | DocumentIndex") -> DocumentIndex:
+    if isinstance(documents, DocumentIndex):
+        return documents
     sig = hashlib.sha1(json.dumps([(d["doc_id"], d.get("version"), d.get("meta")) for d in documents],
                                   ensure_ascii=False, sort_keys=True, default=str).encode()).hexdigest()
     idx = _CACHE.get(sig)
@@ -350,7 +352,7 @@ def describe(docs: list[DocInfo], index: DocumentIndex, notes: list[str] | None 
     return text
 
 
-def scope_question(question: str, documents: list[dict]) -> Scope:
+def scope_question(question: str, documents: "list[dict] | DocumentIndex") -> Scope:
     """The documents a question is about (see the module docstring for the rules)."""
     index = document_index(documents)
     m = read_question(question, index)
@@ -385,7 +387,7 @@ def scope_question(question: str, documents: list[dict]) -> Scope:
                  issuers=list(m.issuers), notes=notes, query=keyword_query(question, index))
 
 
-def filter_documents(documents: list[dict], *, company: str | list[str] | None = None,
+def filter_documents(documents: "list[dict] | DocumentIndex", *, company: str | list[str] | None = None,
                      kind: str | list[str] | None = None, period: str | list[str] | None = None,
                      doc: str | list[str] | None = None) -> Scope:
     """Explicit filters (all given ones must hold); no relaxation: no match -> no documents."""
@@ -458,7 +460,7 @@ def issuer_documents(index: DocumentIndex, key: str, within: list[str] | None = 
     return ids
 
 
-def facets(documents: list[dict]) -> dict:
+def facets(documents: "list[dict] | DocumentIndex") -> dict:
     """Values for filter menus (UI): companies, kinds, periods and document ids."""
     index = document_index(documents)
     return {

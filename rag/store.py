@@ -13,6 +13,7 @@ by someone else reopens its Chroma client before its next read or write.
 """
 from __future__ import annotations
 
+import logging
 import threading
 import uuid
 from pathlib import Path
@@ -20,6 +21,7 @@ from pathlib import Path
 import numpy as np
 
 from .catalog import Catalog
+from .keyword_index import KeywordIndex
 from .vectors import VectorStore
 
 
@@ -29,6 +31,7 @@ class IndexStore:
         self.index_dir = Path(index_dir)
         self.index_dir.mkdir(parents=True, exist_ok=True)
         self.catalog = Catalog(self.index_dir / "catalog.sqlite")
+        self.keywords = KeywordIndex(self.catalog, self.index_dir / "keyword")
         recorded = self.catalog.get_meta("embedder")
         if recorded and recorded != embedder_id and self.catalog.documents():
             from .vectors import EmbedderMismatch
@@ -135,7 +138,20 @@ class IndexStore:
         return [(cid, sim) for cid, sim, _ in hits if cid in committed]
 
     def keyword_search(self, query_tokens: list[str], n: int, doc_ids: list[str] | None = None):
-        return self.catalog.keyword_search(query_tokens, n, doc_ids)
+        """(chunk_id, BM25 score) best first: from the keyword snapshot when it is current, else FTS5."""
+        snap = self.keywords.current()
+        if snap is None:
+            return self.catalog.keyword_search(query_tokens, n, doc_ids)
+        hits = snap.search(query_tokens, n, doc_ids)
+        ids = self.catalog.chunk_ids_by_rowid([r for r, _ in hits])
+        return [(ids[r], s) for r, s in hits if r in ids]
+
+    def refresh_keyword_index(self) -> None:
+        """Snapshot the keyword index after a change (an ingest, a removal); FTS5 serves until it exists."""
+        try:
+            self.keywords.rebuild()
+        except Exception as e:   # only slower keyword search until the next rebuild; the data is safe
+            logging.getLogger(__name__).warning("keyword snapshot of %s not rebuilt: %s", self.index_dir, e)
 
 
 def _with_context(chunk) -> str:
