@@ -26,7 +26,7 @@ CREATE TABLE IF NOT EXISTS documents(
 CREATE TABLE IF NOT EXISTS pages(doc_id TEXT, page INTEGER, text TEXT, PRIMARY KEY(doc_id, page));
 CREATE TABLE IF NOT EXISTS chunks(
     rowid INTEGER PRIMARY KEY, chunk_id TEXT UNIQUE NOT NULL, doc_id TEXT NOT NULL,
-    page INTEGER, start INTEGER, end INTEGER, ord INTEGER, text TEXT, context TEXT);
+    page INTEGER, start INTEGER, end INTEGER, ord INTEGER, text TEXT, context TEXT, vec BLOB);
 CREATE INDEX IF NOT EXISTS chunks_doc ON chunks(doc_id);
 CREATE VIRTUAL TABLE IF NOT EXISTS chunks_fts USING fts5(tokens, tokenize="unicode61 tokenchars '-%.'");
 CREATE TABLE IF NOT EXISTS garbage(doc_id TEXT, version TEXT, PRIMARY KEY(doc_id, version));
@@ -55,11 +55,14 @@ class Catalog:
             c.executescript(_SCHEMA)
             c.execute("INSERT OR IGNORE INTO meta VALUES('schema', ?)", (SCHEMA_VERSION,))
             # indexes made before chunks had a table-header context: add the column (NULL = none)
-            if "context" not in {r[1] for r in c.execute("PRAGMA table_info(chunks)")}:
-                try:
-                    c.execute("ALTER TABLE chunks ADD COLUMN context TEXT")
-                except sqlite3.OperationalError:  # another process added it first
-                    pass
+            # and before chunks kept their vector (NULL = search that document through Chroma only)
+            columns = {r[1] for r in c.execute("PRAGMA table_info(chunks)")}
+            for name, decl in (("context", "TEXT"), ("vec", "BLOB")):
+                if name not in columns:
+                    try:
+                        c.execute(f"ALTER TABLE chunks ADD COLUMN {name} {decl}")
+                    except sqlite3.OperationalError:  # another process added it first
+                        pass
 
     def _conn(self) -> sqlite3.Connection:
         # one connection per thread: the UI queries from worker threads
@@ -177,10 +180,12 @@ class Catalog:
             conn.executemany("INSERT INTO pages VALUES(?, ?, ?)",
                              [(record["doc_id"], n or 0, t) for n, t in pages])
             for ch in chunks:
+                vec = ch.get("vector")
                 cur = conn.execute(
-                    "INSERT INTO chunks(chunk_id, doc_id, page, start, end, ord, text, context) VALUES(?,?,?,?,?,?,?,?)",
+                    "INSERT INTO chunks(chunk_id, doc_id, page, start, end, ord, text, context, vec)"
+                    " VALUES(?,?,?,?,?,?,?,?,?)",
                     (ch["chunk_id"], record["doc_id"], ch["page"] or 0, ch["start"], ch["end"], ch["ord"], ch["text"],
-                     ch.get("context") or None))
+                     ch.get("context") or None, None if vec is None else _pack_vector(vec)))
                 conn.execute("INSERT INTO chunks_fts(rowid, tokens) VALUES(?, ?)", (cur.lastrowid, ch["tokens"]))
             conn.execute("DELETE FROM garbage WHERE doc_id=? AND version=?", (record["doc_id"], record["version"]))
             self._bump_keyword_generation(conn)
@@ -230,6 +235,29 @@ class Catalog:
             conn.execute("COMMIT")
         return generation, [tuple(r) for r in rows]
 
+    def chunk_counts(self) -> dict[str, int]:
+        """Chunks per document, from the cached document rows."""
+        return self.derived("chunk_counts", lambda docs: {d["doc_id"]: d["chunks"] or 0 for d in docs})
+
+    def chunk_vectors(self, doc_ids: list[str]) -> tuple[list[str], "np.ndarray"] | None:
+        """(chunk ids, their unit vectors as float32 rows) of these documents; None if any lacks a stored vector."""
+        import numpy as np
+
+        conn = self._conn()
+        ids: list[str] = []
+        blobs: list[bytes] = []
+        for i in range(0, len(doc_ids), 500):
+            part = doc_ids[i : i + 500]
+            for cid, blob in conn.execute(f"SELECT chunk_id, vec FROM chunks WHERE doc_id IN "
+                                          f"({','.join('?' * len(part))})", part):
+                if blob is None:
+                    return None
+                ids.append(cid)
+                blobs.append(blob)
+        if not ids:
+            return [], np.zeros((0, 0), dtype=np.float32)
+        return ids, np.frombuffer(b"".join(blobs), dtype=np.float16).reshape(len(ids), -1).astype(np.float32)
+
     def chunk_ids_by_rowid(self, rowids: list[int]) -> dict[int, str]:
         if not rowids:
             return {}
@@ -257,7 +285,8 @@ class Catalog:
         conn = self._conn()
         for i in range(0, len(chunk_ids), 500):
             part = chunk_ids[i : i + 500]
-            q = f"SELECT * FROM chunks WHERE chunk_id IN ({','.join('?' * len(part))})"
+            q = ("SELECT rowid, chunk_id, doc_id, page, start, end, ord, text, context FROM chunks"
+                 f" WHERE chunk_id IN ({','.join('?' * len(part))})")
             for r in conn.execute(q, part):
                 out[r["chunk_id"]] = dict(r)
         return out
@@ -370,6 +399,15 @@ def _copy_doc(d: dict) -> dict:
         if isinstance(v, dict):
             meta[k] = {kk: (list(vv) if isinstance(vv, list) else vv) for kk, vv in v.items()}
     return {**d, "meta": meta}
+
+
+def _pack_vector(vec) -> bytes:
+    """A unit vector as float16 (1 KB at 512 dims): exact search inside a scope needs no more precision."""
+    import numpy as np
+
+    v = np.asarray(vec, dtype=np.float32)
+    norm = float(np.linalg.norm(v))
+    return (v / norm if norm else v).astype(np.float16).tobytes()
 
 
 def _doc(row: sqlite3.Row) -> dict:

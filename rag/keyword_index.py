@@ -29,8 +29,10 @@ import numpy as np
 
 log = logging.getLogger(__name__)
 
-# FTS5's defaults, so rankings stay close to the fallback's
-K1, B = 1.2, 0.75
+# FTS5's bm25: k1=1.2, b=0.75 and Robertson's idf (terms in over half the rows weigh nothing), so a
+# snapshot ranks and scores as the FTS5 fallback does (bm25s leaves out the constant factor k1+1)
+K1, B, METHOD = 1.2, 0.75, "robertson"
+MATCH_EPSILON = 1e-6
 
 
 def _dir_name(generation: int) -> str:
@@ -63,7 +65,7 @@ class KeywordSnapshot:
         if rows:
             doc_ids = list(dict.fromkeys(r[2] for r in rows))
             index_of = {d: i for i, d in enumerate(doc_ids)}
-            model = bm25s.BM25(k1=K1, b=B)
+            model = bm25s.BM25(k1=K1, b=B, method=METHOD)
             # a chunk without tokens still needs its column (the row numbers must line up)
             model.index([r[1].split() or [""] for r in rows], show_progress=False)
         tmp = Path(tempfile.mkdtemp(prefix=".building-", dir=directory))
@@ -108,6 +110,17 @@ class KeywordSnapshot:
             return None
         return cls(path, generation, model, rowids, doc_of, info["doc_ids"])
 
+    def _scores(self, term_ids: list[int]) -> np.ndarray:
+        # bm25s's own get_scores, plus what FTS5 does for a term in over half the rows (idf 0): the
+        # rows it matches still count as matches, with a tiny score (FTS5 uses idf 1e-6)
+        sc = self.model.scores
+        data, indices, indptr = sc["data"], sc["indices"], sc["indptr"]
+        scores = np.zeros(sc["num_docs"], dtype=np.float32)
+        for t in term_ids:
+            lo, hi = int(indptr[t]), int(indptr[t + 1])
+            scores[indices[lo:hi]] += data[lo:hi] + MATCH_EPSILON
+        return scores
+
     def search(self, query_tokens: list[str], limit: int,
                doc_ids: list[str] | None = None) -> list[tuple[int, float]]:
         """(catalog rowid, BM25 score) best first, rows matching at least one term only."""
@@ -123,12 +136,14 @@ class KeywordSnapshot:
             if not wanted:
                 return []
             mask = np.isin(self.doc_of, np.asarray(wanted, dtype=np.int32)).astype(np.float32)
-        scores = self.model.get_scores(known, weight_mask=mask)
+        scores = self._scores([vocab[t] for t in known])
+        if mask is not None:
+            scores *= mask
         k = min(limit, len(scores))
         top = np.argpartition(-scores, k - 1)[:k]
         top = top[np.argsort(-scores[top], kind="stable")]
         top = top[scores[top] > 0]
-        return [(int(self.rowids[i]), float(scores[i])) for i in top]
+        return [(int(self.rowids[i]), float(scores[i]) * (K1 + 1)) for i in top]
 
 
 class KeywordIndex:
