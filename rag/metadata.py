@@ -104,21 +104,25 @@ def short_name(name: str) -> str:
     return s
 
 
-@functools.lru_cache(maxsize=1)
-def _issuer_keys() -> list[tuple[KnownIssuer, frozenset, frozenset]]:
+@functools.lru_cache(maxsize=4)
+def _issuer_keys(issuers: tuple[KnownIssuer, ...]) -> list[tuple[KnownIssuer, frozenset, frozenset]]:
     return [(e, frozenset({_key(n) for n in e.names()} | {_key(short_name(n)) for n in e.names()}),
-             frozenset(_key(t) for t in e.tickers if not t.isdigit())) for e in KNOWN_ISSUERS]
+             frozenset(_key(t) for t in e.tickers if not t.isdigit())) for e in issuers]
 
 
-# every document's issuer is looked up when the scoping index is built (2,000 documents: ~1 s uncached)
-@functools.lru_cache(maxsize=4096)
 def lookup_issuer(name_or_ticker: str) -> KnownIssuer | None:
     """The built-in entry whose name, alias or ticker equals ``name_or_ticker`` (loosely)."""
+    return _lookup_issuer(name_or_ticker, KNOWN_ISSUERS)
+
+
+# every document's issuer is looked up when the scoping index is built (2,000 documents: ~0.5 s uncached)
+@functools.lru_cache(maxsize=4096)
+def _lookup_issuer(name_or_ticker: str, issuers: tuple[KnownIssuer, ...]) -> KnownIssuer | None:
     k = _key(name_or_ticker)
     if not k:
         return None
     k_short = _key(short_name(name_or_ticker))
-    for e, keys, ticker_keys in _issuer_keys():
+    for e, keys, ticker_keys in _issuer_keys(issuers):
         if k in keys or (len(k_short) >= 3 and k_short in keys):
             return e
         if name_or_ticker.strip().upper() in e.tickers or k in ticker_keys:
