@@ -56,6 +56,7 @@ class _Sentence:
     dense: float = 0.0
     lexical: float = 0.0
     score: float = 0.0
+    vector: "np.ndarray | None" = None  # stored at ingest, when the embedder could give it for free
 
 
 # A sentence that opens with one of these leans on the previous one for its subject
@@ -190,11 +191,18 @@ class ExtractiveAnswerer(RunnableSerializable):
     def _candidates(self, docs: list[Document]) -> list[_Sentence]:
         seen: dict[tuple, _Sentence] = {}
         out = []
+        stored = {}
+        if hasattr(self.catalog, "sentence_vectors"):
+            stored = self.catalog.sentence_vectors([d.metadata["chunk_id"] for d in docs if "chunk_id" in d.metadata])
         for rank, d in enumerate(docs):
             text = d.page_content
             base = d.metadata.get("start", 0)
             prev = None
-            for a, b in split_sentences(text):
+            spans = split_sentences(text)
+            vectors = stored.get(d.metadata.get("chunk_id"))
+            if vectors is not None and len(vectors) != len(spans):
+                vectors = None   # split differently than at ingest: embed them here
+            for j, (a, b) in enumerate(spans):
                 s = text[a:b]
                 if len(s) < 4 or not re.search(r"\w", s):
                     continue
@@ -203,6 +211,8 @@ class ExtractiveAnswerer(RunnableSerializable):
                 if sent is None:  # overlapping passages repeat sentences: keep one, link both ways
                     sent = seen[key] = _Sentence(d, base + a, base + b, s, rank)
                     out.append(sent)
+                if sent.vector is None and vectors is not None:
+                    sent.vector = vectors[j]
                 if prev is not None:
                     sent.prev = sent.prev or prev
                     prev.next = prev.next or sent
@@ -226,8 +236,8 @@ class ExtractiveAnswerer(RunnableSerializable):
 
     def _score(self, question: str, qvec: np.ndarray, cands: list[_Sentence]) -> None:
         question = _expand_periods(question)
-        svd = self._token_vectors([c.text for c in cands])
-        vecs = np.stack([svd[c.text] for c in cands])
+        svd = self._token_vectors([c.text for c in cands if c.vector is None])
+        vecs = np.stack([c.vector if c.vector is not None else svd[c.text] for c in cands])
         sims = vecs @ qvec
         q_toks = list(dict.fromkeys(tokens(question)))
         weights = {t: _weight(t) for t in q_toks}

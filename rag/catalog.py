@@ -30,6 +30,7 @@ CREATE TABLE IF NOT EXISTS chunks(
 CREATE INDEX IF NOT EXISTS chunks_doc ON chunks(doc_id);
 CREATE VIRTUAL TABLE IF NOT EXISTS chunks_fts USING fts5(tokens, tokenize="unicode61 tokenchars '-%.'");
 CREATE TABLE IF NOT EXISTS garbage(doc_id TEXT, version TEXT, PRIMARY KEY(doc_id, version));
+CREATE TABLE IF NOT EXISTS sentence_vectors(chunk_id TEXT PRIMARY KEY, n INTEGER NOT NULL, vecs BLOB NOT NULL);
 """
 
 
@@ -187,6 +188,10 @@ class Catalog:
                     (ch["chunk_id"], record["doc_id"], ch["page"] or 0, ch["start"], ch["end"], ch["ord"], ch["text"],
                      ch.get("context") or None, None if vec is None else _pack_vector(vec)))
                 conn.execute("INSERT INTO chunks_fts(rowid, tokens) VALUES(?, ?)", (cur.lastrowid, ch["tokens"]))
+                svecs = ch.get("sentence_vectors")
+                if svecs is not None and len(svecs):
+                    conn.execute("INSERT OR REPLACE INTO sentence_vectors VALUES(?, ?, ?)",
+                                 (ch["chunk_id"], len(svecs), _pack_vectors(svecs)))
             conn.execute("DELETE FROM garbage WHERE doc_id=? AND version=?", (record["doc_id"], record["version"]))
             self._bump_keyword_generation(conn)
             if old_version and old_version != record["version"]:
@@ -258,6 +263,18 @@ class Catalog:
             return [], np.zeros((0, 0), dtype=np.float32)
         return ids, np.frombuffer(b"".join(blobs), dtype=np.float16).reshape(len(ids), -1).astype(np.float32)
 
+    def sentence_vectors(self, chunk_ids: list[str]) -> dict[str, "np.ndarray"]:
+        """Stored vectors of these chunks' sentences (float32 rows, in split order); a chunk without any is left out."""
+        import numpy as np
+
+        if not chunk_ids:
+            return {}
+        out = {}
+        q = f"SELECT chunk_id, n, vecs FROM sentence_vectors WHERE chunk_id IN ({','.join('?' * len(chunk_ids))})"
+        for cid, n, blob in self._conn().execute(q, list(chunk_ids)):
+            out[cid] = np.frombuffer(blob, dtype=np.float16).reshape(n, -1).astype(np.float32)
+        return out
+
     def chunk_ids_by_rowid(self, rowids: list[int]) -> dict[int, str]:
         if not rowids:
             return {}
@@ -267,6 +284,8 @@ class Catalog:
     @staticmethod
     def _delete_rows(conn: sqlite3.Connection, doc_id: str) -> None:
         conn.execute("DELETE FROM chunks_fts WHERE rowid IN (SELECT rowid FROM chunks WHERE doc_id=?)", (doc_id,))
+        conn.execute("DELETE FROM sentence_vectors WHERE chunk_id IN (SELECT chunk_id FROM chunks WHERE doc_id=?)",
+                     (doc_id,))
         conn.execute("DELETE FROM chunks WHERE doc_id=?", (doc_id,))
         conn.execute("DELETE FROM pages WHERE doc_id=?", (doc_id,))
         conn.execute("DELETE FROM documents WHERE doc_id=?", (doc_id,))
@@ -408,6 +427,15 @@ def _pack_vector(vec) -> bytes:
     v = np.asarray(vec, dtype=np.float32)
     norm = float(np.linalg.norm(v))
     return (v / norm if norm else v).astype(np.float16).tobytes()
+
+
+def _pack_vectors(rows) -> bytes:
+    """Unit vectors as float16 rows: sentence scores need no more precision than scope search."""
+    import numpy as np
+
+    m = np.asarray(rows, dtype=np.float32)
+    norms = np.linalg.norm(m, axis=1, keepdims=True)
+    return (m / np.maximum(norms, 1e-12)).astype(np.float16).tobytes()
 
 
 def _doc(row: sqlite3.Row) -> dict:

@@ -106,15 +106,22 @@ class IndexStore:
         # a chunk cut from a table is embedded and keyword-indexed with the table's header
         # (periods, units); its stored text stays the verbatim page span that citations quote
         texts = [_with_context(c) for c in chunks]
-        vectors = np.asarray(embedder.embed_documents(texts), dtype=np.float32)
+        sentences = [sentence_texts(c.text) for c in chunks]
+        parts = [([c.context] if getattr(c, "context", "") else []) + s for c, s in zip(chunks, sentences)]
+        vectors, part_vectors = embedder.embed_passages(texts, parts)
+        vectors = np.asarray(vectors, dtype=np.float32)
+        # the sentences' own vectors, kept for the answerer (the table header, if any, comes first)
+        sentence_vectors = ([pv[len(p) - len(s):] for pv, p, s in zip(part_vectors, parts, sentences)]
+                            if part_vectors is not None else [None] * len(chunks))
         self._sync_vectors()
         self.catalog.mark_pending(doc_id, version)
         self.vectors.add(ids, vectors, [{"doc_id": doc_id, "version": version, "page": c.page or 0}
                                         for c in chunks])
         self._vectors_written()
         rows = [{"chunk_id": cid, "page": c.page, "start": c.start, "end": c.end, "ord": c.index,
-                 "text": c.text, "context": getattr(c, "context", ""), "tokens": chunk_tokens(t), "vector": v}
-                for cid, c, t, v in zip(ids, chunks, texts, vectors)]
+                 "text": c.text, "context": getattr(c, "context", ""), "tokens": chunk_tokens(t), "vector": v,
+                 "sentence_vectors": sv}
+                for cid, c, t, v, sv in zip(ids, chunks, texts, vectors, sentence_vectors)]
         self.catalog.commit_document(record, [(p.number, p.text) for p in pages], rows)
         self.collect_garbage()
 
@@ -198,6 +205,13 @@ class IndexStore:
             self.keywords.rebuild()
         except Exception as e:   # only slower keyword search until the next rebuild; the data is safe
             logging.getLogger(__name__).warning("keyword snapshot of %s not rebuilt: %s", self.index_dir, e)
+
+
+def sentence_texts(text: str) -> list[str]:
+    """A chunk's sentences as the answerer splits them (the order its stored sentence vectors follow)."""
+    from ingest.sentences import split_sentences
+
+    return [text[a:b] for a, b in split_sentences(text)]
 
 
 def _with_context(chunk) -> str:

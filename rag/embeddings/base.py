@@ -33,6 +33,19 @@ class Embedder(Embeddings):
     def embed_query(self, text: str) -> list[float]:
         """Vector for a question (some models embed questions differently)."""
 
+    def embed_passages(self, texts: list[str], parts: list[list[str]]):
+        """Vectors for passages being stored, and for their parts where the model has them for free.
+
+        ``texts[i]`` is the passage as stored; ``parts[i]`` its pieces in order (a table header,
+        then its sentences). Returns ``(passage vectors (n, dim), part vectors)``, where the part
+        vectors are a list of ``(len(parts[i]), dim)`` arrays, or None when the model would have
+        to embed the parts again (then the answerer embeds sentences when it needs them).
+        Default: the passages only.
+        """
+        import numpy as np
+
+        return np.asarray(self.embed_documents(list(texts)), dtype=np.float32), None
+
 
 class EmbedderError(RuntimeError):
     """An embedder could not be created or loaded; the message says why and what to do."""

