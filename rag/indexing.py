@@ -19,7 +19,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Callable, Iterable
 
-from ingest import IngestError, chunk_pages, load_manifest, load_pages
+from ingest import IngestError, load_manifest
 from ingest.loaders import SUPPORTED_SUFFIXES
 from ingest.manifest import MANIFEST_NAMES, DocumentMeta, Manifest, sha256_of
 
@@ -150,42 +150,165 @@ def ingest_paths(store, embedder, paths, chunk_size: float, progress: Progress |
     files, errors = expand_paths(paths)
     report.results.extend(errors)
     store.collect_garbage()  # finish deletions a killed ingest left behind
-    # Pipelining: the next file is read, cleaned and chunked on a worker thread while this one is
-    # embedded and written (pypdf and the embedder then share the cores; a big PDF's pages also go
-    # to child processes, see ingest.loaders). Only reading happens ahead, one file at most, so
-    # memory stays bounded; every write, and the per-file order of results, is as before.
-    from concurrent.futures import ThreadPoolExecutor
-
-    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="rag-prepare") as pool:
-        ahead = None
+    # Read-ahead: while this process embeds file i, a child process reads, cleans and chunks the
+    # next files (pypdf and the embedder each get a core; in one process they would share one, as
+    # pypdf holds the GIL). Only reading happens ahead, at most READ_AHEAD files, so memory stays
+    # bounded; every write, and the order of results, is as before.
+    ahead = ReadAhead(chunk_size) if PIPELINE and len(files) > 1 else None
+    sent = 0
+    try:
         for i, (path, meta) in enumerate(files):
             if progress:
                 progress(f"{path.name}", i / max(1, len(files)))
-            prepared = ahead if ahead is not None and ahead[0] == i else None
-            ahead = None
-            if i + 1 < len(files) and PIPELINE:
-                nxt, nmeta = files[i + 1]
-                ahead = (i + 1, pool.submit(_prepare, nxt, nmeta, chunk_size))
-            report.results.append(ingest_file(store, embedder, path, meta, chunk_size,
-                                              prepared=prepared[1] if prepared else None))
-            if prepared is not None:
-                prepared[1].cancel()   # not started yet and not needed (e.g. the file was unchanged)
+            if ahead is not None:
+                while sent < min(len(files), i + 1 + READ_AHEAD):
+                    if sent > i and _needs_reading(store, *files[sent]):
+                        ahead.request(sent, *files[sent])
+                    sent += 1
+            prepared = ahead.take(i, path) if ahead is not None else None
+            report.results.append(ingest_file(store, embedder, path, meta, chunk_size, prepared=prepared))
+    finally:
         if ahead is not None:
-            ahead[1].cancel()
+            ahead.close()
     if progress:
         progress("done", 1.0)
     return report
 
 
 PIPELINE = os.environ.get("RAG_INGEST_PIPELINE", "1") != "0"
+READ_AHEAD = 4   # files; the 296-page filing needs ~3 files of embedding ahead of it to be read in time
+
+
+def _needs_reading(store, path: Path, meta: DocumentMeta | None) -> bool:
+    """Worth reading ahead: not already indexed with this content (the ingest itself decides for sure)."""
+    try:
+        return store.catalog.document_by_sha(sha256_of(path)) is None
+    except OSError:
+        return False   # ingest_file reports the problem
+
+
+class ReadAhead:
+    """Files read, cleaned and chunked by a child process (``python -m ingest.prepare_worker``)."""
+
+    def __init__(self, chunk_size: float):
+        import subprocess
+        import sys
+        import threading
+
+        self.chunk_size = chunk_size
+        self._results: dict[int, tuple] = {}
+        self._order: list[int] = []      # file indices requested, in the child's order
+        self._done = 0                   # answers received
+        self._dead = False
+        self._cond = threading.Condition()
+        env = dict(os.environ, PYTHONUNBUFFERED="1")
+        try:
+            self._proc = subprocess.Popen([sys.executable, "-m", "ingest.prepare_worker"], stdin=subprocess.PIPE,
+                                          stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, env=env,
+                                          close_fds=True)
+        except OSError:
+            self._proc, self._dead = None, True
+            return
+        threading.Thread(target=self._read, name="rag-read-ahead", daemon=True).start()
+
+    def request(self, i: int, path: Path, meta: DocumentMeta | None) -> None:
+        import json
+
+        with self._cond:
+            if self._dead:
+                return
+            self._order.append(i)
+        line = json.dumps({"path": str(path), "separator": meta.page_separator if meta else None,
+                           "chunk_size": self.chunk_size}) + "\n"
+        try:
+            self._proc.stdin.write(line.encode("utf-8"))
+            self._proc.stdin.flush()
+        except (OSError, ValueError):
+            with self._cond:
+                self._order.remove(i)
+                self._dead = True
+                self._cond.notify_all()
+
+    def _read(self) -> None:
+        import pickle
+        import struct
+
+        out = self._proc.stdout
+        try:
+            while True:
+                head = out.read(8)
+                if len(head) < 8:
+                    break
+                data = out.read(struct.unpack(">Q", head)[0])
+                answer = pickle.loads(data)   # our own child's output
+                with self._cond:
+                    self._results[self._order[self._done]] = answer
+                    self._done += 1
+                    self._cond.notify_all()
+        except Exception:
+            pass
+        with self._cond:
+            self._dead = True
+            self._cond.notify_all()
+
+    def take(self, i: int, path: Path) -> "_Prepared | None":
+        """What the child made of file i (waiting for it), or None if it was not asked / cannot answer."""
+        with self._cond:
+            if i not in self._order:
+                return None
+            while i not in self._results and not self._dead:
+                self._cond.wait()
+            if i in self._results:
+                return _Prepared(path, self._results.pop(i))
+            # the child stopped: the first unanswered file is the one it was reading
+            culprit = self._order[self._done] if self._done < len(self._order) else None
+        return _Prepared(path, ("died",)) if culprit == i else None
+
+    def close(self) -> None:
+        if self._proc is None:
+            return
+        try:
+            self._proc.stdin.close()
+        except OSError:
+            pass
+        try:
+            self._proc.wait(timeout=0.5)
+        except Exception:
+            self._proc.kill()   # still reading a file nobody needs any more
+            self._proc.wait()
+        self._proc.stdout.close()
+
+
+class _Prepared:
+    """The child's answer for one file, raised or returned as the in-process reading would."""
+
+    def __init__(self, path: Path, answer: tuple):
+        self.path, self.answer = path, answer
+
+    def result(self):
+        kind = self.answer[0]
+        if kind == "ok":
+            return self.answer[1:]
+        if kind == "died":
+            raise IngestError(self.path, "the reading process stopped while reading this file "
+                                         "(out of memory or a crash in the parser)")
+        _, name, message = self.answer
+        if name == "IngestError":
+            raise IngestError(self.path, message)
+        if name == "MemoryError":
+            raise MemoryError
+        if name == "UnicodeError":
+            raise UnicodeError(message)
+        raise IngestError(self.path, f"cannot read this file ({name}: {message[:120]})")
 
 
 def _prepare(path: Path, meta: DocumentMeta | None, chunk_size: float):
-    """Pages and chunks of a file (what ingest_file would compute), or the exception it would raise."""
+    """Pages, chunks and their timings for a file (what the read-ahead child computes), here."""
     if not path.is_file():
         return None
-    pages = load_pages(path, meta.page_separator if meta else None)
-    return pages, chunk_pages(pages, max_size=chunk_size)
+    from ingest.prepare_worker import prepare
+
+    return prepare(path, meta.page_separator if meta else None, chunk_size)
 
 
 def ingest_file(store, embedder, path: Path, meta: DocumentMeta | None, chunk_size: float,
@@ -221,7 +344,7 @@ def ingest_file(store, embedder, path: Path, meta: DocumentMeta | None, chunk_si
                 got = _prepare(path, meta, chunk_size)
             if got is None:
                 raise IngestError(path, "no such file" if not path.exists() else "not a regular file")
-            pages, chunks = got
+            pages, chunks, stages = got
         except (IngestError, MemoryError, UnicodeError):
             raise
         except Exception as e:  # a parser bug on one hostile file must not abort the others
@@ -246,7 +369,7 @@ def ingest_file(store, embedder, path: Path, meta: DocumentMeta | None, chunk_si
         store.add_document(record, pages, chunks, embedder)
         status = "replaced" if existing else "added"
         return IngestResult(display, status, doc_id=doc_id, pages=len(pages), chunks=len(chunks),
-                            seconds=time.perf_counter() - t0)
+                            seconds=time.perf_counter() - t0, stages=stages)
     except IngestError as e:
         return IngestResult(display, "failed", reason=e.reason, seconds=time.perf_counter() - t0)
     except MemoryError:

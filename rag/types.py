@@ -71,6 +71,7 @@ class IngestResult:
     pages: int = 0
     chunks: int = 0
     seconds: float = 0.0
+    stages: dict = field(default_factory=dict)   # seconds spent extracting and chunking (maybe in the read-ahead child)
 
     def line(self) -> str:
         if self.status == "failed":

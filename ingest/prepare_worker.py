@@ -1,0 +1,61 @@
+"""Worker process that reads, cleans and chunks files ahead of the ingest that embeds them.
+
+    python -m ingest.prepare_worker   (stdin: one JSON request a line; stdout: framed pickles)
+
+Each request ``{"path": ..., "separator": ..., "chunk_size": ...}`` is answered, in
+order, by one frame: 8-byte big-endian length, then a pickle of
+``("ok", pages, chunks, timings)`` or ``("error", kind, message)``. It is a separate
+program, not multiprocessing, so that nothing of the caller's ``__main__`` (a
+user's script, the Gradio app) is imported again in the child, and the child
+holds none of the caller's file descriptors (the ingest lock among them).
+"""
+from __future__ import annotations
+
+import json
+import pickle
+import struct
+import sys
+
+
+def prepare(path, separator: str | None, chunk_size: float):
+    """(pages, chunks, seconds spent extracting and chunking) of one file."""
+    import time
+
+    from ingest import chunk_pages, load_pages
+
+    t0 = time.perf_counter()
+    pages = load_pages(path, separator)
+    t1 = time.perf_counter()
+    chunks = chunk_pages(pages, max_size=chunk_size)
+    return pages, chunks, {"extraction": t1 - t0, "chunking": time.perf_counter() - t1}
+
+
+def answer(request: dict) -> tuple:
+    from ingest import IngestError
+
+    try:
+        return ("ok", *prepare(request["path"], request.get("separator"), float(request["chunk_size"])))
+    except IngestError as e:
+        return ("error", "IngestError", e.reason)
+    except MemoryError:
+        return ("error", "MemoryError", "")
+    except UnicodeError as e:
+        return ("error", "UnicodeError", str(e))
+    except Exception as e:   # noqa: BLE001 -- reported for that file, as the in-process path does
+        return ("error", type(e).__name__, " ".join(str(e).split())[:300])
+
+
+def main() -> int:
+    out = sys.stdout.buffer
+    for line in sys.stdin:
+        if not line.strip():
+            continue
+        data = pickle.dumps(answer(json.loads(line)), protocol=pickle.HIGHEST_PROTOCOL)
+        out.write(struct.pack(">Q", len(data)))
+        out.write(data)
+        out.flush()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
