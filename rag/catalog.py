@@ -143,7 +143,9 @@ class Catalog:
         return _doc(row) if row else None
 
     def count_chunks(self) -> int:
-        return self._conn().execute("SELECT count(*) FROM chunks").fetchone()[0]
+        # from the cached document rows: count(*) over chunks reads the whole table (3.5 s at 100k chunks
+        # with a cold page cache, on every first question)
+        return sum(self.chunk_counts().values())
 
     def page_text(self, doc_id: str, page: int | None) -> str | None:
         row = self._conn().execute("SELECT text FROM pages WHERE doc_id=? AND page=?",
