@@ -230,13 +230,13 @@ class Catalog:
         row = self._conn().execute("SELECT value FROM meta WHERE key='keyword_generation'").fetchone()
         return int(row[0]) if row else 0
 
-    def keyword_rows(self) -> tuple[int, list[tuple[int, str, str]]]:
-        """(generation, [(rowid, keyword tokens, doc_id)]) read in one transaction, for a keyword snapshot."""
+    def keyword_rows(self) -> tuple[int, list[tuple[int, str, str, bytes | None]]]:
+        """(generation, [(rowid, keyword tokens, doc_id, float16 vector)]) read in one transaction, for a snapshot."""
         conn = self._conn()
         conn.execute("BEGIN")
         try:
             generation = self.keyword_generation()
-            rows = conn.execute("SELECT f.rowid, f.tokens, c.doc_id FROM chunks_fts f JOIN chunks c"
+            rows = conn.execute("SELECT f.rowid, f.tokens, c.doc_id, c.vec FROM chunks_fts f JOIN chunks c"
                                 " ON c.rowid = f.rowid ORDER BY f.rowid").fetchall()
         finally:
             conn.execute("COMMIT")

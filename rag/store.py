@@ -147,7 +147,8 @@ class IndexStore:
         Chroma's HNSW search is fast over the whole index but slow under a filter (at 100k chunks a
         one-document `where` took ~90 ms: the graph walk visits most nodes to find allowed ones). So
         a scope that is a large share of the index is searched unfiltered with more results, then
-        filtered; a smaller one is searched exactly over the vectors its chunks keep in the catalog.
+        filtered; a smaller one is searched exactly over its chunks' vectors: from the snapshot's
+        memory-mapped matrix when it is current, else from the catalog.
         """
         if doc_ids is not None:
             scoped = self._scoped_dense_search(vector, n, list(doc_ids))
@@ -176,7 +177,13 @@ class IndexStore:
             hits = [h for h in self._query_vectors(vector, want) if h[2].get("doc_id") in allowed]
             if len(hits) >= min(n, in_scope) or want >= total:
                 return self._committed(hits, n)
-        exact = self.catalog.chunk_vectors(sorted(set(doc_ids)))
+        snap = self.keywords.current()
+        if snap is not None:
+            hits = snap.dense_search(vector, n, doc_ids)
+            if hits is not None:
+                ids = self.catalog.chunk_ids_by_rowid([r for r, _ in hits])
+                return [(ids[r], sim) for r, sim in hits if r in ids]
+        exact = self.catalog.chunk_vectors(sorted(set(doc_ids)))   # the snapshot is behind: from SQLite
         if exact is None:
             return None   # chunks indexed before vectors were kept in the catalog: Chroma's filter
         ids, matrix = exact

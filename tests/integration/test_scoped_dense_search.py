@@ -5,6 +5,8 @@ returns on a small index (where HNSW is exact): same chunks, same order, same sc
 """
 from __future__ import annotations
 
+import shutil
+
 import numpy as np
 import pytest
 
@@ -67,11 +69,32 @@ def test_small_scope_is_searched_exactly_without_chroma(index, monkeypatch):
     assert a.store.dense_search(q, 4, ["no-such-document"]) == []
 
 
+def test_small_scope_reads_the_snapshot_matrix_and_the_catalog_when_the_snapshot_is_behind(index, monkeypatch):
+    a = index
+    monkeypatch.setattr(store_module, "POSTFILTER_SHARE", 0.5)
+    q = np.asarray(a.embedder.embed_query("Perth office staff"), dtype=np.float32)
+    want = _reference(a, q, 4, ["perth", "quito"])
+    real_catalog_read = a.store.catalog.chunk_vectors
+    monkeypatch.setattr(a.store.catalog, "chunk_vectors", lambda d: pytest.fail("catalog blobs read"))
+    _same(a.store.dense_search(q, 4, ["perth", "quito"]), want)
+    # another process committed since the snapshot (a newer keyword generation): the catalog answers
+    a.store.catalog._conn().execute("UPDATE meta SET value = CAST(CAST(value AS INTEGER) + 1 AS TEXT)"
+                                    " WHERE key = 'keyword_generation'")
+    assert a.store.keywords.current() is None
+    reads = []
+    monkeypatch.setattr(a.store.catalog, "chunk_vectors", lambda d: reads.append(d) or real_catalog_read(d))
+    _same(a.store.dense_search(q, 4, ["perth", "quito"]), want)
+    assert reads == [["perth", "quito"]]
+
+
 def test_chunks_without_catalog_vectors_use_chromas_filter(index, monkeypatch):
     """An index built before chunks kept their vectors: a NULL makes the scope go through Chroma."""
     a = index
     monkeypatch.setattr(store_module, "POSTFILTER_SHARE", 0.5)
     a.store.catalog._conn().execute("UPDATE chunks SET vec = NULL WHERE doc_id = 'osaka'")
+    shutil.rmtree(a.store.keywords.directory)   # and its snapshot, built from those rows, has no vectors
+    a.store.refresh_keyword_index()
+    assert a.store.keywords.current().vectors is None
     calls = []
     real = a.store.vectors.query
     monkeypatch.setattr(a.store.vectors, "query", lambda v, n, d=None: calls.append(d) or real(v, n, d))
