@@ -424,15 +424,11 @@ def _copy_doc(d: dict) -> dict:
 
 def _pack_vector(vec) -> bytes:
     """A unit vector as float16 (1 KB at 512 dims): exact search inside a scope needs no more precision."""
-    import numpy as np
-
-    v = np.asarray(vec, dtype=np.float32)
-    norm = float(np.linalg.norm(v))
-    return (v / norm if norm else v).astype(np.float16).tobytes()
+    return _pack_vectors([vec])
 
 
 def _pack_vectors(rows) -> bytes:
-    """Unit vectors as float16 rows: sentence scores need no more precision than scope search."""
+    """Unit vectors as float16 rows (a zero vector stays zero)."""
     import numpy as np
 
     m = np.asarray(rows, dtype=np.float32)

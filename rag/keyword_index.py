@@ -130,13 +130,7 @@ class KeywordSnapshot:
         if not wanted or n <= 0:
             return []
         rows = np.flatnonzero(np.isin(self.doc_of, np.asarray(wanted, dtype=np.int32)))
-        q = np.asarray(vector, dtype=np.float32)
-        q = q / (np.linalg.norm(q) or 1.0)
-        sims = self.vectors[rows].astype(np.float32) @ q
-        k = min(n, len(rows))
-        top = np.argpartition(-sims, k - 1)[:k]
-        top = top[np.argsort(-sims[top], kind="stable")]
-        return [(int(self.rowids[rows[i]]), float(sims[i])) for i in top]
+        return [(int(self.rowids[rows[i]]), sim) for i, sim in nearest(self.vectors[rows], vector, n)]
 
     def _scores(self, term_ids: list[int]) -> np.ndarray:
         # bm25s's own get_scores, plus what FTS5 does for a term in over half the rows (idf 0): the
@@ -172,6 +166,19 @@ class KeywordSnapshot:
         top = top[np.argsort(-scores[top], kind="stable")]
         top = top[scores[top] > 0]
         return [(int(self.rowids[i]), float(scores[i]) * (K1 + 1)) for i in top]
+
+
+def nearest(matrix: np.ndarray, vector, n: int) -> list[tuple[int, float]]:
+    """(row, cosine) of the n rows of a matrix of unit vectors (float16 or float32) nearest ``vector``, best first."""
+    if not len(matrix) or n <= 0:
+        return []
+    q = np.asarray(vector, dtype=np.float32)
+    q = q / (np.linalg.norm(q) or 1.0)
+    sims = np.asarray(matrix, dtype=np.float32) @ q
+    k = min(n, len(sims))
+    top = np.argpartition(-sims, k - 1)[:k]
+    top = top[np.argsort(-sims[top], kind="stable")]
+    return [(int(i), float(sims[i])) for i in top]
 
 
 def _save_vectors(path: Path, rows) -> None:

@@ -21,7 +21,7 @@ from pathlib import Path
 import numpy as np
 
 from .catalog import Catalog
-from .keyword_index import KeywordIndex
+from .keyword_index import KeywordIndex, nearest
 from .vectors import VectorStore
 
 
@@ -181,30 +181,24 @@ class IndexStore:
         if snap is not None:
             hits = snap.dense_search(vector, n, doc_ids)
             if hits is not None:
-                ids = self.catalog.chunk_ids_by_rowid([r for r, _ in hits])
-                return [(ids[r], sim) for r, sim in hits if r in ids]
+                return self._by_chunk_id(hits)
         exact = self.catalog.chunk_vectors(sorted(set(doc_ids)))   # the snapshot is behind: from SQLite
         if exact is None:
             return None   # chunks indexed before vectors were kept in the catalog: Chroma's filter
         ids, matrix = exact
-        if not ids:
-            return []
-        q = np.asarray(vector, dtype=np.float32)
-        q = q / (np.linalg.norm(q) or 1.0)
-        sims = matrix @ q
-        k = min(n, len(ids))
-        top = np.argpartition(-sims, k - 1)[:k]
-        top = top[np.argsort(-sims[top], kind="stable")]
-        return [(ids[i], float(sims[i])) for i in top]
+        return [(ids[i], sim) for i, sim in nearest(matrix, vector, n)]
 
     def keyword_search(self, query_tokens: list[str], n: int, doc_ids: list[str] | None = None):
         """(chunk_id, BM25 score) best first: from the keyword snapshot when it is current, else FTS5."""
         snap = self.keywords.current()
         if snap is None:
             return self.catalog.keyword_search(query_tokens, n, doc_ids)
-        hits = snap.search(query_tokens, n, doc_ids)
+        return self._by_chunk_id(snap.search(query_tokens, n, doc_ids))
+
+    def _by_chunk_id(self, hits: list[tuple[int, float]]) -> list[tuple[str, float]]:
+        """A snapshot's (catalog rowid, score) hits as (chunk_id, score), in order."""
         ids = self.catalog.chunk_ids_by_rowid([r for r, _ in hits])
-        return [(ids[r], s) for r, s in hits if r in ids]
+        return [(ids[r], score) for r, score in hits if r in ids]
 
     def refresh_keyword_index(self) -> None:
         """Snapshot the keyword index after a change (an ingest, a removal); FTS5 serves until it exists."""
