@@ -299,7 +299,12 @@ class _Prepared:
             raise MemoryError
         if name == "UnicodeError":
             raise UnicodeError(message)
-        raise IngestError(self.path, f"cannot read this file ({name}: {message[:120]})")
+        raise _unreadable(self.path, name, message)
+
+
+def _unreadable(path: Path, kind: str, message: str) -> IngestError:
+    """A parser's own failure on one file, in one line (read here or by the read-ahead child)."""
+    return IngestError(path, f"cannot read this file ({kind}: {' '.join(message.split())[:120]})")
 
 
 def _prepare(path: Path, meta: DocumentMeta | None, chunk_size: float):
@@ -348,8 +353,7 @@ def ingest_file(store, embedder, path: Path, meta: DocumentMeta | None, chunk_si
         except (IngestError, MemoryError, UnicodeError):
             raise
         except Exception as e:  # a parser bug on one hostile file must not abort the others
-            raise IngestError(path, f"cannot read this file ({type(e).__name__}: "
-                                    f"{' '.join(str(e).split())[:120]})") from None
+            raise _unreadable(path, type(e).__name__, str(e)) from None
         if not chunks:
             raise IngestError(path, "no text content after cleaning")
         if len(chunks) > MAX_CHUNKS_PER_DOCUMENT:

