@@ -31,7 +31,7 @@ test: setup-dev
 	$(BIN)/python -m pytest -q
 
 eval: setup-dev
-	$(BIN)/rag eval evals/suites/article.dev.jsonl evals/suites/article.test.jsonl evals/suites/disclosures.dev.jsonl evals/suites/disclosures.test.jsonl --report evals/reports/latest.md
+	$(BIN)/rag eval evals/suites/*.jsonl evals/external.toml --report evals/reports/latest.md
 
 clean:
 	rm -rf $(VENV) $(INDEX) .pytest_cache

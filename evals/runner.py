@@ -1,17 +1,26 @@
-"""`rag eval`: run suites through the public API, score ours and the baseline side by side.
+"""`rag eval`: run suites and external benchmarks through the public API, ours beside the baseline.
 
-Each suite is answered over an index built for it: suites named ``article.*``
-over the bundled corpus; all others over the bundled corpus plus the shared
-disclosures (evals/disclosures.toml), which must be present with matching
-hashes — a missing or altered file fails the run loudly rather than silently
-lowering a score.
+Arguments are suite files (``evals/suites/*.jsonl``), external benchmark folders
+(``../shared/benchmarks/financebench-dev``) or ``evals/external.toml``, which lists the
+benchmarks and their fixed tune/check split (see :mod:`evals.external`).
+
+Each suite is answered over an index built for it: suites named ``article.*`` over
+the bundled corpus; other suites over the bundled corpus plus the shared
+disclosures (evals/disclosures.toml), which must be present with matching hashes —
+a missing or altered file fails the run loudly rather than silently lowering a
+score. A benchmark's documents go into one index of their own.
+
+Indexes are cached under ``--work`` (default ``.eval-cache/`` in the checkout), keyed
+by the content of the files they hold and of the code that builds an index, so a
+re-run does not re-embed 25 MB of PDFs, and a change to ingest does not reuse a
+stale index.
 """
 from __future__ import annotations
 
 import hashlib
 import json
+import shutil
 import sys
-import tempfile
 import time
 import tomllib
 from dataclasses import dataclass, field
@@ -19,11 +28,17 @@ from pathlib import Path
 
 from ingest.manifest import load_manifest, verify_manifest_files
 
+from . import external
 from .scoring import answer_passes, evidence_in, load_suite, overlaps, percentile
+from .shared import REPO
 
-REPO = Path(__file__).resolve().parent.parent
 BUNDLED = REPO / "corpus"
 DISCLOSURES = REPO / "evals" / "disclosures.toml"
+DEFAULT_WORK = REPO / ".eval-cache"
+# What an index's content depends on besides its files: a change here rebuilds eval indexes.
+INDEX_SOURCES = ("ingest/*.py", "rag/catalog.py", "rag/indexing.py", "rag/store.py", "rag/vectors.py",
+                 "rag/keyword_index.py", "rag/text.py", "rag/glossary.py", "rag/embeddings/*.py",
+                 "rag/metadata*.py", "rag/metadata/*.py", "rag/data/*", "evals/baseline.py")
 
 
 class EvalError(RuntimeError):
@@ -97,11 +112,31 @@ def score_item(item: dict, answer, passages: list[dict], page_text, seconds: flo
     }
 
 
-def _index_key(paths: list[Path], extra: str) -> str:
-    h = hashlib.sha1(extra.encode())
+def _files_of(paths: list[Path]) -> list[Path]:
+    out = []
     for p in paths:
-        h.update(str(p).encode())
-    return h.hexdigest()[:10]
+        if p.suffix == ".toml":   # a manifest: itself and the files it lists (verified by check_corpus)
+            manifest = load_manifest(p)
+            out += [p, *manifest.by_path()]
+        elif p.is_dir():
+            out += sorted(f for f in p.rglob("*") if f.is_file())
+        else:
+            out.append(p)
+    return out
+
+
+def _index_key(paths: list[Path], extra: str) -> str:
+    """A digest of the files an index holds and of the code that builds it."""
+    h = hashlib.sha256(extra.encode())
+    for f in _files_of(paths):
+        h.update(f.name.encode())
+        h.update(hashlib.sha256(f.read_bytes()).digest() if f.is_file() else b"-")
+    for pattern in INDEX_SOURCES:
+        for f in sorted(REPO.glob(pattern)):
+            if f.is_file():
+                h.update(f.relative_to(REPO).as_posix().encode())
+                h.update(f.read_bytes())
+    return h.hexdigest()[:12]
 
 
 def build_assistant(index_dir: Path, paths: list[Path], log, label: str):
@@ -117,29 +152,61 @@ def build_assistant(index_dir: Path, paths: list[Path], log, label: str):
     return assistant
 
 
-def run(suites: list[str], work: Path | None, baseline: bool = True, log=print) -> dict:
-    work = Path(work) if work else Path(tempfile.mkdtemp(prefix="rag-eval-"))
-    results = {}
-    cache: dict[str, tuple] = {}
-    for s in suites:
-        sp = Path(s)
-        items = load_suite(sp)
-        paths = corpus_for(sp)
-        check_corpus(paths)
-        key = _index_key(paths, "v1")
-        if key not in cache:
-            ours = build_assistant(work / f"ours-{key}", paths, log, "[eval] ours")
+def _baseline_available(log) -> bool:
+    try:
+        import langchain_chroma  # noqa: F401
+        import langchain_text_splitters  # noqa: F401
+    except ImportError:
+        log("[eval] notice: the LangChain baseline needs the `eval` extra (pip install -e '.[eval]'); "
+            "running ours alone")
+        return False
+    return True
+
+
+class _Indexes:
+    """Ours and the baseline over a set of paths, built once per content key and reused."""
+
+    def __init__(self, work: Path, baseline: bool, log):
+        self.work, self.baseline, self.log = work, baseline, log
+        self.cache: dict[str, tuple] = {}
+
+    def get(self, paths: list[Path], label: str):
+        key = _index_key(paths, "v2")
+        if key not in self.cache:
+            ours = build_assistant(self.work / f"ours-{label}-{key}", paths, self.log, f"[eval] ours ({label})")
             base = None
-            if baseline:
+            if self.baseline:
                 from .baseline import BaselinePipeline
 
                 t0 = time.perf_counter()
-                base = BaselinePipeline(ours.embedder, work / f"baseline-{key}")
-                if base.db._collection.count() == 0:
-                    base.ingest([str(p) for p in paths])
-                log(f"[eval] baseline: indexed in {time.perf_counter() - t0:.1f}s")
-            cache[key] = (ours, base)
-        ours, base = cache[key]
+                bdir = self.work / f"baseline-{label}-{key}"
+                done = bdir / "INGESTED"
+                if bdir.exists() and not done.exists():   # an interrupted earlier build: start over
+                    shutil.rmtree(bdir)
+                base = BaselinePipeline(ours.embedder, bdir)
+                base.ingest([str(p) for p in paths])
+                done.write_text("ok\n")
+                self.log(f"[eval] baseline ({label}): ready in {time.perf_counter() - t0:.1f}s")
+            self.cache[key] = (ours, base)
+        return self.cache[key]
+
+
+def run(suites: list[str], work: Path | None, baseline: bool = True, log=print) -> dict:
+    work = Path(work) if work else DEFAULT_WORK
+    work.mkdir(parents=True, exist_ok=True)
+    baseline = baseline and _baseline_available(log)
+    indexes = _Indexes(work, baseline, log)
+    results = {}
+    for s in suites:
+        sp = Path(s)
+        if external.is_benchmark(sp):
+            for bench in external.benchmarks_from(sp):
+                results.update(run_benchmark(bench, indexes, log))
+            continue
+        items = load_suite(sp)
+        paths = corpus_for(sp)
+        check_corpus(paths)
+        ours, base = indexes.get(paths, sp.name.split(".")[0])
         mine = SystemResult("ours")
         theirs = SystemResult("baseline")
         for item in items:
@@ -153,6 +220,29 @@ def run(suites: list[str], work: Path | None, baseline: bool = True, log=print) 
                 theirs.rows.append(score_item(item, bans, passages, base.catalog.page_text, time.perf_counter() - t0))
         results[sp.name] = {"ours": mine, "baseline": theirs if base is not None else None}
     return results
+
+
+def run_benchmark(bench: "external.Benchmark", indexes: _Indexes, log) -> dict:
+    """Every question of one benchmark over one index of all its documents, reported per half."""
+    ours, base = indexes.get([bench.folder / "pdfs"], bench.name)
+    stems = {d["doc_id"]: Path(d.get("source") or d["doc_id"]).stem for d in ours.sources()}
+    bstems = {doc_id: Path(d.get("source") or doc_id).stem for doc_id, d in base.catalog.docs.items()} if base else {}
+    out = {}
+    for half, items in bench.halves():
+        name = f"{bench.name}.{half}"
+        mine, theirs = external.BenchResult("ours"), external.BenchResult("baseline")
+        for item in items:
+            t0 = time.perf_counter()
+            ans = ours.ask(item.question)
+            mine.rows.append(external.score_item(item, ans, ans.passages, stems, time.perf_counter() - t0))
+            if base is not None:
+                t0 = time.perf_counter()
+                bans, bdocs = base.ask(item.question)
+                passages = [dict(d.metadata) for d in bdocs]
+                theirs.rows.append(external.score_item(item, bans, passages, bstems, time.perf_counter() - t0))
+        out[name] = {"ours": mine, "baseline": theirs if base is not None else None}
+        log(f"[eval] {name}: {len(items)} questions")
+    return out
 
 
 METRICS = [
@@ -171,17 +261,38 @@ def _fmt(v, key):
     return f"{100 * v:.1f}%"
 
 
+def _table(m: dict, b: dict | None, metrics, fmt) -> list[str]:
+    out = ["| metric | ours | baseline | ours/baseline |", "|---|---|---|---|"]
+    for key, label in metrics:
+        bv = b[key] if b else None
+        ratio = f"{m[key] / bv:.2f}x" if (bv and m[key] is not None) else "–"
+        out.append(f"| {label} | {fmt(m[key], key)} | {fmt(bv, key)} | {ratio} |")
+    return out
+
+
 def to_markdown(results: dict) -> str:
     out = []
     for name, r in results.items():
         m = r["ours"].metrics()
         b = r["baseline"].metrics() if r["baseline"] else None
+        if isinstance(r["ours"], external.BenchResult):
+            out.append(f"### {name} ({m['items']} questions, {m['figure_items']} with a gold figure)\n")
+            out += _table(m, b, external.METRICS, external.fmt)
+            kinds = r["ours"].failure_kinds()
+            if kinds:
+                out.append("\nKinds of failure (ours): " + "; ".join(f"{k} {n}" for k, n, _ in kinds))
+            fails = [row for row in r["ours"].rows if row["failure"]]
+            if fails:
+                out.append(f"\nFailing items (ours), {len(fails)}:\n")
+                for row in fails:
+                    ans = " ".join(row["answer"].split())[:160]
+                    out.append(f"- `{row['id']}` [{row['failure']}] {row['q'][:140]} → "
+                               f"{'ABSTAINED' if row['abstained'] else ans} | cited: {', '.join(row['cited']) or '–'}"
+                               f" | gold: {', '.join(row['gold_pages'])}")
+            out.append("")
+            continue
         out.append(f"### {name} ({m['items']} items)\n")
-        out.append("| metric | ours | baseline | ours/baseline |\n|---|---|---|---|")
-        for key, label in METRICS:
-            bv = b[key] if b else None
-            ratio = f"{m[key] / bv:.2f}x" if (bv and m[key] is not None) else "–"
-            out.append(f"| {label} | {_fmt(m[key], key)} | {_fmt(bv, key)} | {ratio} |")
+        out += _table(m, b, METRICS, _fmt)
         fails = [row for row in r["ours"].rows if not row["passed"]]
         if fails:
             out.append(f"\nFailing items (ours), {len(fails)}:\n")

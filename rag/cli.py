@@ -59,13 +59,15 @@ def build_parser() -> argparse.ArgumentParser:
     s = sub.add_parser("remove", help="delete a document from the index")
     s.add_argument("doc_id")
 
-    s = sub.add_parser("eval", help="run eval suites (JSONL) against ours and the baseline")
-    s.add_argument("suites", nargs="+", metavar="SUITE")
+    s = sub.add_parser("eval", help="run eval suites and external benchmarks, ours beside the baseline")
+    s.add_argument("suites", nargs="+", metavar="SUITE",
+                   help="suite .jsonl files, benchmark folders (../shared/benchmarks/NAME) or evals/external.toml")
     s.add_argument("--json", action="store_true", help="print the report as JSON")
     s.add_argument("--report", metavar="PATH", help="write a Markdown (.md) or JSON (.json) report")
     s.add_argument("--no-baseline", action="store_true", help="skip the LangChain baseline")
     s.add_argument("--gate", metavar="THRESHOLDS", help="fail (exit 1) below the thresholds in this TOML file")
-    s.add_argument("--work", metavar="DIR", help="where eval indexes are built (default: a temp dir)")
+    s.add_argument("--work", metavar="DIR",
+                   help="where eval indexes are built and cached (default: .eval-cache/ in the checkout)")
 
     s = sub.add_parser("ui", help="start the Gradio chat app")
     s.add_argument("--host", default=os.environ.get("RAG_UI_HOST", "127.0.0.1"))
