@@ -46,8 +46,9 @@ import time
 import zlib
 from pathlib import Path
 
-REPO = Path(__file__).resolve().parent.parent
-SHARED = Path(os.environ.get("RAG_SHARED_CORPUS", REPO.parent / "shared" / "corpus"))
+from evals.shared import REPO, shared_corpus
+
+SHARED = shared_corpus()   # --shared overrides it (the smoke test passes its own, see tests/bench)
 STANDIN_ID = "bench-standin-masked-use-512"
 
 
@@ -657,6 +658,7 @@ def main(argv=None) -> int:
                    help="build synthetic corpora from the text/Markdown disclosures only (skips ~10-40 s of PDF "
                         "extraction; for the CI smoke test)")
     p.add_argument("--work", default=str(REPO / ".bench"), help="where corpora and indexes are built")
+    p.add_argument("--shared", metavar="DIR", help="the real disclosures (default: RAG_SHARED_CORPUS or ../shared/corpus)")
     p.add_argument("--json", default=str(REPO / "evals" / "bench-results.json"))
     p.add_argument("--md", default=str(REPO / "evals" / "BENCHMARKS.md"))
     p.add_argument("--profile", action="store_true", help="cProfile the warm answer loop (work/profile-*.prof)")
@@ -680,6 +682,13 @@ def main(argv=None) -> int:
     if args.worker:
         print(json.dumps(WORKERS[args.worker](args), default=float))
         return 0
+    if args.shared:
+        global SHARED
+        SHARED = Path(args.shared)
+    if not SHARED.is_dir():
+        print(f"evals.bench: error: the real disclosures are not at {SHARED} (pass --shared DIR or set "
+              "RAG_SHARED_CORPUS)", file=sys.stderr)
+        return 2
     run(args)
     return 0
 

@@ -20,10 +20,13 @@ ARTICLE_TITLE = "阿里巴巴加码AI投入、ADR大涨（新闻评论）"
 
 @pytest.fixture(scope="session", autouse=True)
 def _no_rag_environment():
-    """RAG_* variables from the developer's shell (index, embedder, Chroma URL) must not leak in."""
+    """RAG_* variables from the developer's shell (index, embedder, Chroma URL) must not leak in.
+
+    The two that say where the shared test data lives stay: they move data, not behaviour.
+    """
     with pytest.MonkeyPatch.context() as mp:
         for name in list(os.environ):
-            if name.startswith("RAG_"):
+            if name.startswith("RAG_") and name not in ("RAG_SHARED_CORPUS", "RAG_SHARED_BENCHMARKS"):
                 mp.delenv(name, raising=False)
         yield
 

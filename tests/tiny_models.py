@@ -28,9 +28,11 @@ import shutil
 import tempfile
 from pathlib import Path
 
+from evals.shared import shared_corpus
+
 REPO = Path(__file__).resolve().parent.parent
 ARTICLE = REPO / "corpus" / "article-alibaba-ai-rally.zh.txt"
-SHARED_ENGLISH = REPO.parent / "shared" / "corpus" / "alibaba-fy2025-annual-report.md"
+SHARED_ENGLISH = shared_corpus() / "alibaba-fy2025-annual-report.md"   # optional extra training text
 
 HIDDEN = 64
 LAYERS = 2

@@ -108,13 +108,13 @@ def test_ligatures_mapped_to_nul_are_repaired():
 
 
 def test_real_pdf_ligatures_come_out_as_words():
-    import pathlib
-
     import pytest
 
-    pdf = pathlib.Path(__file__).resolve().parents[2].parent / "shared" / "corpus" / "EBAY_2023Q2_EARNINGS.pdf"
+    from evals.shared import shared_corpus
+
+    pdf = shared_corpus() / "EBAY_2023Q2_EARNINGS.pdf"
     if not pdf.exists():
-        pytest.skip("shared corpus not present")
+        pytest.skip(f"{pdf} not found (put ../shared/corpus beside the checkout or set RAG_SHARED_CORPUS)")
     from ingest import load_pages
 
     text = "\n".join(p.text for p in load_pages(pdf))
