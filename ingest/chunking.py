@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass
 
+from .headings import page_contexts
 from .loaders import Page
 from .sentences import split_sentences
 from .tables import TableContext
@@ -22,7 +23,9 @@ class Chunk:
     end: int
     text: str
     index: int  # position of the chunk in the document
-    context: str = ""  # header of the table the chunk starts in (periods, units), when not in ``text``
+    # where the chunk sits, when its text does not say: section and page title (ingest/headings.py),
+    # and the header of the table it starts in (periods, units)
+    context: str = ""
 
     def chunk_id(self, doc_id: str, version: str) -> str:
         """Deterministic: same document content -> same ids."""
@@ -38,9 +41,11 @@ def _budget(text: str) -> float:
 
 def chunk_pages(pages: list[Page], max_size: float = 160.0, overlap: int = 1) -> list[Chunk]:
     chunks: list[Chunk] = []
-    for page in pages:
+    places = page_contexts([p.text for p in pages])
+    for page, place in zip(pages, places):
         spans = _limit_long(page.text, split_sentences(page.text), max_size)
         tables = TableContext(page.text)
+        where = place.text()
         i = 0
         while i < len(spans):
             j = i
@@ -52,11 +57,22 @@ def chunk_pages(pages: list[Page], max_size: float = 160.0, overlap: int = 1) ->
                 size += s
                 j += 1
             start, end = spans[i][0], spans[j - 1][1]
-            chunks.append(Chunk(page.number, start, end, page.text[start:end], len(chunks), tables.for_span(start)))
+            text = page.text[start:end]
+            chunks.append(Chunk(page.number, start, end, text, len(chunks),
+                                _context(where, tables.for_span(start), text)))
             if j >= len(spans):
                 break
             i = max(i + 1, j - overlap)
     return chunks
+
+
+def _context(where: str, table_header: str, text: str) -> str:
+    """Section/page title and table header, less what the chunk's own text already says."""
+    parts: list[str] = []
+    for piece in [*where.split(" · "), table_header]:
+        if piece and piece not in text and not any(piece in p for p in parts):
+            parts = [p for p in parts if p not in piece] + [piece]
+    return " · ".join(parts)
 
 
 def _limit_long(text: str, spans: list[tuple[int, int]], max_size: float) -> list[tuple[int, int]]:

@@ -37,7 +37,11 @@ _TRANSLATE = {o: _halfwidth(chr(o)) for o in list(range(0xFF01, 0xFF5F)) + [0x30
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 # whitespace between two CJK characters, or CJK and a digit/percent, is an extraction artefact
-_CJK_GAP = re.compile(rf"(?<=[{_CJK}{_CJK_PUNCT}])[ \t]+(?=[{_CJK}{_CJK_PUNCT}0-9%])|(?<=[{_CJK}{_CJK_PUNCT}0-9%])[ \t]+(?=[{_CJK}{_CJK_PUNCT}])")
+# ("2024 年", "每 10 股") -- except before a figure that stands alone as a table cell ("营业收入
+# 1,539,469,001.00 1,211,411,921.00"): there the space separates a row's label from its values
+_TABLE_FIGURE = r"-?[0-9][0-9,]*(?:\.[0-9]+)?%?(?=[ \t]|$)"
+_CJK_GAP = re.compile(rf"(?<=[{_CJK}{_CJK_PUNCT}])[ \t]+(?=[{_CJK}{_CJK_PUNCT}]|(?!{_TABLE_FIGURE})[0-9%])"
+                      rf"|(?<=[{_CJK}{_CJK_PUNCT}0-9%])[ \t]+(?=[{_CJK}{_CJK_PUNCT}])", re.M)
 _SPACES = re.compile(r"[ \t]{2,}")
 _TERMINAL = tuple("。！？；：.!?;:")
 
@@ -85,9 +89,15 @@ def normalize_chars(text: str) -> str:
     return _CONTROL.sub("", text)
 
 
+_CJK_BEFORE_FIGURE = re.compile(rf"(?<=[{_CJK}{_CJK_PUNCT}])(?=[(\-–$¥]?[0-9])")
+
+
 def _is_tableish(line: str) -> bool:
-    """Rows of figures (financial tables) must keep their line structure."""
-    toks = line.split()
+    """Rows of figures (financial tables) must keep their line structure.
+
+    A Chinese row's label may touch its first figure ("营业总收入2,146,176,538.00 1,528,741,505.00").
+    """
+    toks = _CJK_BEFORE_FIGURE.sub(" ", line).split()
     if line.lstrip().startswith("|"):
         return True
     nums = sum(1 for t in toks if re.fullmatch(r"[\(\-–$€¥%]*[\d,.]+[\)%]*", t))

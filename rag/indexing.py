@@ -23,7 +23,7 @@ from ingest import IngestError, load_manifest
 from ingest.loaders import SUPPORTED_SUFFIXES
 from ingest.manifest import MANIFEST_NAMES, DocumentMeta, Manifest, sha256_of
 
-from .text import language_of, tokens
+from .text import keyword_tokens, language_of
 from .types import IngestReport, IngestResult
 
 Progress = Callable[[str, float], None]  # (message, fraction done)
@@ -402,4 +402,4 @@ def _document_metadata(info: dict, path: Path, pages, existing: dict | None) -> 
 
 
 def chunk_tokens(text: str) -> str:
-    return " ".join(tokens(text))
+    return " ".join(keyword_tokens(text))

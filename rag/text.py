@@ -10,6 +10,7 @@ import logging
 import re
 import threading
 import unicodedata
+from functools import lru_cache
 
 _RUN = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]+|[A-Za-z][A-Za-z0-9]*(?:[-'][A-Za-z0-9]+)*|\d+(?:[.,]\d+)*%?")
 
@@ -99,6 +100,39 @@ def tokens(text: str, keep_stopwords: bool = False) -> list[str]:
                 if "-" in run:
                     out.extend(p for p in run.split("-") if p and p not in STOPWORDS)
     return out
+
+
+_stemmer = None
+
+
+def _english_stems(words: list[str]) -> list[str]:
+    global _stemmer
+    if _stemmer is None:
+        import Stemmer   # PyStemmer: the Snowball English stemmer, with its own cache
+
+        _stemmer = Stemmer.Stemmer("english")
+    return _stemmer.stemWords(words)
+
+
+def keyword_tokens(text: str, keep_stopwords: bool = False) -> list[str]:
+    """Tokens for the keyword index and keyword queries: ``tokens`` with English words stemmed
+    (Snowball), so "statements of cash flows" meets "cash flow statement" and "revenues" meets
+    "revenue". Chinese words and numbers are as ``tokens`` gives them. The answerer keeps surface
+    words (``tokens``): it embeds them to match words across languages, and stems embed poorly.
+    """
+    toks = tokens(text, keep_stopwords)
+    latin = [i for i, t in enumerate(toks) if t[0].isascii() and t[0].isalpha()]
+    if latin:
+        for i, stem in zip(latin, _english_stems([toks[i] for i in latin])):
+            toks[i] = stem
+    return toks
+
+
+@lru_cache(maxsize=65536)
+def keyword_token_set(text: str) -> frozenset:
+    """``keyword_tokens`` as a set, cached: the answerer and the page ranker see the same sentences,
+    contexts and titles question after question (jieba was most of an answer's time)."""
+    return frozenset(keyword_tokens(text))
 
 
 def is_cjk_text(text: str, threshold: float = 0.2) -> bool:

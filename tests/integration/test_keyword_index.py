@@ -8,6 +8,7 @@ import textwrap
 import pytest
 
 from itest_support import REPO
+from rag.text import keyword_tokens
 
 DOCS = {
     "orion.txt": "Orion Logistics opened a warehouse in Rotterdam in 2022. The Rotterdam warehouse has 300 staff.\n"
@@ -33,7 +34,7 @@ def index(tmp_path, hash_embedder):
 
 
 def _fts(a, words, n=10, doc_ids=None):
-    return a.store.catalog.keyword_search(words, n, doc_ids)
+    return a.store.catalog.keyword_search(keyword_tokens(" ".join(words)), n, doc_ids)
 
 
 def test_ingest_publishes_a_snapshot_of_the_current_generation(index):
@@ -52,7 +53,7 @@ def test_snapshot_finds_what_fts5_finds(index, monkeypatch, words, doc_id):
     a, _ = index
     fts = _fts(a, words)
     monkeypatch.setattr(a.store.catalog, "keyword_search", lambda *x, **k: pytest.fail("FTS5 used"))
-    got = a.store.keyword_search(words, 10)
+    got = a.store.keyword_search(keyword_tokens(" ".join(words)), 10)   # as indexed: English stemmed
     assert got and a.store.catalog.chunks_by_ids([got[0][0]])[got[0][0]]["doc_id"] == doc_id
     assert {c for c, _ in got} == {c for c, _ in fts}
     assert all(s > 0 for _, s in got)
@@ -61,10 +62,10 @@ def test_snapshot_finds_what_fts5_finds(index, monkeypatch, words, doc_id):
 def test_scoped_search_stays_inside_the_documents(index, monkeypatch):
     a, _ = index
     monkeypatch.setattr(a.store.catalog, "keyword_search", lambda *x, **k: pytest.fail("FTS5 used"))
-    got = a.store.keyword_search(["revenue", "opened"], 10, ["acme"])
+    got = a.store.keyword_search(keyword_tokens("revenue opened"), 10, ["acme"])
     rows = a.store.catalog.chunks_by_ids([c for c, _ in got])
     assert got and {r["doc_id"] for r in rows.values()} == {"acme"}
-    assert a.store.keyword_search(["revenue"], 10, ["no-such-doc"]) == []
+    assert a.store.keyword_search(keyword_tokens("revenue"), 10, ["no-such-doc"]) == []
     assert a.store.keyword_search(["unseenword"], 10) == []
 
 
