@@ -13,6 +13,7 @@ from .config import Settings
 from .embeddings import Embedder, make_embedder
 from .indexing import Progress, ingest_lock, ingest_paths
 from .prompts import EMPTY_INDEX, EMPTY_QUESTION, cannot_answer
+from .questions import search_text
 from .retrieval import HybridRetriever
 from .scoping import DocumentIndex, Scope, dominant_issuer, filter_documents, issuer_documents, scope_question
 from .store import IndexStore
@@ -164,12 +165,13 @@ class Assistant:
         return None
 
     def _scoped_search(self, question: str, k, qvec, sc: Scope | None, one_issuer: bool):
+        full = question
         doc_ids = sc.doc_ids if sc is not None else None
         # inside a scope, keyword search leaves out the words the scope already applied (names,
         # periods, kinds); the dense side keeps the whole question (qvec)
         if sc is not None and sc.query and doc_ids:
             question = sc.query
-        docs = self.retriever.search(question, doc_ids=doc_ids, k=k, query_vector=qvec)
+        docs = self.retriever.search(question, doc_ids=doc_ids, k=k, query_vector=qvec, question=full)
         if sc is None or not one_issuer or sc.comparison or not docs:
             return docs
         # one issuer per answer: passages from several companies -> the best passage's company only
@@ -181,7 +183,7 @@ class Assistant:
         if not ids:
             return docs
         sc.description += f"; answered from {index.display.get(key, key)} only (the best passage's issuer)"
-        return self.retriever.search(question, doc_ids=ids, k=k, query_vector=qvec)
+        return self.retriever.search(question, doc_ids=ids, k=k, query_vector=qvec, question=full)
 
     def ask(self, question: str, *, k: int | None = None, doc_ids: list[str] | None = None,
             history=None, filters: dict | None = None, scope: bool = True) -> Answer:
@@ -204,6 +206,13 @@ class Assistant:
         it may differ from the tokens, e.g. unverified sentences marked or an extractive fallback)."""
         yield from self._answer(question, k, doc_ids, history, stream=True, filters=filters, scope=scope)
 
+    def passages_for(self, question: str, *, k: int | None = None, doc_ids: list[str] | None = None,
+                     filters: dict | None = None, scope: bool = True):
+        """(scope, question vector, passages) exactly as ``ask`` hands them to the answerer."""
+        sc = self.resolve_scope(question, doc_ids=doc_ids, filters=filters, scope=scope)
+        qvec = np.asarray(self.embedder.embed_query(search_text(question)), dtype=np.float32)
+        return sc, qvec, self._scoped_search(question, k, qvec, sc, one_issuer=scope)
+
     def _answer(self, question, k, doc_ids, history, *, stream: bool, filters: dict | None = None,
                 scope: bool = True) -> Iterator[str | Answer]:
         t0 = time.perf_counter()
@@ -221,9 +230,7 @@ class Assistant:
             rw = rewrite_question(question, history, llm=self.llm)
             standalone = rw.question
             notices = [rw.notice] if rw.notice else []
-        sc = self.resolve_scope(standalone, doc_ids=doc_ids, filters=filters, scope=scope)
-        qvec = np.asarray(self.embedder.embed_query(standalone), dtype=np.float32)
-        docs = self._scoped_search(standalone, k, qvec, sc, one_issuer=scope)
+        sc, qvec, docs = self.passages_for(standalone, k=k, doc_ids=doc_ids, filters=filters, scope=scope)
         answer = None
         if stream and hasattr(self.answerer, "stream_answer"):
             for item in self.answerer.stream_answer(standalone, docs, qvec=qvec):

@@ -265,6 +265,62 @@ class Catalog:
             return [], np.zeros((0, 0), dtype=np.float32)
         return ids, np.frombuffer(b"".join(blobs), dtype=np.float16).reshape(len(ids), -1).astype(np.float32)
 
+    def pages_titled(self, doc_ids: list[str], phrases: list[str], per_doc: int = 12) -> list[str]:
+        """The first chunk of each page (of these documents) whose context names one of ``phrases``
+        (case-insensitive substrings): the pages of a statement, found by their titles."""
+        if not doc_ids or not phrases:
+            return []
+        like = " OR ".join("context LIKE ?" for _ in phrases)
+        out = []
+        for doc_id in doc_ids:
+            q = (f"SELECT chunk_id, page FROM chunks WHERE doc_id=? AND ({like}) ORDER BY ord")
+            pages: dict = {}
+            for cid, page in self._conn().execute(q, [doc_id, *(f"%{p}%" for p in phrases)]):
+                if page not in pages:
+                    pages[page] = cid
+                    if len(pages) >= per_doc:
+                        break
+            out += pages.values()
+        return out
+
+    def page_chunks(self, pages: list[tuple[str, int | None]]) -> dict[tuple[str, int | None], list[tuple]]:
+        """Every chunk of these pages as (chunk id, stored unit vector or None, indexed keyword tokens)."""
+        import numpy as np
+
+        out: dict[tuple, list[tuple]] = {}
+        conn = self._conn()
+        by_doc: dict[str, list] = {}
+        for doc_id, page in pages:
+            by_doc.setdefault(doc_id, []).append(page)
+        for doc_id, nums in by_doc.items():
+            nums = [n for n in dict.fromkeys(nums) if n is not None]
+            if not nums:
+                continue
+            q = ("SELECT c.chunk_id, c.page, c.vec, f.tokens FROM chunks c JOIN chunks_fts f ON f.rowid = c.rowid"
+                 f" WHERE c.doc_id=? AND c.page IN ({','.join('?' * len(nums))}) ORDER BY c.ord")
+            for cid, page, blob, toks in conn.execute(q, [doc_id, *nums]):
+                vec = np.frombuffer(blob, dtype=np.float16).astype(np.float32) if blob is not None else None
+                out.setdefault((doc_id, page), []).append((cid, vec, toks.split()))
+        return out
+
+    def document_frequencies(self, terms: list[str]) -> tuple[int, dict[str, int]]:
+        """(rows in the keyword index, how many rows hold each term): for idf weights."""
+        return self._term_stats(list(dict.fromkeys(terms)))
+
+    def vectors_of(self, chunk_ids: list[str]) -> dict[str, "np.ndarray"]:
+        """Stored unit vectors (float32) of these chunks; a chunk without one is left out."""
+        import numpy as np
+
+        out = {}
+        conn = self._conn()
+        for i in range(0, len(chunk_ids), 500):
+            part = chunk_ids[i : i + 500]
+            for cid, blob in conn.execute(f"SELECT chunk_id, vec FROM chunks WHERE chunk_id IN "
+                                          f"({','.join('?' * len(part))})", part):
+                if blob is not None:
+                    out[cid] = np.frombuffer(blob, dtype=np.float16).astype(np.float32)
+        return out
+
     def sentence_vectors(self, chunk_ids: list[str]) -> dict[str, "np.ndarray"]:
         """Stored vectors of these chunks' sentences (float32 rows, in split order); a chunk without any is left out."""
         import numpy as np
@@ -276,6 +332,14 @@ class Catalog:
         for cid, n, blob in self._conn().execute(q, list(chunk_ids)):
             out[cid] = np.frombuffer(blob, dtype=np.float16).reshape(n, -1).astype(np.float32)
         return out
+
+    def chunk_ids_on_page(self, doc_ids: list[str], page: int) -> list[str]:
+        """The chunks of page ``page`` of these documents, in document order."""
+        if not doc_ids:
+            return []
+        q = (f"SELECT chunk_id FROM chunks WHERE page=? AND doc_id IN ({','.join('?' * len(doc_ids))})"
+             " ORDER BY doc_id, ord")
+        return [r[0] for r in self._conn().execute(q, [page, *doc_ids])]
 
     def chunk_ids_by_rowid(self, rowids: list[int]) -> dict[int, str]:
         if not rowids:

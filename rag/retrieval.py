@@ -7,7 +7,9 @@ calibrate their scores against each other.
 """
 from __future__ import annotations
 
+import math
 import threading
+from dataclasses import dataclass
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
@@ -18,7 +20,11 @@ from langchain_core.retrievers import BaseRetriever
 from pydantic import ConfigDict
 
 from .glossary import expand
-from .text import tokens
+from .ranking import page_candidates, pages_named, pick_passages, statement_query
+from .ranking import rank_pages as rank_page_candidates
+from .questions import search_text
+from .statements import concept_items, statements_asked, title_phrases
+from .text import keyword_tokens
 
 RRF_K = 60
 
@@ -60,26 +66,80 @@ class HybridRetriever(BaseRetriever):
                                 **kwargs) -> list[Document]:
         return self.search(query, doc_ids=kwargs.get("doc_ids", self.doc_ids), k=kwargs.get("k", self.k))
 
-    def search(self, query: str, doc_ids: list[str] | None = None, k: int | None = None,
-               query_vector=None) -> list[Document]:
-        k = k or self.k
+    def candidates_for(self, query: str, doc_ids: list[str] | None = None, query_vector=None,
+                       statements: bool = True, question: str | None = None) -> "Candidates":
+        """Dense and keyword candidates for ``query``, fused, with their rows, every candidate's dense
+        similarity, and the pages of the statements ``question`` needs (when ``statements``)."""
+        question = question or query
+        query = search_text(query)   # without "Round your answer to …" and other instructions
         # glossary terms of the other language: 净利润 also searches 'net income'. Keyword search
         # (SQLite, which releases the GIL) runs on another thread while the question is embedded and
         # Chroma searched: at 100k chunks the two sides take similar time
-        keyword_future = _pool().submit(self.store.keyword_search, tokens(expand(query)), self.candidates, doc_ids)
+        keyword_future = _pool().submit(self.store.keyword_search, keyword_tokens(expand(query)), self.candidates,
+                                        doc_ids)
+        titles = statement_query(question) if statements else []
+        title_future = (_pool().submit(self.store.keyword_search, titles, self.candidates // 2, doc_ids)
+                        if titles else None)
+        # the line items a named measure is computed from ("capital intensive" -> capital expenditures, ...)
+        items = keyword_tokens(" ; ".join(concept_items(question))) if statements else []
+        items_future = (_pool().submit(self.store.keyword_search, items, self.candidates // 2, doc_ids)
+                        if items else None)
         try:
             qvec = (query_vector if query_vector is not None
                     else np.asarray(self.embedder.embed_query(query), dtype=np.float32))
             dense = self.store.dense_search(qvec, self.candidates, doc_ids)
         finally:
             keyword = keyword_future.result()
+            by_title = title_future.result() if title_future is not None else []
+            by_items = items_future.result() if items_future is not None else []
         fused = rrf([[c for c, _ in dense], [c for c, _ in keyword]])
-        dense_sim = dict(dense)
-        kw_score = dict(keyword)
-        order = sorted(fused, key=lambda c: -fused[c])
-        pool = order[: max(k, self.candidates if self.reranker else k)]
-        rows = self.store.catalog.chunks_by_ids(pool)
-        pool = [c for c in pool if c in rows]
+        # statement pages, and a page the question names ("第169页"), join the candidates without a
+        # fused score of their own (their rows may match none of the question's words)
+        ids = list(dict.fromkeys([*fused, *(c for c, _ in by_title), *(c for c, _ in by_items),
+                                  *self._statement_page_chunks(question, doc_ids),
+                                  *self._named_page_chunks(question, doc_ids)]))
+        sims = dict(dense)
+        unit = qvec / (float(np.linalg.norm(qvec)) or 1.0)
+        for cid, vec in self.store.catalog.vectors_of([c for c in ids if c not in sims]).items():
+            sims[cid] = float(vec @ unit)   # stored unit vectors: the same cosine Chroma gives
+        return Candidates(fused, sims, dict(keyword), self.store.catalog.chunks_by_ids(ids), qvec)
+
+    def _statement_page_chunks(self, question: str, doc_ids: list[str] | None) -> list[str]:
+        """Inside a small scope, the pages titled as the statements the question needs (a balance
+        sheet's rows need not repeat "working capital" to be the page that answers it)."""
+        asked = statements_asked(question)
+        if not asked or not doc_ids or len(doc_ids) > 5:
+            return []
+        return self.store.catalog.pages_titled(doc_ids, title_phrases(asked))
+
+    def _named_page_chunks(self, query: str, doc_ids: list[str] | None) -> list[str]:
+        pages = pages_named(query)
+        if not pages:
+            return []
+        docs = doc_ids
+        if docs is None:   # without a scope, only in a small index ("page 42" of which document?)
+            all_docs = self.store.catalog.documents()
+            docs = [d["doc_id"] for d in all_docs] if len(all_docs) <= 3 else []
+        if not docs or len(docs) > 5:
+            return []
+        return [c for p in sorted(pages) for c in self.store.catalog.chunk_ids_on_page(docs, p)]
+
+    def search(self, query: str, doc_ids: list[str] | None = None, k: int | None = None,
+               query_vector=None, rank_pages: bool = True, question: str | None = None) -> list[Document]:
+        """The ``k`` passages for ``query`` within ``doc_ids``; ``question`` (default: the query) is
+        the user's full question, whose statements and named pages steer the page ranking."""
+        k = k or self.k
+        question = question or query
+        want = max(k, self.candidates if self.reranker else k)
+        cands = self.candidates_for(query, doc_ids, query_vector, statements=rank_pages, question=question)
+        rows, fused = cands.rows, cands.fused
+        page_score = {}
+        if rank_pages:
+            pages = rank_page_candidates(self.pages_of(question, cands))
+            pool = pick_passages(pages, want)
+            page_score = {c: pc.score for pc in pages for c in pc.chunks}
+        else:
+            pool = [c for c in sorted(fused, key=lambda c: -fused[c]) if c in rows][:want]
         if self.reranker is not None and pool:
             scores = self.reranker.score(query, [rows[c]["text"] for c in pool])
             pool = [c for _, c in sorted(zip(scores, pool), key=lambda t: -t[0])]
@@ -88,7 +148,29 @@ class HybridRetriever(BaseRetriever):
             r = rows[cid]
             docs.append(Document(page_content=r["text"], metadata={
                 "chunk_id": cid, "doc_id": r["doc_id"], "page": r["page"] or None, "start": r["start"],
-                "end": r["end"], "score": fused[cid], "dense": dense_sim.get(cid), "keyword": kw_score.get(cid),
-                "context": r.get("context") or "",   # the table header of a chunk cut from a table
+                "end": r["end"], "score": fused.get(cid, 0.0), "dense": cands.dense.get(cid),
+                "keyword": cands.keyword.get(cid), "page_score": page_score.get(cid),
+                "context": r.get("context") or "",   # section, page title, table header (ingest/headings.py)
             }))
         return docs
+
+
+    def pages_of(self, question: str, cands: "Candidates") -> list:
+        """The candidates' pages with their ranking features."""
+        catalog = self.store.catalog
+        keys = list(dict.fromkeys((r["doc_id"], r["page"]) for r in cands.rows.values()))
+        terms = keyword_tokens(search_text(question) + " ; " + " ; ".join(concept_items(question)))
+        n, df = catalog.document_frequencies(terms)
+        # Robertson/Sparck Jones idf, floored at a little above zero like FTS5's
+        idf = {t: max(1e-3, math.log((n - d + 0.5) / (d + 0.5) + 1.0)) for t, d in df.items()}
+        return page_candidates(question, cands.rows, cands.fused, cands.dense, cands.keyword, RRF_K,
+                               catalog.page_chunks(keys), idf, cands.qvec)
+
+
+@dataclass
+class Candidates:
+    fused: dict[str, float]     # chunk id -> reciprocal-rank fusion score
+    dense: dict[str, float]     # chunk id -> cosine similarity (dense candidates)
+    keyword: dict[str, float]   # chunk id -> BM25 (keyword candidates)
+    rows: dict[str, dict]       # chunk id -> catalog row (all candidates)
+    qvec: Any = None            # the query's vector

@@ -1,0 +1,152 @@
+"""What a question asks for, in either language: its kind, the metric, the periods, the words that matter.
+
+The kind decides the shape of the answer (rag/answering.py):
+
+- ``figure``: how much / how many / what percentage / what was <metric> (多少, 比例, 金额, 是多少);
+- ``yesno``: Is/Did/Has … ?, 是否 / 吗 / 有没有;
+- ``choice``: which of two ("… organic or from acquisitions?", "增长还是下降");
+- ``list``: which regions / what risks / list / name the (哪些, 分别, 有哪些);
+- ``who`` / ``when`` / ``where``;
+- ``describe``: why / how / what drove / explain, and anything else.
+
+Recognised from the wording of the question alone, by patterns that describe kinds of
+questions (no document, company or figure of any evaluation set appears here).
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from .statements import statements_asked
+from .text import STOPWORDS, is_cjk_text, keyword_tokens, language_of
+
+KINDS = ("figure", "yesno", "choice", "list", "who", "when", "where", "describe")
+
+_WHO = re.compile(r"^\s*(who|whom|whose)\b|\bname of (?:[\w'’]+ ){0,3}(?:person|chair\w*|ceo|cfo|chief \w+ officer|"
+                  r"auditor|president|director)|谁|哪位|姓名|叫什么名字", re.I)
+_WHEN = re.compile(r"\b(when|what date|which year|what year|which day|what time)\b|何时|什么时候|哪一年|哪年|哪天|日期是|几月", re.I)
+_WHERE = re.compile(r"\b(where|which (?:country|countries|city|cities|location))\b|在哪里|在哪儿|哪个国家|哪些国家|在哪", re.I)
+_LIST = re.compile(
+    r"\b(which|what)\s+(?:\w+\s+){0,2}(?:are|were|have been)\b|\b(list|name|enumerate|what are|what were)\b"
+    r"|\b(?:which|what) (?:\w+ ){0,2}(?:regions|countries|segments|risks|factors|products|companies|markets|drivers|"
+    r"acquisitions|businesses|items|measures|areas|reasons)\b|\bthree main|\bmain (?:\w+ )?(?:drivers|factors|risks)\b"
+    r"|哪些|有哪几|分别是|分别为|列举|包括什么|包括哪|几项|哪几", re.I)
+_FIGURE = re.compile(
+    r"\b(how (?:much|many)|what (?:is|was|were|are) (?:the )?(?:total |net |gross |adjusted |average )?"
+    r"(?:amount|value|number|percentage|percent|share|proportion|ratio|rate|margin|revenue|revenues|sales|income|"
+    r"profit|loss|eps|earnings|cash|capex|debt|assets|liabilities|equity|dividend|dividends|expense|expenses|cost|"
+    r"costs|ebitda|ebit|growth|turnover|guidance)|by how (?:much|many)|what percentage|what portion|how large"
+    r"|round(?:ed)? (?:your answer|to)|answer in (?:units|usd|percent))\b"
+    r"|^\s*what (?:\S+ ){0,3}(?:revenue|sales|income|profit|margin|eps|dividend|guidance|ebitda|ebita|cash flow)s?\b"
+    r"|多少|百分之|比例|占比|比重|金额|余额|规模多大|增长了|增幅|降幅|几个百分点|是多少|为多少|合计|总额|各是|几年|几个|几家|几项", re.I)
+_FIGURE_WORDS = re.compile(
+    r"\b(revenue|sales|income|profit|margin|eps|earnings per share|cash flow|capex|capital expenditure|ebitda|"
+    r"ratio|dividend|assets|liabilities|debt|expenses?|turnover|growth rate|rate)\b|收入|利润|毛利|费用|现金|资产|负债|"
+    r"收益|比率|率", re.I)
+_YESNO_EN = re.compile(r"^\s*(?:as of [^,]+,\s*)?(is|are|was|were|did|does|do|has|have|had|can|could|will|would|should)\b", re.I)
+_YESNO_ZH = re.compile(r"是否|吗[？?]?\s*$|有没有|是不是|能否|可否")
+_CHOICE = re.compile(r"\b(\w+(?:\s\w+){0,3})\s+or\s+(\w+(?:\s\w+){0,3})\s*\?\s*$|还是", re.I)
+_DESCRIBE = re.compile(r"\b(why|how did|how does|how do|how has|what drove|what caused|explain|describe|what led|"
+                       r"what explains|what happened|how would)\b|为什么|为何|原因|如何|怎样|怎么|说明|解释|驱动", re.I)
+
+_YEAR = re.compile(r"(?<![\d.,])((?:19|20)\d{2})(?![\d.,%])")
+_FY = re.compile(r"\bFY\s*'?(\d{2}|\d{4})\b", re.I)
+_QUARTER = re.compile(r"\bQ([1-4])\b|\b(first|second|third|fourth)[\s-]quarter\b|第?([一二三四1-4])季度", re.I)
+_QORD = {"first": 1, "second": 2, "third": 3, "fourth": 4, "一": 1, "二": 2, "三": 3, "四": 4}
+_PRIOR = re.compile(r"\b(prior year|previous year|last year|a year ago|year-ago|prior period|beginning of (?:the )?year)\b"
+                    r"|上年|去年|上期|年初|期初", re.I)
+_CURRENT_END = re.compile(r"\b(end of (?:the )?(?:year|period|quarter)|year[- ]end|as of)\b|(?:期|年|季度|季|月)末|年底", re.I)
+
+
+@dataclass
+class Question:
+    text: str
+    language: str
+    kind: str
+    words: list[str] = field(default_factory=list)      # content keyword tokens (stemmed English), in order
+    years: set[str] = field(default_factory=set)
+    quarters: set[int] = field(default_factory=set)
+    statements: dict[str, float] = field(default_factory=dict)
+    asks_prior: bool = False     # the previous period / the beginning balance
+    asks_end: bool = False       # the period-end balance
+    options: tuple[str, ...] = ()   # the two alternatives of a which-of-two question
+
+
+def _main_question(question: str) -> str:
+    """The question itself, without the instructions that may follow it ("… ? Answer in units of
+    percents … an analyst who only has access to …")."""
+    m = re.search(r"[?？]", question)
+    return question[: m.end()] if m and m.end() > 8 else question
+
+
+def kind_of(question: str) -> str:
+    q = _main_question(question).strip()
+    if _WHO.search(q):
+        return "who"
+    if _WHEN.search(q) and not _FIGURE.search(q):
+        return "when"
+    if (_CHOICE.search(q) and re.search(r"\bor\b|还是", q, re.I)) and not _LIST.search(q):
+        return "choice"
+    if _YESNO_EN.search(q):
+        return "yesno"
+    if _FIGURE.search(q):
+        return "figure"
+    if _YESNO_ZH.search(q) and not _LIST.search(q):   # "…多少？能帮我查一下吗？" asks for the figure
+        return "yesno"
+    if _WHERE.search(q):
+        return "where"
+    if _LIST.search(q):
+        return "list"
+    if _DESCRIBE.search(q):
+        return "describe"
+    if re.match(r"^\s*what\s+(?:is|was|were|are)\b", q, re.I) and _FIGURE_WORDS.search(q):
+        return "figure"
+    return "describe"
+
+
+def _years(question: str) -> set[str]:
+    years = set(_YEAR.findall(question))
+    for m in _FY.finditer(question):
+        y = m.group(1)
+        years.add(y if len(y) == 4 else "20" + y)
+    return years
+
+
+def read(question: str) -> Question:
+    q = question or ""
+    quarters = set()
+    for m in _QUARTER.finditer(q):
+        g = m.group(1) or m.group(2) or m.group(3)
+        quarters.add(int(g) if g.isdigit() else _QORD[g.lower()])
+    options = ()
+    m = _CHOICE.search(q)
+    if m and m.group(1) and m.group(2):
+        options = (m.group(1).split()[-1], m.group(2).split()[0])
+    elif "还是" in q:
+        a, _, b = q.partition("还是")
+        options = (a[-2:], b[:2])
+    words = [t for t in keyword_tokens(q) if t not in STOPWORDS and len(t) > 1]
+    return Question(q, language_of(q), kind_of(q), list(dict.fromkeys(words)), _years(q), quarters,
+                    statements_asked(q), bool(_PRIOR.search(q)), bool(_CURRENT_END.search(q)), options)
+
+
+# Sentences after the question that tell the answerer how to answer ("Round your answer to two decimal
+# places.", "Answer in units of percents.", "If X is not a useful metric …, then please state that …",
+# "Approach the question asked by assuming …"): they are not about the documents, and their words would
+# steer keyword search toward any page that happens to say "round" or "answer"
+_INSTRUCTION_SENTENCE = re.compile(
+    r"^\s*(?:round|answer|approach|calculate|compute|assume|assuming|give|provide|express|show|state|explain|"
+    r"reply|respond|respond|do not|don't|use (?:the|only)|using the|base your|please)\b|\bplease\b|请(?:用|以|按|保留)",
+    re.I)
+
+
+def search_text(question: str) -> str:
+    """The question without its answer-format instructions (for retrieval; the full text still
+    decides the kind and the statements asked)."""
+    parts = re.split(r"(?<=[.?!。？！])\s+", (question or "").strip())
+    kept = [p for i, p in enumerate(parts) if i == 0 or not _INSTRUCTION_SENTENCE.search(p)]
+    return " ".join(kept)
+
+
+def is_chinese(question: str) -> bool:
+    return is_cjk_text(question)

@@ -1,0 +1,112 @@
+"""Which financial statement a question needs, and which statement a page is.
+
+Vocabulary in ``rag/data/statements.toml`` (statement titles and the line items read off
+each statement, English and Chinese): general accounting knowledge kept as data, so a
+user can extend it, and nothing here names an issuer.
+
+English phrases match as contiguous stemmed words, stop words kept, so that a phrase does
+not match across a clause ("statements of cash flows" = "statement of cash flow", but
+"the statement, what was operating …" is not "statement of operations"), Chinese phrases
+as substrings.
+"""
+from __future__ import annotations
+
+import re
+import tomllib
+import unicodedata
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+from .text import keyword_tokens
+
+VOCABULARY = Path(__file__).resolve().parent / "data" / "statements.toml"
+_CJK = re.compile(r"[\u3400-\u9fff]")
+
+
+@dataclass(frozen=True)
+class _Phrase:
+    statement: str
+    text: str                 # normalised Chinese phrase ("" for English)
+    words: tuple[str, ...]    # stemmed English words (() for Chinese)
+    raw: str = ""             # as written in the vocabulary (lower-cased)
+
+
+@dataclass(frozen=True)
+class Vocabulary:
+    titles: tuple[_Phrase, ...]
+    items: tuple[_Phrase, ...]
+    names: tuple[str, ...]
+    concepts: tuple[tuple[_Phrase, tuple[str, ...]], ...] = ()   # (a measure's name, the items it needs)
+
+
+def _phrase(statement: str, raw: str) -> _Phrase:
+    raw = unicodedata.normalize("NFKC", raw).lower().strip()
+    if _CJK.search(raw):
+        return _Phrase(statement, raw, (), raw)
+    return _Phrase(statement, "", tuple(keyword_tokens(raw, keep_stopwords=True)), raw)
+
+
+@lru_cache(maxsize=4)
+def vocabulary(path: Path = VOCABULARY) -> Vocabulary:
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (OSError, tomllib.TOMLDecodeError) as e:
+        raise ValueError(f"{path}: cannot read the statements vocabulary ({e})") from None
+    titles, items = [], []
+    for name, spec in (data.get("statement") or {}).items():
+        titles += [_phrase(name, t) for t in spec.get("titles", [])]
+        items += [_phrase(name, t) for t in spec.get("items", [])]
+    concepts = []
+    for name, spec in (data.get("concept") or {}).items():
+        needs = tuple(unicodedata.normalize("NFKC", t).lower() for t in spec.get("items", []))
+        concepts += [(_phrase(name, n), needs) for n in spec.get("names", [])]
+    return Vocabulary(tuple(p for p in titles if p.text or p.words), tuple(p for p in items if p.text or p.words),
+                      tuple((data.get("statement") or {}).keys()), tuple(concepts))
+
+
+def _contains(words: list[str], phrase: tuple[str, ...]) -> bool:
+    n = len(phrase)
+    return any(tuple(words[i:i + n]) == phrase for i in range(len(words) - n + 1))
+
+
+def _matches(text: str, phrases: tuple[_Phrase, ...]) -> set[str]:
+    norm = unicodedata.normalize("NFKC", text or "").lower()
+    words = keyword_tokens(norm, keep_stopwords=True) if re.search(r"[a-z]", norm) else []
+    found = set()
+    for p in phrases:
+        if p.statement in found:
+            continue
+        if (p.text and p.text in norm) or (p.words and _contains(words, p.words)):
+            found.add(p.statement)
+    return found
+
+
+def statements_named(text: str) -> set[str]:
+    """Statements whose title ``text`` names ("Consolidated Statements of Cash Flows" -> cash_flow)."""
+    return _matches(text, vocabulary().titles)
+
+
+def title_phrases(statements) -> list[str]:
+    """The titles of these statements as written (for a substring search of chunk contexts)."""
+    return [p.raw for p in vocabulary().titles if p.statement in statements]
+
+
+def concept_items(question: str) -> list[str]:
+    """The line items the measures a question names are computed from ("capital intensive" ->
+    capital expenditures, property plant and equipment, total assets, ...)."""
+    norm = unicodedata.normalize("NFKC", question or "").lower()
+    words = keyword_tokens(norm, keep_stopwords=True) if re.search(r"[a-z]", norm) else []
+    out: list[str] = []
+    for p, needs in vocabulary().concepts:
+        if (p.text and p.text in norm) or (p.words and _contains(words, p.words)):
+            out += [n for n in needs if n not in out]
+    return out
+
+
+def statements_asked(question: str) -> dict[str, float]:
+    """Statements a question needs: 1.0 for one it names, 0.5 for one its line items live on."""
+    named = statements_named(question)
+    implied = (_matches(question, vocabulary().items) | _matches(" ; ".join(concept_items(question)),
+                                                                  vocabulary().items)) - named
+    return {**{s: 1.0 for s in named}, **{s: 0.5 for s in implied}}
