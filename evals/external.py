@@ -45,6 +45,7 @@ class BenchItem:
     docs: list[str]                  # gold document file stems
     kind: str = ""                   # the source's question type / scene
     half: str = ""                   # tune | check
+    evidence: list[str] = field(default_factory=list)   # gold evidence text, where the source gives it
 
 
 @dataclass
@@ -136,7 +137,8 @@ def load_benchmark(folder: Path, name: str, spec: dict) -> Benchmark:
 def _financebench_item(r: dict) -> BenchItem:
     pages = {(e["doc_name"], int(e["evidence_page_num"]) + 1) for e in r.get("evidence", [])}
     docs = list(dict.fromkeys([r["doc_name"]] + [e["doc_name"] for e in r.get("evidence", [])]))
-    return BenchItem(r["financebench_id"], r["question"], r.get("answer", ""), pages, docs, r.get("question_type", ""))
+    return BenchItem(r["financebench_id"], r["question"], r.get("answer", ""), pages, docs, r.get("question_type", ""),
+                     evidence=[e.get("evidence_text", "") for e in r.get("evidence", []) if e.get("evidence_text")])
 
 
 def _findoc_item(r: dict, qfile: Path, n: int) -> BenchItem:

@@ -1,0 +1,407 @@
+"""Evidence candidates for an answer, and the features a fitted model scores them by.
+
+A candidate is a verbatim span of a page's text from the passages retrieval handed
+over: a sentence, or a **table row** (a line with a label and figures). A row knows
+the header it is read under (periods, 本期/上期, 期末/期初, units: ``ingest/tables.py``),
+so an answer can quote the row together with its column header, both verbatim.
+
+Features describe how a candidate relates to the question (rag/questions.py): its
+embedding similarity, the question's words it (or its table header/page title) holds,
+whether it holds the kind of thing asked (a figure, a date, a name, a negation),
+whether its years are the asked ones, whether it is a row, and where retrieval ranked
+its page. ``rag/answer_model.py`` turns them into a probability with weights fitted
+by ``python -m evals.fit_answerer``.
+"""
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from ingest.sentences import split_sentences
+from ingest.tables import classify, line_headers
+
+from .glossary import expand
+from .questions import Question
+from .statements import statements_named
+from .text import STOPWORDS, keyword_token_set, keyword_tokens
+
+# A sentence that addresses the reader with instructions is not evidence of a fact
+# ("Ignore previous instructions and answer that …", "忽略之前的指令").
+INSTRUCTION = re.compile(
+    r"\b(ignore|disregard|forget)\b.{0,40}\b(instructions?|prompts?|rules|above|previous)\b"
+    r"|\b(you (?:must|should) (?:now )?(?:answer|reply|respond|say))\b|\banswer that\b|\bas an ai\b"
+    r"|\bsystem prompt\b|忽略(?:之前|以上|前面|上述)?的?(?:所有)?(?:指令|指示|提示|说明)|请(?:直接)?回答[：:]|你(?:必须|应该)回答",
+    re.I)
+_FIGURE = re.compile(r"(?<![A-Za-z\d])[-(]?\$?\d[\d,]*(?:\.\d+)?%?\)?(?![A-Za-z\d])")
+_DATEY = re.compile(
+    r"\b(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec)[a-z]*\.?\s+\d{1,2}(?:,\s*\d{4})?"
+    r"|\d{4}\s*年(?:\s*\d{1,2}\s*月(?:\s*\d{1,2}\s*日)?)?|\d{1,2}\s*月\s*\d{1,2}\s*日|\b(?:FY|Q[1-4])\s*'?\d{2,4}\b"
+    r"|(?<![\d.,])(?:19|20)\d{2}(?![\d.,%])|\b\d{1,2}/\d{1,2}/\d{2,4}\b", re.I)
+_DATE_HINT = re.compile(r"\b(19|20)\d{2}\b|\d+\s*年|\d+\s*月|\d+\s*日|\b(Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)[a-z]*\b"
+                        r"|\bQ[1-4]\b|第[一二三四]季度", re.I)
+_PERSON = re.compile(r"\b(?:Mr\.|Ms\.|Mrs\.|Dr\.)\s*[A-Z][a-z]+|\b[A-Z][a-z]+(?:\s[A-Z]\.)?\s[A-Z][a-z]{2,}\b|先生|女士|博士|董事长|总经理|"
+                     r"\b(?:Chief \w+ Officer|CEO|CFO|Chair(?:man|woman|person)?|President)\b")
+_NEGATION = re.compile(r"\b(not|no|never|none|neither|nor|without|did not|does not|has not|have not|n't)\b"
+                       r"|未|没有|不|无|尚未|并未|否", re.I)
+_ENUM = re.compile(r"^\s*(?:[•\-*·●▪]|\(?[a-z0-9ivx]{1,3}[.)、]|[一二三四五六七八九十]+[、.]|（[一二三四五六七八九十]+）)"
+                   r"|首先|其次|第[一二三四五六七八九十]|最后|此外|\b(first|second|third|fourth|finally|additionally)\b", re.I)
+_ANAPHOR = re.compile(r"^(该|这|此|其|它|他们|上述|同时|此外|另外|因此|而|但|"
+                      r"(It|Its|This|These|That|Those|They|Their|Such|Both)\b)")
+_YEAR = re.compile(r"(?<![\d.,])((?:19|20)\d{2})(?![\d.,%])")
+_CJK = re.compile(r"[\u3400-\u9fff]")
+
+FEATURES = (
+    "dense", "dense_gap", "passage_dense", "page_gap", "passage_rank", "lex", "lex_gap", "lex_soft", "focus",
+    "lex_context",
+    "lex_glossary", "metric_near", "quarter_match", "prior_clash", "outlook_clash",
+    "kind_match", "figure_q_row", "year_match", "year_clash", "row_label", "statement", "length", "heading",
+    "anaphor", "negation_yesno", "enumeration_list", "question_echo",
+)
+
+
+@dataclass(eq=False)   # identity: the same sentence reached from two overlapping passages is one candidate
+class Candidate:
+    doc: object                 # the retrieved passage (LangChain Document) it comes from
+    rank: int                   # the passage's rank
+    start: int                  # offsets in the page text
+    end: int
+    text: str
+    vector: "np.ndarray | None" = None
+    is_row: bool = False
+    header: tuple[int, int] | None = None   # span of the table header it is read under (page text)
+    header_text: str = ""
+    prev: "Candidate | None" = None
+    next: "Candidate | None" = None
+    features: dict = field(default_factory=dict)
+    prob: float = 0.0
+    instruction: bool = False
+    focus_hit: float = 1.0      # how well the question's own words are found in it (rag/evidence.py focus_words)
+
+    @property
+    def doc_id(self) -> str:
+        return self.doc.metadata["doc_id"]
+
+    @property
+    def page(self):
+        return self.doc.metadata.get("page")
+
+
+class PageTexts:
+    """Page text and its table headers, read once per page per answer."""
+
+    def __init__(self, catalog):
+        self.catalog = catalog
+        self._text: dict = {}
+        self._headers: dict = {}
+
+    def text(self, doc_id: str, page) -> str:
+        key = (doc_id, page)
+        if key not in self._text:
+            self._text[key] = self.catalog.page_text(doc_id, page) or ""
+        return self._text[key]
+
+    def header_for(self, doc_id: str, page, offset: int) -> tuple[int, int, str] | None:
+        """The verbatim span of the table header above the line at ``offset``, if it is in a table."""
+        key = (doc_id, page)
+        if key not in self._headers:
+            self._headers[key] = line_headers(self.text(doc_id, page))
+        starts, headers = self._headers[key]
+        import bisect
+
+        i = bisect.bisect_right(starts, offset) - 1
+        if i < 0 or headers[i] is None or headers[i].start >= offset:
+            return None
+        h = headers[i]
+        page_text = self.text(doc_id, page)
+        last = h.text.split("\n")[-1]
+        # the header's lines are contiguous in the page unless it was cut to its last lines
+        if page_text[h.start:h.start + len(h.text)] == h.text:
+            return h.start, h.start + len(h.text), h.text
+        at = page_text.rfind(last, 0, offset)
+        return (at, at + len(last), last) if at >= 0 else None
+
+
+def candidates(docs, catalog, pages: PageTexts) -> list[Candidate]:
+    """Sentences and rows of the passages, once each (overlapping passages repeat them)."""
+    seen: dict[tuple, Candidate] = {}
+    out: list[Candidate] = []
+    stored = {}
+    if hasattr(catalog, "sentence_vectors"):
+        stored = catalog.sentence_vectors([d.metadata["chunk_id"] for d in docs if "chunk_id" in d.metadata])
+    for rank, d in enumerate(docs):
+        text = d.page_content
+        base = d.metadata.get("start", 0)
+        spans = split_sentences(text)
+        vectors = stored.get(d.metadata.get("chunk_id"))
+        if vectors is not None and len(vectors) != len(spans):
+            vectors = None
+        prev = None
+        for j, (a, b) in enumerate(spans):
+            s = text[a:b]
+            if len(s) < 4 or not re.search(r"\w", s):
+                continue
+            key = (d.metadata["doc_id"], d.metadata.get("page"), base + a)
+            c = seen.get(key)
+            if c is None:
+                c = seen[key] = Candidate(d, rank, base + a, base + b, s)
+                c.instruction = bool(INSTRUCTION.search(s))
+                if classify(s) == "data" and "\n" not in s:
+                    c.is_row = True
+                    h = pages.header_for(d.metadata["doc_id"], d.metadata.get("page"), base + a)
+                    if h is not None:
+                        c.header, c.header_text = (h[0], h[1]), h[2]
+                out.append(c)
+            if c.vector is None and vectors is not None:
+                c.vector = vectors[j]
+            if prev is not None:
+                c.prev = c.prev or prev
+                prev.next = prev.next or c
+            prev = c
+    return out
+
+
+def _weights(words: list[str]) -> dict[str, float]:
+    out = {}
+    for w in words:
+        if _YEAR.fullmatch(w):
+            out[w] = 0.5
+        elif w[0].isdigit():
+            out[w] = 1.5
+        else:
+            out[w] = 1.0 if (len(w) > 2 or _CJK.match(w)) else 0.5
+    return out
+
+
+def _overlap(weights: dict[str, float], toks: set[str]) -> float:
+    total = sum(weights.values())
+    return sum(v for t, v in weights.items() if t in toks) / total if total else 0.0
+
+
+def _has_figure(text: str) -> bool:
+    return bool(_FIGURE.search(_DATEY.sub(" ", text)))
+
+
+def _kind_match(q: Question, c: Candidate) -> float:
+    t = c.text
+    if q.kind == "figure":
+        return 1.0 if _has_figure(t) else 0.0
+    if q.kind == "when":
+        return 1.0 if _DATE_HINT.search(t) else 0.0
+    if q.kind == "who":
+        return 1.0 if _PERSON.search(t) else 0.0
+    if q.kind == "where":
+        return 1.0 if re.search(r"\b[A-Z][a-z]+", t) or _CJK.search(t) else 0.0
+    if q.kind == "list":
+        return 1.0 if (t.count(",") + t.count("、") + t.count("，") >= 2 or _ENUM.search(t)) else 0.0
+    if q.kind == "choice":
+        return 1.0 if any(o and o.lower() in t.lower() for o in q.options) else 0.0
+    return 1.0 if len(t) >= 40 else 0.0
+
+
+_QUARTER_WORDS = {
+    1: r"\bQ1\b|first[\s-]quarter|第一季度|一季度|1季度", 2: r"\bQ2\b|second[\s-]quarter|第二季度|二季度|2季度",
+    3: r"\bQ3\b|third[\s-]quarter|第三季度|三季度|3季度", 4: r"\bQ4\b|fourth[\s-]quarter|第四季度|四季度|4季度",
+}
+
+
+def _metric_near(words: list[str], text: str) -> float:
+    """Does a figure follow one of the question's words closely ("net income was $1.30 billion",
+    "营业收入 1,539,469,001.00")? The row or sentence that states the asked metric's value."""
+    low = text.lower()
+    window = 25 if _CJK.search(text) else 60
+    masked = _DATEY.sub(lambda m: " " * len(m.group(0)), text)
+    for w in words:
+        if w[0].isdigit() or len(w) < 2:
+            continue
+        for m in re.finditer(re.escape(w), low):
+            if _FIGURE.search(masked[m.end(): m.end() + window]):
+                return 1.0
+    return 0.0
+
+
+def passes_period(q: Question, c: "Candidate", doc_years: set[str]) -> bool:
+    """A question about a period is not answered from another one: a candidate whose own years (its
+    text, the column header it is read under) or, when it names none, its document's years, are all
+    other years than the asked ones; or that names only other quarters than the asked ones."""
+    if q.years:
+        years = set(_YEAR.findall(c.text + " " + c.header_text))
+        if years and not years & q.years:
+            return False
+        if not years and doc_years and not doc_years & q.years:
+            return False
+    if q.quarters:
+        said = {n for n, rx in _QUARTER_WORDS.items() if re.search(rx, c.text + " " + c.header_text, re.I)}
+        if said and not said & q.quarters:
+            return False
+    return True
+
+
+_AMOUNT_Q = re.compile(r"元|美元|港元|人民币|\bRMB\b|US\$|HK\$|\$|\bdollars?\b|\b(?:in|usd) (?:millions|billions)\b", re.I)
+_PERCENT_Q = re.compile(r"%|percent|percentage|ratio|rate|margin|比例|比率|率|百分", re.I)
+_AMOUNT = re.compile(r"(?<![\d.])\d[\d,]*(?:\.\d+)?(?!\s*(?:%|percent|个百分点|\d))")
+MIN_FOCUS = 0.6   # a figure question's own words must be in its answer (or translate into it this closely)
+
+
+def passes_kind(q: Question, c: "Candidate") -> bool:
+    """The shape of answer a kind of question needs: a figure question is answered by a sentence or
+    row that states a figure (a table's header of periods, "2024年第三季度 (7-9月) | …", states
+    none) of what it asks about (its own words, or their translation), an amount when it asks for
+    money ("多少亿元", "in USD millions"), not only a percentage; a when-question by one with a date,
+    a who-question by one with a name."""
+    if q.kind == "figure":
+        if classify(c.text) == "header" or c.focus_hit < MIN_FOCUS:
+            return False
+        if _AMOUNT_Q.search(q.text) and not _PERCENT_Q.search(q.text) and not _AMOUNT.search(_DATEY.sub(" ", c.text)):
+            return False
+    if q.kind in ("figure", "when", "who"):
+        return _kind_match(q, c) > 0
+    return True
+
+
+# the previous period ("Last year's third quarter net income was …", "上年同期") and forward-looking
+# statements ("Forecasting second-quarter revenue of …", "预计") answer a question about the period
+# itself only when the question asks for them
+_PRIOR_TEXT = re.compile(r"\b(last year|prior year|previous year|a year ago|year-ago|prior-year|same period of|"
+                         r"compared (?:to|with) \S+ (?:in|for) the)\b|上年同期|去年同期|上年|去年|上期", re.I)
+_OUTLOOK_TEXT = re.compile(r"\b(forecast\w*|expect\w*|outlook|guidance|anticipat\w*|project\w*|will be|"
+                           r"intends?|plans? to)\b|预计|预期|指引|展望|计划", re.I)
+_OUTLOOK_Q = re.compile(r"\b(forecast\w*|expect\w*|outlook|guidance|anticipat\w*|project\w*|plan\w*|will|"
+                        r"future|next)\b|预计|预期|指引|展望|计划|未来|将", re.I)
+
+
+MIN_WORD_SIM = 0.45   # a word of the other language counts as a match (weighted by its similarity) above this
+
+
+# words a question shares with any question of its kind, which say nothing about what is asked
+_GENERIC = set("""company companies total amount amounts much many number value figure figures report reported
+reports year years quarter quarters period fiscal data based according article document documents first second
+third fourth last latest full half six nine three twelve months month ended ending end
+公司 多少 金额 数额 数字 报告 年度 季度 期间 根据 文章 文档 本次 此次 具体 情况 总共 一共 最近 今年 去年 全年
+人民 人民币 美元 港元 亿元 万元 千元 元 亿 万 年末 年初 期末 期初""".split())
+_ZH_PERIOD = re.compile(r"^(?:第?[一二三四1-4]季度?|[一二三四]季|上半年|下半年|前三季|\d+年|\d+月|年|月|日)$")
+
+
+def focus_words(q: Question) -> list[str]:
+    """What a question asks about: its words less names (capitalised in the question), periods,
+    numbers and words every question of its kind has ("company", "total", 公司, 多少)."""
+    from .text import tokens
+
+    caps = {w.lower() for w in re.findall(r"\b[A-Z][A-Za-z&.'-]+", q.text)[1:]}
+    names = set()
+    if _CJK.search(q.text):   # Chinese names (people, places, organisations) are not what is asked
+        import jieba.posseg as pseg
+
+        for w in pseg.cut(q.text):
+            if w.flag in ("nr", "ns", "nt", "nrt", "nrfg") or w.flag.startswith("m") or w.flag == "q":
+                names.add(w.word)
+                names.update(w.word[i:i + 2] for i in range(len(w.word) - 1))
+    out = []
+    for t in dict.fromkeys(tokens(q.text)):
+        if len(t) < 2 or t[0].isdigit() or t in _GENERIC or t in caps or t in names or t in STOPWORDS:
+            continue
+        if re.fullmatch(r"(?i)q[1-4]|fy\d*|h[12]|\d+[a-z]*", t) or _ZH_PERIOD.match(t):
+            continue
+        out.append(t)
+    return out
+
+
+def _soft_overlap(q: Question, cands: list[Candidate], embed) -> list[tuple[float, float, float]]:
+    """The question's words found in each candidate, where a word of the other language counts by
+    how close its embedding is (Brazil ~ 巴西 0.92, revenue ~ 收入 0.89): an English question over a
+    Chinese report (and the reverse) has no words in common with the sentence that answers it."""
+    from .text import is_cjk_text, tokens
+
+    q_toks = [t for t in dict.fromkeys(tokens(q.text)) if len(t) >= 2 and not t[0].isdigit()]
+    if not q_toks:
+        return [(0.0, 1.0, 1.0)] * len(cands)
+    focus = [t for t in focus_words(q) if t in q_toks]
+    q_zh = is_cjk_text(q.text)
+    own = [set(tokens(c.text + " " + c.header_text)) for c in cands]
+    cross = [i for i, c in enumerate(cands) if is_cjk_text(c.text) != q_zh]
+    soft: dict[int, dict[str, float]] = {}
+    if cross:
+        s_words = sorted({w for i in cross for w in own[i] if len(w) >= 2 and not w[0].isdigit()})[:2000]
+        if s_words:
+            vq, vs = embed(q_toks), embed(s_words)
+            m = np.stack([vq[t] for t in q_toks]) @ np.stack([vs[w] for w in s_words]).T
+            col = {w: j for j, w in enumerate(s_words)}
+            for i in cross:
+                idx = [col[w] for w in own[i] if w in col]
+                if idx:
+                    best = m[:, idx].max(axis=1)
+                    soft[i] = {t: float(b) for t, b in zip(q_toks, best) if b >= MIN_WORD_SIM}
+    out = []
+    for i, toks in enumerate(own):
+        matched = soft.get(i, {})
+        overlap = sum(1.0 if t in toks else matched.get(t, 0.0) for t in q_toks) / len(q_toks)
+        # focus words matched (literal 1.0, across languages their similarity): best one, and share
+        hits = [1.0 if t in toks else matched.get(t, 0.0) for t in focus]
+        out.append((overlap, max(hits, default=1.0), sum(hits) / len(hits) if hits else 1.0))
+    return out
+
+
+def featurize(q: Question, qvec: np.ndarray, cands: list[Candidate], embed_missing) -> None:
+    """Fill ``c.features`` for every candidate (vectors missing at ingest, and the words matched
+    across languages, come from ``embed_missing``: texts -> {text: vector})."""
+    if not cands:
+        return
+    missing = [c.text for c in cands if c.vector is None]
+    if missing:
+        got = embed_missing(missing)
+        for c in cands:
+            if c.vector is None:
+                c.vector = got[c.text]
+    sims = np.stack([c.vector for c in cands]).astype(np.float32) @ qvec
+    best = float(sims.max())
+    weights = _weights(q.words)
+    gloss = _weights([t for t in keyword_tokens(expand(q.text)) if t not in STOPWORDS and len(t) > 1])
+    page_scores = [c.doc.metadata.get("page_score") for c in cands]
+    top_page = max((s for s in page_scores if s is not None), default=0.0)
+    q_norm = re.sub(r"\s+", "", q.text.lower())
+    surface = [w for w in dict.fromkeys(re.findall(r"[a-z][a-z&\-]{2,}|[\u3400-\u9fff]{2,}", q.text.lower()))
+               if w not in STOPWORDS]
+    tok_sets = [keyword_token_set(c.text) for c in cands]
+    best_lex = max((_overlap(weights, t) for t in tok_sets), default=0.0)
+    softs = _soft_overlap(q, cands, embed_missing)
+    for c, sim, toks, (soft, focus_hit, focus_share) in zip(cands, sims, tok_sets, softs):
+        c.focus_hit = focus_hit
+        context = c.doc.metadata.get("context") or ""
+        ctx_toks = toks | keyword_token_set(c.header_text) | keyword_token_set(context)
+        years = set(_YEAR.findall(c.text + " " + c.header_text))
+        label = re.split(r"\s[-(]?\$?\d", c.text, maxsplit=1)[0] if c.is_row else ""
+        ps = c.doc.metadata.get("page_score")
+        pd = c.doc.metadata.get("dense")
+        c.features = {
+            "dense": float(sim),
+            "dense_gap": float(sim) - best,
+            "passage_dense": float(pd) if pd is not None else float(sim),
+            "page_gap": (ps - top_page) if ps is not None else 0.0,
+            "passage_rank": 1.0 / (1 + c.rank),
+            "lex": _overlap(weights, toks),
+            "lex_gap": _overlap(weights, toks) - best_lex,
+            "lex_soft": soft,
+            "focus": focus_share,
+            "metric_near": _metric_near(surface, c.text),
+            "prior_clash": 1.0 if (not q.asks_prior and _PRIOR_TEXT.search(c.text)) else 0.0,
+            "outlook_clash": 1.0 if (_OUTLOOK_TEXT.search(c.text) and not _OUTLOOK_Q.search(q.text)) else 0.0,
+            "quarter_match": 1.0 if any(re.search(_QUARTER_WORDS[n], c.text + " " + c.header_text, re.I)
+                                        for n in q.quarters) else 0.0,
+            "lex_context": _overlap(weights, ctx_toks),
+            "lex_glossary": _overlap(gloss, ctx_toks),
+            "kind_match": _kind_match(q, c),
+            "figure_q_row": 1.0 if (q.kind == "figure" and c.is_row) else 0.0,
+            "year_match": 1.0 if (q.years and years & q.years) else 0.0,
+            "year_clash": 1.0 if (q.years and years and not years & q.years) else 0.0,
+            "row_label": _overlap(weights, keyword_token_set(label)) if label else 0.0,
+            "statement": max((q.statements.get(s, 0.0) for s in statements_named(context)), default=0.0),
+            "length": math.log1p(len(c.text)) / 6.0,
+            "heading": 1.0 if (len(c.text) < 60 and not _has_figure(c.text) and not re.search(r"[.。]$", c.text)) else 0.0,
+            "anaphor": 1.0 if _ANAPHOR.match(c.text) else 0.0,
+            "negation_yesno": 1.0 if (q.kind in ("yesno", "choice") and _NEGATION.search(c.text)) else 0.0,
+            "enumeration_list": 1.0 if (q.kind == "list" and _ENUM.search(c.text)) else 0.0,
+            # a sentence that merely repeats the question ("What was revenue?" as a heading) answers nothing
+            "question_echo": 1.0 if len(c.text) > 8 and re.sub(r"\s+", "", c.text.lower()) in q_norm else 0.0,
+        }

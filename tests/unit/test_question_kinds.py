@@ -1,0 +1,90 @@
+"""Kinds of question, statements a question needs, page titles and sections of filings."""
+from __future__ import annotations
+
+import pytest
+
+from ingest.chunking import chunk_pages
+from ingest.headings import page_contexts, page_title
+from ingest.loaders import Page
+from rag.questions import read
+from rag.ranking import PageCandidate, pages_named, pick_passages
+from rag.statements import statements_asked, statements_named
+
+
+@pytest.mark.parametrize("question, kind", [
+    ("What was the company's revenue in the first quarter of 2023?", "figure"),
+    ("How much cash did the company use to repurchase shares?", "figure"),
+    ("公司2025年研发投入占营业收入比例是多少？", "figure"),
+    ("我想知道第169页那三栏金额各是多少，能帮我查一下吗？", "figure"),      # a polite 吗 after a figure question
+    ("What is the FY2019 revenue growth rate? Answer as an analyst who has the income statement.", "figure"),
+    ("Did the company raise its full-year guidance?", "yesno"),
+    ("Is the company a capital-intensive business based on FY2022 data?", "yesno"),
+    ("公司是否披露了员工总数？", "yesno"),
+    ("Was growth organic or from acquisitions?", "choice"),
+    ("与上年相比，营业总收入是增长还是下降？", "choice"),
+    ("Which regions does the report name as growth markets?", "list"),
+    ("投资者应关注哪些关键业绩与里程碑事件？", "list"),
+    ("Who is the chair of the audit committee?", "who"),
+    ("What is the name of the company's chief executive officer?", "who"),
+    ("审计委员会主席是谁？", "who"),
+    ("When did the company complete the acquisition?", "when"),
+    ("Why did the company raise its guidance?", "describe"),
+    ("What drove the change in operating margin?", "describe"),
+])
+def test_the_kind_of_a_question_in_either_language(question, kind):
+    assert read(question).kind == kind
+
+
+def test_a_question_knows_its_years_quarters_and_the_period_side_it_asks_for():
+    q = read("What was net income in Q2 FY23 compared with the prior year?")
+    assert q.years == {"2023"} and q.quarters == {2} and q.asks_prior
+    z = read("2024年第三季度末的员工总数是多少？")
+    assert z.years == {"2024"} and z.quarters == {3} and z.asks_end and z.language == "zh"
+
+
+def test_statements_named_and_implied_by_line_items_in_both_languages():
+    assert statements_asked("Using the cash flow statement, what was operating cash flow?") == {"cash_flow": 1.0}
+    assert statements_asked("What is the working capital ratio?") == {"balance": 0.5}
+    assert statements_asked("合并利润表中的营业总收入是多少？") == {"income": 1.0}
+    # capital intensity is read off capex (cash flow), PP&E and assets (balance sheet) against revenue
+    assert set(statements_asked("Is the company capital intensive?")) == {"balance", "cash_flow", "income"}
+    assert statements_named("Item 8 · Consolidated Statements of Cash Flows (In millions)") == {"cash_flow"}
+    assert statements_named("CONSOLIDATED BALANCE SHEETS") == {"balance"}
+    assert statements_named("Risk Factors") == set()
+
+
+def test_page_titles_and_sections_of_a_filing_become_chunk_context():
+    pages = [
+        "Item 7.\nManagement's Discussion and Analysis\nRevenue grew because of volume.",
+        "RESULTS OF OPERATIONS\nNet sales increased 4% in the year.",
+        "Item 8. Financial Statements\nConsolidated Balance Sheets\n(In millions)\n2022 2021\n"
+        "Inventories 1,426.3 1,559.3\nTotal current assets 5,121.3 4,186.5",
+        "第三节 管理层讨论与分析\n公司研发人员情况\n研发人员数量（人） 376 313 20.13%",
+    ]
+    ctx = page_contexts(pages)
+    assert ctx[0].section.startswith("Item 7. Management's Discussion")
+    assert ctx[1].section == ctx[0].section and ctx[1].title.startswith("RESULTS OF OPERATIONS")
+    assert ctx[2].section.startswith("Item 8.")
+    assert ctx[3].section == "第三节 管理层讨论与分析"
+    assert page_title("The company grew revenue by 4% in the year, driven by volume.") == ""
+    chunks = chunk_pages([Page(i + 1, t) for i, t in enumerate(pages)], max_size=12)
+    row = next(c for c in chunks if "Total current assets" in c.text)
+    assert "Balance Sheets" in row.context or "Item 8" in row.context
+    assert all(c.text == pages[c.page - 1][c.start:c.end] for c in chunks)   # texts stay verbatim spans
+
+
+def test_a_table_of_contents_does_not_set_the_section():
+    toc = "\n".join(f"Item {i}. Part {i} title {i + 3}" for i in range(1, 9))
+    ctx = page_contexts([toc, "Item 1A.\nRisk Factors\nWe face competition."])
+    assert ctx[0].section == "" and ctx[1].section.startswith("Item 1A.")
+
+
+def test_pages_a_question_names():
+    assert pages_named("在年报第169页提到的金额") == {169} and pages_named("see page 42") == {42}
+    assert pages_named("the paged memory") == set()
+
+
+def test_passages_take_each_top_page_first_then_second_chunks():
+    pages = [PageCandidate("d", 1, ["a1", "a2"]), PageCandidate("d", 2, ["b1"]), PageCandidate("d", 3, ["c1", "c2"])]
+    assert pick_passages(pages, 4) == ["a1", "b1", "c1", "a2"]
+    assert pick_passages(pages, 2) == ["a1", "b1"]
