@@ -1,5 +1,6 @@
 """Scoring rules for eval suites (the schema is shared with outside checks; keep it exact).
 
+``history`` (earlier questions of the conversation, oldest first) makes ``q`` a follow-up.
 An item passes when the answer is not abstained and every group in ``all`` has
 a variant in the answer text (or, with ``any``, one group does); a ``refuse``
 item passes when the answer abstains. Text is compared after NFKC, lower-casing
@@ -13,7 +14,7 @@ import unicodedata
 from difflib import SequenceMatcher
 from pathlib import Path
 
-ITEM_KEYS = {"id", "q", "all", "any", "doc", "evidence", "refuse", "page"}
+ITEM_KEYS = {"id", "q", "all", "any", "doc", "evidence", "refuse", "page", "history"}
 
 
 def norm(text: str) -> str:

@@ -198,6 +198,8 @@ def heuristic_rewrite(question: str, history) -> str:
         return question
     have = normalize(question)
     terms = [t for t in context_terms(prev) if normalize(t) not in have]
+    if _YEAR.search(question):   # "那2025年第一季度呢？" names its own period: the earlier one no longer holds
+        terms = [t for t in terms if not _YEAR.fullmatch(t.strip())]
     if not terms:
         return question
     return " ".join(terms) + " " + question.strip()
