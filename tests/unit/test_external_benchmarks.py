@@ -143,3 +143,21 @@ def test_the_checked_in_split_covers_every_shipped_benchmark_document():
         halves = dict(bench.halves())
         assert halves["tune"] and halves["check"]
         assert len(halves["tune"]) + len(halves["check"]) == len(bench.items)
+
+
+def test_without_the_eval_extra_the_baseline_is_skipped_with_a_notice_naming_the_extra(monkeypatch):
+    import builtins
+
+    from evals import runner
+
+    real_import = builtins.__import__
+
+    def no_langchain_chroma(name, *args, **kwargs):
+        if name.startswith("langchain_chroma"):
+            raise ImportError(f"No module named '{name}'")
+        return real_import(name, *args, **kwargs)
+
+    monkeypatch.setattr(builtins, "__import__", no_langchain_chroma)
+    said = []
+    assert runner._baseline_available(said.append) is False
+    assert "pip install -e '.[eval]'" in said[0] and "ours alone" in said[0]
