@@ -88,19 +88,22 @@ def page_candidates(question: str, rows: dict[str, dict], fused: dict[str, float
     pages: dict[tuple, PageCandidate] = {}
     for cid in sorted(rows, key=lambda c: -fused.get(c, 0.0)):
         r = rows[cid]
-        key = (r["doc_id"], r["page"])
+        # a text without pages is one long "page": there each chunk stands for itself
+        key = (r["doc_id"], r["page"]) if r["page"] is not None else (r["doc_id"], None, cid)
         pc = pages.get(key)
         if pc is None:
             pc = pages[key] = PageCandidate(r["doc_id"], r["page"])
         pc.chunks.append(cid)
-    for (doc_id, page), pc in pages.items():
+    for key, pc in pages.items():
+        doc_id, page = key[0], key[1]
         scores = sorted((fused.get(c, 0.0) * (rrf_k + 1) for c in pc.chunks), reverse=True)
         contexts = " ".join(dict.fromkeys((rows[c].get("context") or "") for c in pc.chunks))
         head = contexts + " " + " ".join(rows[c]["text"][:120] for c in pc.chunks if rows[c].get("start", 1) == 0)
         named = statements_named(head)
         title_words = _content_words(contexts)
-        whole = pages_text.get((doc_id, page), [])
-        tokens = {t for _, _, toks in whole for t in toks}
+        whole = pages_text.get((doc_id, page), []) if page is not None else []
+        tokens = ({t for _, _, toks in whole for t in toks} if page is not None
+                  else set(keyword_token_set(rows[pc.chunks[0]]["text"])) | keyword_token_set(contexts))
         sims = [float(v @ unit) for _, v, _ in whole if v is not None] if unit is not None else []
         sims += [dense.get(c) or 0.0 for c in pc.chunks]
         pc.features = {
@@ -124,18 +127,19 @@ def rank_pages(pages: list[PageCandidate], weights: dict[str, float] | None = No
     return sorted(pages, key=lambda p: -p.score)
 
 
-def pick_passages(pages: list[PageCandidate], k: int, per_page: int = 2) -> list[str]:
-    """The best chunk of each top page first, then second chunks of the top pages, up to ``k``."""
+def pick_passages(pages: list[PageCandidate], k: int) -> list[str]:
+    """The best chunk of each top page first, then the second chunks of the top pages, and so on,
+    up to ``k``."""
     out: list[str] = []
-    for depth in range(per_page):
+    depth = 0
+    while len(out) < k and any(depth < len(pc.chunks) for pc in pages):
         for pc in pages:
             if len(out) >= k:
-                return out
+                break
             if depth < len(pc.chunks):
                 out.append(pc.chunks[depth])
-        if len(out) >= k:
-            break
-    return out[:k]
+        depth += 1
+    return out
 
 
 
