@@ -128,6 +128,22 @@ def _stream_answer(a, args):
     return ans, shown
 
 
+def _with_quote_boxes(a, ans) -> dict:
+    """The answer as JSON; each PDF citation also says where its quote is on the page
+    (``page_size`` and ``boxes`` [x0, top, x1, bottom] in points from the top left), so any
+    viewer can mark it on its own rendering."""
+    out = ans.to_dict()
+    for c, d in zip(ans.citations, out["citations"]):
+        try:
+            boxes = a.quote_boxes(c)
+        except Exception as e:  # the answer stands without them: say why they are missing
+            print(f"rag: note: no quote boxes for [{c.n}]: {e}", file=sys.stderr)
+            continue
+        if boxes is not None:
+            d.update(boxes.to_dict())
+    return out
+
+
 def _filters(args) -> dict:
     return {k: v for k, v in (("company", args.company), ("kind", args.kind), ("period", args.period)) if v}
 
@@ -175,7 +191,7 @@ def _run(args) -> int:
         else:
             ans, shown = _stream_answer(a, args)
         if args.json:
-            print(json.dumps(ans.to_dict(), ensure_ascii=False, indent=2))
+            print(json.dumps(_with_quote_boxes(a, ans), ensure_ascii=False, indent=2))
         else:
             if shown is None:
                 print(ans.text)
