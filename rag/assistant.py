@@ -115,7 +115,7 @@ class Assistant:
     def page_images(self):
         from .page_images import PageImages
 
-        return PageImages(self.store.catalog, Path(self.index_dir) / "pages")
+        return PageImages(self.store.catalog, Path(self.index_dir).resolve() / "pages")
 
     def page_image(self, doc_id: str, page: int, highlight=None) -> bytes:
         """A PDF page as PNG bytes; ``highlight``: a Citation (or its dict) on that page, whose

@@ -8,7 +8,9 @@ How a click on a citation marker reaches Python: answers contain
 ``<a class="rag-cite" href="#cite-TURN-N">``; the source panel (a ``gr.HTML``)
 installs one document-level click listener on load that turns such clicks into
 the panel's ``click`` event with ``{"href": ...}``; ``show_citation`` renders the
-page with the quote in ``<mark>``.
+page with the quote in ``<mark>`` and, for a PDF, first the page as printed: rendered
+server-side (rag/page_images.py, cached under ``<index>/pages/``, served through
+Gradio's file route like the PDF itself) with the quote's boxes laid over it.
 """
 from __future__ import annotations
 
@@ -66,6 +68,21 @@ CSS = """
 .rag-page { max-height: 460px; overflow-y: auto; line-height: 1.75; padding: 10px 12px; border-radius: 8px;
   border: 1px solid var(--border-color-primary); background: var(--background-fill-secondary); }
 mark.rag-quote { background: #fde047; color: #111; padding: 1px 0; border-radius: 2px; box-shadow: 0 0 0 2px #fde047; }
+.rag-views { display: flex; flex-wrap: wrap; align-items: center; gap: 4px 6px; }
+.rag-views > input { position: absolute; opacity: 0; width: 1px; height: 1px; pointer-events: none; }
+.rag-view-tab { cursor: pointer; padding: 2px 10px; border-radius: 6px; border: 1px solid var(--border-color-primary);
+  font-size: .9em; user-select: none; }
+.rag-views > input:checked + .rag-view-tab { background: var(--color-accent-soft); border-color: var(--color-accent); font-weight: 600; }
+.rag-views > input:focus-visible + .rag-view-tab { outline: 2px solid var(--color-accent); }
+.rag-views .rag-pdf-link { margin-left: auto; }
+.rag-views > .rag-note, .rag-views > .rag-page-scroll, .rag-views > .rag-page-text { flex-basis: 100%; }
+.rag-views > .rag-page-scroll, .rag-views > .rag-page-text { display: none; }
+.rag-views > input.rag-view-page:checked ~ .rag-page-scroll, .rag-views > input.rag-view-text:checked ~ .rag-page-text { display: block; }
+.rag-page-scroll { max-height: 640px; overflow-y: auto; border-radius: 8px; border: 1px solid var(--border-color-primary); }
+.rag-page-image { position: relative; width: 100%; background: #fff; }
+.rag-page-image img { display: block; width: 100%; height: 100%; }
+.rag-hl { position: absolute; background: rgba(255, 213, 0, .5); mix-blend-mode: multiply; border-radius: 2px;
+  pointer-events: none; }
 .rag-hint { color: var(--body-text-color-subdued); margin-bottom: 6px; }
 .rag-card { display: block; padding: 8px 10px; margin: 6px 0; border-radius: 8px; color: inherit !important;
   border: 1px solid var(--border-color-primary); font-weight: normal; white-space: normal; }
@@ -95,10 +112,17 @@ if (!window.__ragCiteHooked) {
     if (window.__ragTrigger) window.__ragTrigger('click', {href: a.getAttribute('href') || ''});
   }, true);
 }
-watch('value', function () {
+function ragReveal() {
   var m = element.querySelector('mark.rag-quote');
   var box = element.querySelector('.rag-page');
-  if (m && box) box.scrollTop = Math.max(0, m.offsetTop - box.offsetTop - box.clientHeight / 3);
+  if (m && box && box.offsetParent) box.scrollTop = Math.max(0, m.offsetTop - box.offsetTop - box.clientHeight / 3);
+  var hl = element.querySelector('.rag-hl');
+  var sc = element.querySelector('.rag-page-scroll');
+  if (hl && sc && sc.offsetParent) sc.scrollTop = Math.max(0, hl.offsetTop - sc.clientHeight / 3);
+}
+watch('value', ragReveal);
+element.addEventListener('change', function (e) {
+  if (e.target && e.target.matches && e.target.matches('.rag-views > input')) ragReveal();
 });
 """
 
@@ -132,18 +156,44 @@ class FileAccess:
         doc = self.assistant.store.catalog.document(doc_id)
         if not self._servable(doc):
             return None
+        self._allow(doc["source"])
+        return pdf_url(doc["source"], page or 1)
+
+    def _allow(self, path: str) -> None:
         if self.blocks is not None:
             allowed = getattr(self.blocks, "allowed_paths", None)
             if allowed is None:
                 allowed = self.blocks.allowed_paths = []
-            if doc["source"] not in allowed:
-                allowed.append(doc["source"])
-        return pdf_url(doc["source"], page or 1)
+            if path not in allowed:
+                allowed.append(path)
+
+    def page_image(self, c: dict) -> dict | None:
+        """The cited PDF page rendered (cached under <index>/pages/), served like the PDFs, and
+        the quote's boxes: {"url", "page_size", "boxes"}; {"error"} when it cannot be shown;
+        None for documents that are not PDFs."""
+        from rag.page_images import PageImageError
+
+        try:
+            qb = self.assistant.quote_boxes(c)
+            if qb is None:
+                return None
+            png = self.assistant.page_images.png_path(c["doc_id"], c["page"])
+        except PageImageError as e:
+            return {"error": str(e)}
+        self._allow(str(png.parent))     # this document's rendered pages, nothing else of the index
+        return {"url": pdf_url(str(png), None), "page_size": [qb.page_width, qb.page_height], "boxes": qb.boxes}
 
     def forget(self, source: str | None) -> None:
         allowed = getattr(self.blocks, "allowed_paths", None) if self.blocks is not None else None
         if source and allowed and source in allowed:
             allowed.remove(source)
+
+    def forget_document(self, doc: dict | None) -> None:
+        """A removed document: neither its PDF nor its rendered pages are served any more."""
+        if doc:
+            self.forget(doc.get("source"))
+            if doc.get("sha256"):
+                self.forget(str(self.assistant.page_images.root / doc["sha256"]))
 
 
 class UIHandlers:
@@ -215,7 +265,8 @@ class UIHandlers:
         doc = self.assistant.store.catalog.document(c["doc_id"])
         page_text = self.assistant.page_text(c["doc_id"], c.get("page")) if doc else None
         url = self.files.url_for(c["doc_id"], c.get("page")) if doc else None
-        return source_html(turn_i, c, page_text, lang, url)
+        image = self.files.page_image(c) if url and c.get("page") else None
+        return source_html(turn_i, c, page_text, lang, url, image)
 
     def on_cite_click(self, turns, lang, evt: gr.EventData):
         data = getattr(evt, "_data", None) or {}
@@ -259,7 +310,7 @@ class UIHandlers:
         else:
             doc = self.assistant.store.catalog.document(doc_id)
             if self.uploads.remove(doc_id):
-                self.files.forget(doc and doc.get("source"))
+                self.files.forget_document(doc)
                 msg = t(lang, "removed", doc=doc_id)
             else:
                 msg = t(lang, "remove_missing", doc=doc_id)
