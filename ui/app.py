@@ -284,6 +284,15 @@ class UIHandlers:
         return (docs_table_html(docs, norm_lang(lang)), gr.update(choices=choices, value=None),
                 gr.update(choices=choices, value=keep))
 
+    def session_start(self, lang, scope=None):
+        """What a new session shows of the index (after login, when --auth is on): the documents
+        list and menus, and the example questions (or, on an empty index, how to add documents)."""
+        docs = self.docs_outputs(lang, scope)
+        examples = example_list(self.assistant)
+        chat = gr.update(examples=examples or None,
+                         placeholder=None if self.assistant.sources() else t(norm_lang(lang), "empty_index"))
+        return (*docs, chat)
+
     def upload(self, paths, lang, scope=None, progress=None):
         """paths: temporary files from gr.File. Returns (report, docs table, remove dd, scope dd, file box)."""
         lang = norm_lang(lang)
@@ -328,7 +337,9 @@ def build_app(assistant, *, lang: str = "en", chat_model=None, uploads: UploadSt
     lang = norm_lang(lang)
     h = UIHandlers(assistant, chat_model=chat_model, uploads=uploads)
     engine = h.engine
-    docs = assistant.sources()
+    # Nothing derived from the index (document ids and titles, example questions) is built into the
+    # app: Gradio serves what is built here, e.g. a dropdown's choices in the API info, on the page
+    # it shows before login. Those values are filled in when a session starts (demo.load below).
     k_default = int(assistant.settings.top_k)
     mb = h.uploads.max_bytes // 2**20
 
@@ -348,9 +359,8 @@ def build_app(assistant, *, lang: str = "en", chat_model=None, uploads: UploadSt
                     with gr.Column(scale=3, min_width=420):
                         chatbot = gr.Chatbot(
                             label=t(lang, "chatbot"), elem_id="rag-chat", height=560, layout="bubble",
-                            examples=example_list(assistant) or None, latex_delimiters=[],
-                            feedback_options=None, buttons=["copy", "copy_all"], sanitize_html=True,
-                            placeholder=None if docs else t(lang, "empty_index"))
+                            examples=None, latex_delimiters=[],
+                            feedback_options=None, buttons=["copy", "copy_all"], sanitize_html=True)
                         with gr.Row():
                             question = gr.Textbox(label=t(lang, "question"), placeholder=t(lang, "question_ph"),
                                                   show_label=False, lines=1, max_lines=6, scale=6,
@@ -366,7 +376,7 @@ def build_app(assistant, *, lang: str = "en", chat_model=None, uploads: UploadSt
                             answerer = gr.Radio(answerer_choices(lang), value=engine.default_mode,
                                                 label=t(lang, "answerer"), interactive=engine.llm_available,
                                                 elem_id="rag-answerer")
-                            scope = gr.Dropdown(doc_choices(docs), value=[], multiselect=True,
+                            scope = gr.Dropdown([], value=[], multiselect=True,
                                                 label=t(lang, "scope"), elem_id="rag-scope")
                             lang_radio = gr.Radio(LANGUAGE_CHOICES, value=lang, label=t(lang, "language"),
                                                   elem_id="rag-lang")
@@ -376,13 +386,13 @@ def build_app(assistant, *, lang: str = "en", chat_model=None, uploads: UploadSt
                                          js_on_load=SOURCE_PANEL_JS)
             with gr.Tab(t(lang, "tab_docs"), id="docs") as tab_docs:
                 docs_title = gr.Markdown(f"### {t(lang, 'docs_list')}")
-                docs_table = gr.HTML(docs_table_html(docs, lang), elem_id="rag-docs")
+                docs_table = gr.HTML("", elem_id="rag-docs")
                 refresh_btn = gr.Button(t(lang, "refresh"), size="sm", variant="secondary")
                 files = gr.File(label=t(lang, "upload", mb=mb), file_count="multiple",
                                 file_types=list(ALLOWED_SUFFIXES), type="filepath", elem_id="rag-upload")
                 ingest_report = gr.HTML("", elem_id="rag-ingest-report")
                 with gr.Row():
-                    remove_dd = gr.Dropdown(doc_choices(docs), value=None, label=t(lang, "remove_doc"),
+                    remove_dd = gr.Dropdown([], value=None, label=t(lang, "remove_doc"),
                                             scale=4, elem_id="rag-remove-doc")
                     remove_btn = gr.Button(t(lang, "remove"), variant="stop", scale=1, elem_id="rag-remove")
 
@@ -414,7 +424,7 @@ def build_app(assistant, *, lang: str = "en", chat_model=None, uploads: UploadSt
                          + " : " + json.dumps(t("en", "remove_confirm")) + ") + '\\n' + d)) ? [null, l, s] : [d, l, s]")
         refresh_btn.click(h.docs_outputs, [lang_state, scope], docs_outputs, queue=False)
         tab_docs.select(h.docs_outputs, [lang_state, scope], docs_outputs, queue=False)
-        demo.load(h.docs_outputs, [lang_state, scope], docs_outputs, queue=False)
+        demo.load(h.session_start, [lang_state, scope], [*docs_outputs, chatbot], queue=False)
 
         def switch_language(new_lang, turns):
             lg = norm_lang(new_lang)

@@ -177,6 +177,9 @@ def test_chat_cite_highlight_upload_in_chromium(server):
             shot = tmp / "answered-chat.png"
             page.screenshot(path=str(shot))
             assert shot.stat().st_size > 10_000
+            # the session was given the document list, the app was not: what Gradio serves to anyone
+            # (its page and API info, also shown before login with --auth) names no document
+            assert "article-alibaba-ai-rally" not in httpx.get(server["url"], timeout=10).text
 
             # 3. a follow-up in the same conversation
             third = ask(page, "Where did he say that?", 3)

@@ -1,9 +1,12 @@
 """The app's handlers driven directly (no browser), its launch settings, and login."""
 from __future__ import annotations
 
+import html
+import json
 import re
 import socket
 from pathlib import Path
+from urllib.parse import quote as urlquote
 
 import gradio as gr
 import httpx
@@ -303,3 +306,37 @@ def test_login_protects_the_app_and_the_files(corpus_copy_assistant, tmp_path):
     finally:
         demo.close()
 
+
+def test_nothing_about_the_index_is_served_before_login(corpus_copy_assistant, tmp_path):
+    """Document ids, titles and the example questions are built into a session after login, not
+    into the app: Gradio shows the app's API info (with dropdown choices) on its login page."""
+    a = corpus_copy_assistant
+    demo = build_app(a)
+    h: UIHandlers = demo.rag_handlers
+    h.upload([str(make_pdf(tmp_path / "up" / "Zephyr Board Minutes.pdf"))], "en", [])
+    secrets = set()
+    for d in a.sources():
+        secrets |= {d["doc_id"], d["meta"].get("title") or d["doc_id"], Path(d["source"]).name}
+    secrets |= set(example_questions(a))
+    assert len(secrets) >= 5
+    port = free_port()
+    demo.launch(**launch_kwargs(demo, host="127.0.0.1", port=port, auth=("alice", "s3cret"),
+                                prevent_thread_lock=True, quiet=True))
+    try:
+        with httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=30) as c:
+            for path in ("/", "/login", "/config", "/gradio_api/info", "/gradio_api/openapi.json", "/manifest.json",
+                         "/theme.css", "/gradio_api/startup-events"):
+                body = c.get(path).text
+                for secret in secrets:
+                    for form in (secret, json.dumps(secret)[1:-1], html.escape(secret), urlquote(secret)):
+                        assert form not in body, f"{secret!r} visible at {path} before login"
+            assert c.post("/login", data={"username": "alice", "password": "s3cret"}).status_code == 200
+            assert c.get("/config").status_code == 200
+    finally:
+        demo.close()
+    # after login, the session is given them
+    docs_table, remove_dd, scope_dd, chat = h.session_start("en", [])
+    ids = {d["doc_id"] for d in a.sources()}
+    assert {v for _, v in remove_dd["choices"]} == ids == {v for _, v in scope_dd["choices"]}
+    assert all(i in docs_table for i in ids)
+    assert [e["text"] for e in chat["examples"]] == example_questions(a) and chat["placeholder"] is None
