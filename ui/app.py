@@ -29,9 +29,9 @@ from .examples import example_questions  # noqa: E402
 from .i18n import LANGUAGE_CHOICES, norm_lang, t  # noqa: E402
 from .render import (  # noqa: E402
     answer_html, doc_choices, docs_table_html, esc, ingest_report_html, overview_html, parse_cite_href,
-    pdf_url, pending_html, question_html, source_hint_html, source_html, streaming_html,
+    pdf_url, pending_html, question_html, source_hint_html, source_html, streaming_html, upload_pending_html,
 )
-from .uploads import ALLOWED_SUFFIXES, UploadStore  # noqa: E402
+from .uploads import UploadStore  # noqa: E402
 
 REPO = Path(__file__).resolve().parent.parent
 BUNDLED_CORPUS = REPO / "corpus"
@@ -293,6 +293,12 @@ class UIHandlers:
                          placeholder=None if self.assistant.sources() else t(norm_lang(lang), "empty_index"))
         return (*docs, chat)
 
+    @staticmethod
+    def upload_started(paths, lang) -> str:
+        """The report area as soon as files are chosen: this upload's, not the previous one's."""
+        n = len(paths) if isinstance(paths, list) else int(bool(paths))
+        return upload_pending_html(n, norm_lang(lang))
+
     def upload(self, paths, lang, scope=None, progress=None):
         """paths: temporary files from gr.File. Returns (report, docs table, remove dd, scope dd, file box)."""
         lang = norm_lang(lang)
@@ -388,8 +394,11 @@ def build_app(assistant, *, lang: str = "en", chat_model=None, uploads: UploadSt
                 docs_title = gr.Markdown(f"### {t(lang, 'docs_list')}")
                 docs_table = gr.HTML("", elem_id="rag-docs")
                 refresh_btn = gr.Button(t(lang, "refresh"), size="sm", variant="secondary")
+                # no file_types: Gradio would refuse other types in the browser with a toast only,
+                # leaving the previous upload's report on screen; the upload handler refuses them
+                # with the file's name and the reason in the report instead
                 files = gr.File(label=t(lang, "upload", mb=mb), file_count="multiple",
-                                file_types=list(ALLOWED_SUFFIXES), type="filepath", elem_id="rag-upload")
+                                type="filepath", elem_id="rag-upload")
                 ingest_report = gr.HTML("", elem_id="rag-ingest-report")
                 with gr.Row():
                     remove_dd = gr.Dropdown([], value=None, label=t(lang, "remove_doc"),
@@ -417,8 +426,9 @@ def build_app(assistant, *, lang: str = "en", chat_model=None, uploads: UploadSt
             return h.upload(paths, lg, sc, progress=progress)
 
         docs_outputs = [docs_table, remove_dd, scope]
-        files.upload(on_upload, [files, lang_state, scope], [ingest_report, *docs_outputs, files],
-                     concurrency_limit=1, show_progress_on=files)
+        files.upload(h.upload_started, [files, lang_state], [ingest_report], queue=False
+                     ).then(on_upload, [files, lang_state, scope], [ingest_report, *docs_outputs, files],
+                            concurrency_limit=1, show_progress_on=files)
         remove_btn.click(h.remove, [remove_dd, lang_state, scope], [ingest_report, *docs_outputs],
                          js="(d, l, s) => (d && !confirm((l === 'zh' ? " + json.dumps(t("zh", "remove_confirm"))
                          + " : " + json.dumps(t("en", "remove_confirm")) + ") + '\\n' + d)) ? [null, l, s] : [d, l, s]")

@@ -270,6 +270,11 @@ def doc_choices(docs: list[dict]) -> list[tuple[str, str]]:
     return out
 
 
+def upload_pending_html(n: int, lang: str) -> str:
+    return (f'<div class="rag-ingest-report rag-pending"><span class="rag-spinner"></span> '
+            f'{esc(t(lang, "upload_pending", n=n))}</div>')
+
+
 def ingest_report_html(rows: list[dict], lang: str) -> str:
     """rows: {name, status, doc_id, reason, pages, chunks}; name is the user's file name."""
     if not rows:

@@ -8,7 +8,8 @@ either is missing.
    ask a Chinese question, see a cited answer, click the citation, see the quote
    highlighted; ask in English (answered from the Chinese article); ask a
    follow-up; check an abstention; upload a small PDF, ask about it, open its
-   page; switch the interface to Chinese. The time from the page opening to the first answer
+   page; upload a file of another type and see it refused in the report; switch
+   the interface to Chinese. The time from the page opening to the first answer
    is printed and saved to timings.json.
 2. A real earnings release from ../shared (a PDF): ask about a figure in one of
    its tables, click the citations, see the rendered page with the quote's boxes
@@ -218,8 +219,18 @@ def test_chat_cite_highlight_upload_in_chromium(server):
             assert r.status == 200 and r.headers["content-type"] == "application/pdf"
             assert page.request.get(server["url"] + "gradio_api/file=" + str(server["index"] / "catalog.sqlite")).status in (403, 404)
 
-            # remove it again (the browser's confirmation is accepted)
+            # a file of another type: refused with its name and the reason, in place of the last report
             page.get_by_role("tab", name="Documents").click()
+            bad = tmp / "upload" / "payload.exe"
+            bad.write_bytes(b"MZ\x90\x00")
+            page.set_input_files("#rag-upload input[type=file]", str(bad))
+            report = page.locator("#rag-ingest-report")
+            expect(report).to_contain_text("0 indexed, 1 failed", timeout=30_000)
+            expect(report).to_contain_text("payload.exe")
+            expect(report).to_contain_text("unsupported file type .exe")
+            expect(report).not_to_contain_text("Zephyr")
+
+            # remove it again (the browser's confirmation is accepted)
             page.locator("#rag-remove-doc input").click()
             page.get_by_role("option", name=re.compile("zephyr", re.I)).click()
             page.locator("#rag-remove").click()

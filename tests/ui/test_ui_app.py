@@ -223,6 +223,15 @@ def test_bad_upload_shows_the_reason_and_changes_nothing(corpus_copy_assistant, 
     assert not any((a.index_dir / "uploads").glob("*"))
 
 
+def test_upload_of_any_type_reaches_the_handler_and_the_report_is_replaced_at_once(corpus_assistant):
+    # Gradio's own type check would refuse in the browser with a toast only, and the previous
+    # upload's report would stay on screen (the browser test uploads a .exe to check the whole path)
+    demo = build_app(corpus_assistant)
+    upload = next(b for b in demo.blocks.values() if getattr(b, "elem_id", None) == "rag-upload")
+    assert not upload.file_types
+    assert "Adding 2 file(s)" in UIHandlers.upload_started(["a.exe", "b.pdf"], "en")
+    assert "正在添加 1 个文件" in UIHandlers.upload_started("a.pdf", "zh")
+
 
 # -- launching -----------------------------------------------------------------------------
 def test_parse_auth():
