@@ -98,6 +98,21 @@ def _assistant(args):
                      reranker=args.reranker)
 
 
+def _missing_index(args) -> str | None:
+    """Why a command that reads an index cannot run here; None when it can. Only `ingest` makes
+    an index: opening one (Assistant) would create an empty one wherever it is pointed."""
+    if args.command == "ingest":
+        return None
+    from .config import Settings
+
+    index = Settings.from_env(index_dir=args.index).index_dir
+    if (index / "catalog.sqlite").is_file():
+        return None
+    where = "" if args.index else " (the default; choose another with --index DIR or RAG_INDEX)"
+    return (f"there is no index at {index}{where}; make one with `rag --index {index} ingest PATH...` "
+            "(files, folders or a manifest .toml)")
+
+
 def _export_llm_flags(args) -> None:
     """LLM flags become RAG_LLM_* for this process, so `rag eval` and `rag ui` see them too."""
     for flag, env in (("llm_base_url", "RAG_LLM_BASE_URL"), ("llm_model", "RAG_LLM_MODEL"),
@@ -159,6 +174,10 @@ def _run(args) -> int:
 
         return launch(args)
 
+    missing = _missing_index(args)
+    if missing:
+        print(f"rag: error: {missing}", file=sys.stderr)
+        return EXIT_USAGE
     a = _assistant(args)
     if args.command == "ingest":
         def progress(msg, frac):
