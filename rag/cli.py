@@ -98,6 +98,17 @@ def _assistant(args):
                      reranker=args.reranker)
 
 
+class _catalog_only:
+    """What `rag sources` needs of an index: its catalog (no embedder, vector store or LangChain)."""
+
+    def __init__(self, args):
+        from .catalog import Catalog
+        from .config import Settings
+
+        self.index_dir = Settings.from_env(index_dir=args.index).index_dir
+        self.sources = Catalog(self.index_dir / "catalog.sqlite").documents
+
+
 def _missing_index(args) -> str | None:
     """Why a command that reads an index cannot run here; None when it can. Only `ingest` makes
     an index: opening one (Assistant) would create an empty one wherever it is pointed."""
@@ -178,7 +189,7 @@ def _run(args) -> int:
     if missing:
         print(f"rag: error: {missing}", file=sys.stderr)
         return EXIT_USAGE
-    a = _assistant(args)
+    a = _catalog_only(args) if args.command == "sources" else _assistant(args)
     if args.command == "ingest":
         def progress(msg, frac):
             if not args.quiet and sys.stderr.isatty():
