@@ -11,6 +11,8 @@ import re
 import threading
 import unicodedata
 
+from . import jieba_tables
+
 _RUN = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]+|[A-Za-z][A-Za-z0-9]*(?:[-'][A-Za-z0-9]+)*|\d+(?:[.,]\d+)*%?")
 
 STOPWORDS = frozenset("""
@@ -25,6 +27,7 @@ s t ve ll re d
 
 _jieba_lock = threading.Lock()
 _jieba = None
+jieba_tables.register()   # jieba.posseg, when someone imports it, tags from the cached tables too
 
 
 def _get_jieba():
@@ -35,7 +38,8 @@ def _get_jieba():
                 import jieba
 
                 jieba.setLogLevel(logging.WARNING)
-                jieba.initialize()
+                if not jieba_tables.install(jieba):   # its tables word by word from a cache; else loaded whole, now
+                    jieba.initialize()
                 _jieba = jieba
     return _jieba
 
