@@ -362,7 +362,7 @@ def build_app(assistant, *, lang: str = "en", chat_model=None, uploads: UploadSt
         with gr.Tabs():
             with gr.Tab(t(lang, "tab_chat"), id="chat") as tab_chat:
                 with gr.Row(equal_height=False):
-                    with gr.Column(scale=3, min_width=420):
+                    with gr.Column(scale=1, min_width=420):
                         chatbot = gr.Chatbot(
                             label=t(lang, "chatbot"), elem_id="rag-chat", height=560, layout="bubble",
                             examples=None, latex_delimiters=[],
@@ -386,7 +386,7 @@ def build_app(assistant, *, lang: str = "en", chat_model=None, uploads: UploadSt
                                                 label=t(lang, "scope"), elem_id="rag-scope")
                             lang_radio = gr.Radio(LANGUAGE_CHOICES, value=lang, label=t(lang, "language"),
                                                   elem_id="rag-lang")
-                    with gr.Column(scale=2, min_width=320):
+                    with gr.Column(scale=1, min_width=320):
                         source = gr.HTML(source_hint_html(lang), label=t(lang, "source"), show_label=True,
                                          container=True, padding=True, elem_id="rag-source",
                                          js_on_load=SOURCE_PANEL_JS)
