@@ -663,6 +663,9 @@ def main(argv=None) -> int:
     p.add_argument("--md", default=str(REPO / "evals" / "BENCHMARKS.md"))
     p.add_argument("--profile", action="store_true", help="cProfile the warm answer loop (work/profile-*.prof)")
     p.add_argument("--quiet", action="store_true")
+    p.add_argument("--cli-runs", type=int, default=0,
+                   help="also time each `rag` command end to end this many times (evals/bench_cli.py), "
+                        "into the same report; 9 for the committed report")
     # worker mode (internal)
     p.add_argument("--worker", choices=sorted(WORKERS), help=argparse.SUPPRESS)
     p.add_argument("--system", help=argparse.SUPPRESS)
@@ -690,6 +693,10 @@ def main(argv=None) -> int:
               "RAG_SHARED_CORPUS)", file=sys.stderr)
         return 2
     run(args)
+    if args.cli_runs > 0:   # `rag ask` end to end in fresh processes: its section of the same report
+        from evals.bench_cli import main as bench_cli
+
+        bench_cli(["--runs", str(args.cli_runs), "--md", args.md])
     return 0
 
 

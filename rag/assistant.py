@@ -1,6 +1,7 @@
 """The public API: ``from rag import Assistant``."""
 from __future__ import annotations
 
+import functools
 import re
 import time
 from pathlib import Path
@@ -103,11 +104,29 @@ class Assistant:
             removed = self.store.remove(doc_id)
             if removed:
                 self.store.refresh_keyword_index()
+                self.page_images.prune()   # its cached page images go with it
         self.extractive.known_terms = self._known_terms()
         return removed
 
     def page_text(self, doc_id: str, page: int | None) -> str | None:
         return self.store.catalog.page_text(doc_id, page)
+
+    # -- cited PDF pages (rag/page_images.py; PNGs cached under <index>/pages/) -------------
+    @functools.cached_property
+    def page_images(self):
+        from .page_images import PageImages
+
+        return PageImages(self.store.catalog, Path(self.index_dir).resolve() / "pages")
+
+    def page_image(self, doc_id: str, page: int, highlight=None) -> bytes:
+        """A PDF page as PNG bytes; ``highlight``: a Citation (or its dict) on that page, whose
+        quote is marked. Raises PageImageError (not a PDF, file gone or changed, no such page)."""
+        return self.page_images.image(doc_id, page, highlight)
+
+    def quote_boxes(self, citation):
+        """Where a citation's quote is on its PDF page (a QuoteBoxes: page size and [x0, top, x1,
+        bottom] boxes in points from the top left); None for other documents."""
+        return self.page_images.quote_boxes(citation)
 
     # -- questions ---------------------------------------------------------------
     def retrieve(self, question: str, k: int | None = None, doc_ids: list[str] | None = None):
@@ -252,6 +271,8 @@ class Assistant:
         yield answer
 
     def close(self) -> None:
+        if "page_images" in self.__dict__:
+            self.page_images.close()
         self.store.close()
 
     def __enter__(self):

@@ -100,6 +100,32 @@ def _assistant(args):
                      reranker=args.reranker)
 
 
+class _catalog_only:
+    """What `rag sources` needs of an index: its catalog (no embedder, vector store or LangChain)."""
+
+    def __init__(self, args):
+        from .catalog import Catalog
+        from .config import Settings
+
+        self.index_dir = Settings.from_env(index_dir=args.index).index_dir
+        self.sources = Catalog(self.index_dir / "catalog.sqlite").documents
+
+
+def _missing_index(args) -> str | None:
+    """Why a command that reads an index cannot run here; None when it can. Only `ingest` makes
+    an index: opening one (Assistant) would create an empty one wherever it is pointed."""
+    if args.command == "ingest":
+        return None
+    from .config import Settings
+
+    index = Settings.from_env(index_dir=args.index).index_dir
+    if (index / "catalog.sqlite").is_file():
+        return None
+    where = "" if args.index else " (the default; choose another with --index DIR or RAG_INDEX)"
+    return (f"there is no index at {index}{where}; make one with `rag --index {index} ingest PATH...` "
+            "(files, folders or a manifest .toml)")
+
+
 def _export_llm_flags(args) -> None:
     """LLM flags become RAG_LLM_* for this process, so `rag eval` and `rag ui` see them too."""
     for flag, env in (("llm_base_url", "RAG_LLM_BASE_URL"), ("llm_model", "RAG_LLM_MODEL"),
@@ -130,6 +156,22 @@ def _stream_answer(a, args):
     return ans, shown
 
 
+def _with_quote_boxes(a, ans) -> dict:
+    """The answer as JSON; each PDF citation also says where its quote is on the page
+    (``page_size`` and ``boxes`` [x0, top, x1, bottom] in points from the top left), so any
+    viewer can mark it on its own rendering."""
+    out = ans.to_dict()
+    for c, d in zip(ans.citations, out["citations"]):
+        try:
+            boxes = a.quote_boxes(c)
+        except Exception as e:  # the answer stands without them: say why they are missing
+            print(f"rag: note: no quote boxes for [{c.n}]: {e}", file=sys.stderr)
+            continue
+        if boxes is not None:
+            d.update(boxes.to_dict())
+    return out
+
+
 def _filters(args) -> dict:
     return {k: v for k, v in (("company", args.company), ("kind", args.kind), ("period", args.period)) if v}
 
@@ -145,7 +187,11 @@ def _run(args) -> int:
 
         return launch(args)
 
-    a = _assistant(args)
+    missing = _missing_index(args)
+    if missing:
+        print(f"rag: error: {missing}", file=sys.stderr)
+        return EXIT_USAGE
+    a = _catalog_only(args) if args.command == "sources" else _assistant(args)
     if args.command == "ingest":
         def progress(msg, frac):
             if not args.quiet and sys.stderr.isatty():
@@ -177,7 +223,7 @@ def _run(args) -> int:
         else:
             ans, shown = _stream_answer(a, args)
         if args.json:
-            print(json.dumps(ans.to_dict(), ensure_ascii=False, indent=2))
+            print(json.dumps(_with_quote_boxes(a, ans), ensure_ascii=False, indent=2))
         else:
             if shown is None:
                 print(ans.text)

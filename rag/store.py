@@ -27,6 +27,11 @@ from .vectors import VectorStore
 
 # a scope holding at least this share of the index's chunks is searched unfiltered, then filtered
 POSTFILTER_SHARE = 0.1
+# An embedded index of at most this many chunks is searched exactly over the float16 vectors the
+# keyword snapshot keeps (memory-mapped; ~5 ms at this size), as small scopes already are, instead of
+# through Chroma: a question then needs neither chromadb's import nor its client (~1 s of a `rag ask`
+# process here). Above it, Chroma's HNSW index is what keeps a search fast.
+EXACT_MAX_CHUNKS = 20_000
 
 
 class IndexStore:
@@ -154,7 +159,16 @@ class IndexStore:
             scoped = self._scoped_dense_search(vector, n, list(doc_ids))
             if scoped is not None:
                 return scoped
+        elif self._small():
+            snap = self.keywords.current()
+            hits = snap.dense_search(vector, n, list(snap.doc_index)) if snap is not None else None
+            if hits is not None:
+                return self._by_chunk_id(hits)
         return self._committed(self._query_vectors(vector, n, doc_ids))
+
+    def _small(self) -> bool:
+        """Small enough to search exactly without Chroma (embedded mode only: a server is used as such)."""
+        return not self.vectors.url and sum(self.catalog.chunk_counts().values()) <= EXACT_MAX_CHUNKS
 
     def _query_vectors(self, vector, n, doc_ids=None):
         self._sync_vectors()
@@ -171,7 +185,7 @@ class IndexStore:
         total = sum(counts.values())
         if not in_scope or not total:
             return []
-        if in_scope >= POSTFILTER_SHARE * total:
+        if in_scope >= POSTFILTER_SHARE * total and not self._small():
             want = min(total, int(n * total / in_scope * 1.5) + n)
             allowed = set(doc_ids)
             hits = [h for h in self._query_vectors(vector, want) if h[2].get("doc_id") in allowed]

@@ -12,6 +12,8 @@ import threading
 import unicodedata
 from functools import lru_cache
 
+from . import jieba_tables
+
 _RUN = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]+|[A-Za-z][A-Za-z0-9]*(?:[-'][A-Za-z0-9]+)*|\d+(?:[.,]\d+)*%?")
 
 STOPWORDS = frozenset("""
@@ -26,6 +28,7 @@ s t ve ll re d
 
 _jieba_lock = threading.Lock()
 _jieba = None
+jieba_tables.register()   # jieba.posseg, when someone imports it, tags from the cached tables too
 
 
 def _get_jieba():
@@ -36,7 +39,8 @@ def _get_jieba():
                 import jieba
 
                 jieba.setLogLevel(logging.WARNING)
-                jieba.initialize()
+                if not jieba_tables.install(jieba):   # its tables word by word from a cache; else loaded whole, now
+                    jieba.initialize()
                 _jieba = jieba
     return _jieba
 

@@ -180,7 +180,11 @@ class VectorStore:
         self._name = collection
         self._embedder_id = embedder_id
         self._gate = _Gate()
-        self._open()
+        self._client = None
+        if self.url:
+            self._open()   # a server that cannot be reached is said at once
+        # embedded: opened on first use (_ensure_open), so a process that never reads or writes
+        # vectors (`rag sources`, a question answered from the catalog's vectors) never imports chromadb
 
     def _open(self) -> None:
         if self.url:

@@ -8,7 +8,9 @@ How a click on a citation marker reaches Python: answers contain
 ``<a class="rag-cite" href="#cite-TURN-N">``; the source panel (a ``gr.HTML``)
 installs one document-level click listener on load that turns such clicks into
 the panel's ``click`` event with ``{"href": ...}``; ``show_citation`` renders the
-page with the quote in ``<mark>``.
+page with the quote in ``<mark>`` and, for a PDF, first the page as printed: rendered
+server-side (rag/page_images.py, cached under ``<index>/pages/``, served through
+Gradio's file route like the PDF itself) with the quote's boxes laid over it.
 """
 from __future__ import annotations
 
@@ -27,9 +29,9 @@ from .examples import example_questions  # noqa: E402
 from .i18n import LANGUAGE_CHOICES, norm_lang, t  # noqa: E402
 from .render import (  # noqa: E402
     answer_html, doc_choices, docs_table_html, esc, ingest_report_html, overview_html, parse_cite_href,
-    pdf_url, pending_html, question_html, source_hint_html, source_html, streaming_html,
+    pdf_url, pending_html, question_html, source_hint_html, source_html, streaming_html, upload_pending_html,
 )
-from .uploads import ALLOWED_SUFFIXES, UploadStore  # noqa: E402
+from .uploads import UploadStore  # noqa: E402
 
 REPO = Path(__file__).resolve().parent.parent
 BUNDLED_CORPUS = REPO / "corpus"
@@ -66,6 +68,21 @@ CSS = """
 .rag-page { max-height: 460px; overflow-y: auto; line-height: 1.75; padding: 10px 12px; border-radius: 8px;
   border: 1px solid var(--border-color-primary); background: var(--background-fill-secondary); }
 mark.rag-quote { background: #fde047; color: #111; padding: 1px 0; border-radius: 2px; box-shadow: 0 0 0 2px #fde047; }
+.rag-views { display: flex; flex-wrap: wrap; align-items: center; gap: 4px 6px; }
+.rag-views > input { position: absolute; opacity: 0; width: 1px; height: 1px; pointer-events: none; }
+.rag-view-tab { cursor: pointer; padding: 2px 10px; border-radius: 6px; border: 1px solid var(--border-color-primary);
+  font-size: .9em; user-select: none; }
+.rag-views > input:checked + .rag-view-tab { background: var(--color-accent-soft); border-color: var(--color-accent); font-weight: 600; }
+.rag-views > input:focus-visible + .rag-view-tab { outline: 2px solid var(--color-accent); }
+.rag-views .rag-pdf-link { margin-left: auto; }
+.rag-views > .rag-note, .rag-views > .rag-page-scroll, .rag-views > .rag-page-text { flex-basis: 100%; }
+.rag-views > .rag-page-scroll, .rag-views > .rag-page-text { display: none; }
+.rag-views > input.rag-view-page:checked ~ .rag-page-scroll, .rag-views > input.rag-view-text:checked ~ .rag-page-text { display: block; }
+.rag-page-scroll { max-height: 640px; overflow-y: auto; border-radius: 8px; border: 1px solid var(--border-color-primary); }
+.rag-page-image { position: relative; width: 100%; background: #fff; }
+.rag-page-image img { display: block; width: 100%; height: 100%; }
+.rag-hl { position: absolute; background: rgba(255, 213, 0, .5); mix-blend-mode: multiply; border-radius: 2px;
+  pointer-events: none; }
 .rag-hint { color: var(--body-text-color-subdued); margin-bottom: 6px; }
 .rag-card { display: block; padding: 8px 10px; margin: 6px 0; border-radius: 8px; color: inherit !important;
   border: 1px solid var(--border-color-primary); font-weight: normal; white-space: normal; }
@@ -95,10 +112,17 @@ if (!window.__ragCiteHooked) {
     if (window.__ragTrigger) window.__ragTrigger('click', {href: a.getAttribute('href') || ''});
   }, true);
 }
-watch('value', function () {
+function ragReveal() {
   var m = element.querySelector('mark.rag-quote');
   var box = element.querySelector('.rag-page');
-  if (m && box) box.scrollTop = Math.max(0, m.offsetTop - box.offsetTop - box.clientHeight / 3);
+  if (m && box && box.offsetParent) box.scrollTop = Math.max(0, m.offsetTop - box.offsetTop - box.clientHeight / 3);
+  var hl = element.querySelector('.rag-hl');
+  var sc = element.querySelector('.rag-page-scroll');
+  if (hl && sc && sc.offsetParent) sc.scrollTop = Math.max(0, hl.offsetTop - sc.clientHeight / 3);
+}
+watch('value', ragReveal);
+element.addEventListener('change', function (e) {
+  if (e.target && e.target.matches && e.target.matches('.rag-views > input')) ragReveal();
 });
 """
 
@@ -132,18 +156,44 @@ class FileAccess:
         doc = self.assistant.store.catalog.document(doc_id)
         if not self._servable(doc):
             return None
+        self._allow(doc["source"])
+        return pdf_url(doc["source"], page or 1)
+
+    def _allow(self, path: str) -> None:
         if self.blocks is not None:
             allowed = getattr(self.blocks, "allowed_paths", None)
             if allowed is None:
                 allowed = self.blocks.allowed_paths = []
-            if doc["source"] not in allowed:
-                allowed.append(doc["source"])
-        return pdf_url(doc["source"], page or 1)
+            if path not in allowed:
+                allowed.append(path)
+
+    def page_image(self, c: dict) -> dict | None:
+        """The cited PDF page rendered (cached under <index>/pages/), served like the PDFs, and
+        the quote's boxes: {"url", "page_size", "boxes"}; {"error"} when it cannot be shown;
+        None for documents that are not PDFs."""
+        from rag.page_images import PageImageError
+
+        try:
+            qb = self.assistant.quote_boxes(c)
+            if qb is None:
+                return None
+            png = self.assistant.page_images.png_path(c["doc_id"], c["page"])
+        except PageImageError as e:
+            return {"error": str(e)}
+        self._allow(str(png.parent))     # this document's rendered pages, nothing else of the index
+        return {"url": pdf_url(str(png), None), "page_size": [qb.page_width, qb.page_height], "boxes": qb.boxes}
 
     def forget(self, source: str | None) -> None:
         allowed = getattr(self.blocks, "allowed_paths", None) if self.blocks is not None else None
         if source and allowed and source in allowed:
             allowed.remove(source)
+
+    def forget_document(self, doc: dict | None) -> None:
+        """A removed document: neither its PDF nor its rendered pages are served any more."""
+        if doc:
+            self.forget(doc.get("source"))
+            if doc.get("sha256"):
+                self.forget(str(self.assistant.page_images.root / doc["sha256"]))
 
 
 class UIHandlers:
@@ -215,7 +265,8 @@ class UIHandlers:
         doc = self.assistant.store.catalog.document(c["doc_id"])
         page_text = self.assistant.page_text(c["doc_id"], c.get("page")) if doc else None
         url = self.files.url_for(c["doc_id"], c.get("page")) if doc else None
-        return source_html(turn_i, c, page_text, lang, url)
+        image = self.files.page_image(c) if url and c.get("page") else None
+        return source_html(turn_i, c, page_text, lang, url, image)
 
     def on_cite_click(self, turns, lang, evt: gr.EventData):
         data = getattr(evt, "_data", None) or {}
@@ -232,6 +283,21 @@ class UIHandlers:
         keep = [s for s in (scope or []) if s in ids]
         return (docs_table_html(docs, norm_lang(lang)), gr.update(choices=choices, value=None),
                 gr.update(choices=choices, value=keep))
+
+    def session_start(self, lang, scope=None):
+        """What a new session shows of the index (after login, when --auth is on): the documents
+        list and menus, and the example questions (or, on an empty index, how to add documents)."""
+        docs = self.docs_outputs(lang, scope)
+        examples = example_list(self.assistant)
+        chat = gr.update(examples=examples or None,
+                         placeholder=None if self.assistant.sources() else t(norm_lang(lang), "empty_index"))
+        return (*docs, chat)
+
+    @staticmethod
+    def upload_started(paths, lang) -> str:
+        """The report area as soon as files are chosen: this upload's, not the previous one's."""
+        n = len(paths) if isinstance(paths, list) else int(bool(paths))
+        return upload_pending_html(n, norm_lang(lang))
 
     def upload(self, paths, lang, scope=None, progress=None):
         """paths: temporary files from gr.File. Returns (report, docs table, remove dd, scope dd, file box)."""
@@ -259,7 +325,7 @@ class UIHandlers:
         else:
             doc = self.assistant.store.catalog.document(doc_id)
             if self.uploads.remove(doc_id):
-                self.files.forget(doc and doc.get("source"))
+                self.files.forget_document(doc)
                 msg = t(lang, "removed", doc=doc_id)
             else:
                 msg = t(lang, "remove_missing", doc=doc_id)
@@ -277,7 +343,9 @@ def build_app(assistant, *, lang: str = "en", chat_model=None, uploads: UploadSt
     lang = norm_lang(lang)
     h = UIHandlers(assistant, chat_model=chat_model, uploads=uploads)
     engine = h.engine
-    docs = assistant.sources()
+    # Nothing derived from the index (document ids and titles, example questions) is built into the
+    # app: Gradio serves what is built here, e.g. a dropdown's choices in the API info, on the page
+    # it shows before login. Those values are filled in when a session starts (demo.load below).
     k_default = int(assistant.settings.top_k)
     mb = h.uploads.max_bytes // 2**20
 
@@ -294,12 +362,11 @@ def build_app(assistant, *, lang: str = "en", chat_model=None, uploads: UploadSt
         with gr.Tabs():
             with gr.Tab(t(lang, "tab_chat"), id="chat") as tab_chat:
                 with gr.Row(equal_height=False):
-                    with gr.Column(scale=3, min_width=420):
+                    with gr.Column(scale=1, min_width=420):
                         chatbot = gr.Chatbot(
                             label=t(lang, "chatbot"), elem_id="rag-chat", height=560, layout="bubble",
-                            examples=example_list(assistant) or None, latex_delimiters=[],
-                            feedback_options=None, buttons=["copy", "copy_all"], sanitize_html=True,
-                            placeholder=None if docs else t(lang, "empty_index"))
+                            examples=None, latex_delimiters=[],
+                            feedback_options=None, buttons=["copy", "copy_all"], sanitize_html=True)
                         with gr.Row():
                             question = gr.Textbox(label=t(lang, "question"), placeholder=t(lang, "question_ph"),
                                                   show_label=False, lines=1, max_lines=6, scale=6,
@@ -315,23 +382,26 @@ def build_app(assistant, *, lang: str = "en", chat_model=None, uploads: UploadSt
                             answerer = gr.Radio(answerer_choices(lang), value=engine.default_mode,
                                                 label=t(lang, "answerer"), interactive=engine.llm_available,
                                                 elem_id="rag-answerer")
-                            scope = gr.Dropdown(doc_choices(docs), value=[], multiselect=True,
+                            scope = gr.Dropdown([], value=[], multiselect=True,
                                                 label=t(lang, "scope"), elem_id="rag-scope")
                             lang_radio = gr.Radio(LANGUAGE_CHOICES, value=lang, label=t(lang, "language"),
                                                   elem_id="rag-lang")
-                    with gr.Column(scale=2, min_width=320):
+                    with gr.Column(scale=1, min_width=320):
                         source = gr.HTML(source_hint_html(lang), label=t(lang, "source"), show_label=True,
                                          container=True, padding=True, elem_id="rag-source",
                                          js_on_load=SOURCE_PANEL_JS)
             with gr.Tab(t(lang, "tab_docs"), id="docs") as tab_docs:
                 docs_title = gr.Markdown(f"### {t(lang, 'docs_list')}")
-                docs_table = gr.HTML(docs_table_html(docs, lang), elem_id="rag-docs")
+                docs_table = gr.HTML("", elem_id="rag-docs")
                 refresh_btn = gr.Button(t(lang, "refresh"), size="sm", variant="secondary")
+                # no file_types: Gradio would refuse other types in the browser with a toast only,
+                # leaving the previous upload's report on screen; the upload handler refuses them
+                # with the file's name and the reason in the report instead
                 files = gr.File(label=t(lang, "upload", mb=mb), file_count="multiple",
-                                file_types=list(ALLOWED_SUFFIXES), type="filepath", elem_id="rag-upload")
+                                type="filepath", elem_id="rag-upload")
                 ingest_report = gr.HTML("", elem_id="rag-ingest-report")
                 with gr.Row():
-                    remove_dd = gr.Dropdown(doc_choices(docs), value=None, label=t(lang, "remove_doc"),
+                    remove_dd = gr.Dropdown([], value=None, label=t(lang, "remove_doc"),
                                             scale=4, elem_id="rag-remove-doc")
                     remove_btn = gr.Button(t(lang, "remove"), variant="stop", scale=1, elem_id="rag-remove")
 
@@ -356,14 +426,15 @@ def build_app(assistant, *, lang: str = "en", chat_model=None, uploads: UploadSt
             return h.upload(paths, lg, sc, progress=progress)
 
         docs_outputs = [docs_table, remove_dd, scope]
-        files.upload(on_upload, [files, lang_state, scope], [ingest_report, *docs_outputs, files],
-                     concurrency_limit=1, show_progress_on=files)
+        files.upload(h.upload_started, [files, lang_state], [ingest_report], queue=False
+                     ).then(on_upload, [files, lang_state, scope], [ingest_report, *docs_outputs, files],
+                            concurrency_limit=1, show_progress_on=files)
         remove_btn.click(h.remove, [remove_dd, lang_state, scope], [ingest_report, *docs_outputs],
                          js="(d, l, s) => (d && !confirm((l === 'zh' ? " + json.dumps(t("zh", "remove_confirm"))
                          + " : " + json.dumps(t("en", "remove_confirm")) + ") + '\\n' + d)) ? [null, l, s] : [d, l, s]")
         refresh_btn.click(h.docs_outputs, [lang_state, scope], docs_outputs, queue=False)
         tab_docs.select(h.docs_outputs, [lang_state, scope], docs_outputs, queue=False)
-        demo.load(h.docs_outputs, [lang_state, scope], docs_outputs, queue=False)
+        demo.load(h.session_start, [lang_state, scope], [*docs_outputs, chatbot], queue=False)
 
         def switch_language(new_lang, turns):
             lg = norm_lang(new_lang)

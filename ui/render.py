@@ -172,8 +172,11 @@ def pdf_url(source: str, page: int | None) -> str:
 
 
 def source_html(turn: int, c: dict | None, page_text: str | None, lang: str,
-                file_url: str | None = None) -> str:
-    """The source viewer: document title, kind, date, page, and the page text with the quote in <mark>."""
+                file_url: str | None = None, page_image: dict | None = None) -> str:
+    """The source viewer: document title, kind, date, page, and the page text with the quote in <mark>.
+
+    With ``page_image`` (a PDF: {"url", "page_size", "boxes"} or {"error"}), the rendered page with
+    the quote's boxes over it comes first, and the text stays one click away (copyable)."""
     if not c:
         return (f'<div class="rag-source rag-source-empty"><div class="rag-note">'
                 f'{esc(t(lang, "source_missing"))}</div></div>')
@@ -184,8 +187,8 @@ def source_html(turn: int, c: dict | None, page_text: str | None, lang: str,
             f'<code>{esc(c.get("doc_id"))}</code></div>')
     link = ""
     if file_url:
-        link = (f'<div class="rag-open"><a class="rag-pdf-link" href="{esc(file_url)}" target="_blank" '
-                f'rel="noopener noreferrer">{esc(t(lang, "open_pdf", page=c.get("page") or 1))} ↗</a></div>')
+        link = (f'<a class="rag-pdf-link" href="{esc(file_url)}" target="_blank" '
+                f'rel="noopener noreferrer">{esc(t(lang, "open_pdf", page=c.get("page") or 1))} ↗</a>')
     s, e, state = locate_quote(page_text, c)
     if state == "gone":
         body = (f'<div class="rag-note">{esc(t(lang, "source_gone") if page_text is not None else t(lang, "source_missing"))}</div>'
@@ -197,7 +200,40 @@ def source_html(turn: int, c: dict | None, page_text: str | None, lang: str,
         note = f'<div class="rag-note">{esc(t(lang, "source_moved"))}</div>' if state == "moved" else ""
         body = (f'{note}<div class="rag-page">{text_html(before)}<mark class="rag-quote">{text_html(page_text[s:e])}</mark>'
                 f'{text_html(after)}</div>')
-    return f'<div class="rag-source" data-cite="{int(turn)}-{int(c["n"])}">{head}{link}{body}</div>'
+    attrs = f'class="rag-source" data-cite="{int(turn)}-{int(c["n"])}"'
+    if page_image and page_image.get("url"):
+        return f'<div {attrs} data-view="page">{head}{page_views_html(turn, c, lang, page_image, body, link)}</div>'
+    error = ""
+    if page_image and page_image.get("error"):
+        error = f'<div class="rag-note rag-image-error">{esc(t(lang, "page_image_error", error=page_image["error"]))}</div>'
+    link = f'<div class="rag-open">{link}</div>' if link else ""
+    return f'<div {attrs} data-view="text">{head}{link}{error}{body}</div>'
+
+
+def page_views_html(turn: int, c: dict, lang: str, image: dict, text_body: str, link: str) -> str:
+    """Two views of a PDF page, switched by two radio buttons (CSS only, no script): the rendered
+    page with translucent boxes over the quote (positions in % of the page, so they follow the
+    image as it is zoomed to the panel's width), and the page text with the quote in <mark>."""
+    width, height = (float(v) for v in image["page_size"])
+    boxes = image.get("boxes") or []
+    marks = "".join(
+        f'<span class="rag-hl" style="left:{100 * x0 / width:.3f}%;top:{100 * y0 / height:.3f}%;'
+        f'width:{100 * (x1 - x0) / width:.3f}%;height:{100 * (y1 - y0) / height:.3f}%"></span>'
+        for x0, y0, x1, y1 in boxes)
+    uid = f"{int(turn)}-{int(c['n'])}"
+    on_image = bool(boxes)
+    note = "" if on_image else f'<div class="rag-note">{esc(t(lang, "quote_not_on_image"))}</div>'
+    alt = t(lang, "page_image_alt", page=c.get("page") or 1, title=c.get("title") or c.get("doc_id"))
+    return (
+        f'<div class="rag-views">'
+        f'<input type="radio" class="rag-view-page" name="rag-view-{uid}" id="rag-view-page-{uid}"{" checked" if on_image else ""}>'
+        f'<label class="rag-view-tab" for="rag-view-page-{uid}">{esc(t(lang, "view_page"))}</label>'
+        f'<input type="radio" class="rag-view-text" name="rag-view-{uid}" id="rag-view-text-{uid}"{"" if on_image else " checked"}>'
+        f'<label class="rag-view-tab" for="rag-view-text-{uid}">{esc(t(lang, "view_text"))}</label>'
+        f'{link}{note}'
+        f'<div class="rag-page-scroll"><div class="rag-page-image" style="aspect-ratio:{width:.2f} / {height:.2f}">'
+        f'<img class="rag-page-img" src="{esc(image["url"])}" alt="{esc(alt)}" decoding="async">{marks}</div></div>'
+        f'<div class="rag-page-text">{text_body}</div></div>')
 
 
 # -- documents -----------------------------------------------------------------------
@@ -232,6 +268,11 @@ def doc_choices(docs: list[dict]) -> list[tuple[str, str]]:
         title = (d.get("meta") or {}).get("title") or ""
         out.append((f"{title} — {d['doc_id']}" if title and title != d["doc_id"] else d["doc_id"], d["doc_id"]))
     return out
+
+
+def upload_pending_html(n: int, lang: str) -> str:
+    return (f'<div class="rag-ingest-report rag-pending"><span class="rag-spinner"></span> '
+            f'{esc(t(lang, "upload_pending", n=n))}</div>')
 
 
 def ingest_report_html(rows: list[dict], lang: str) -> str:

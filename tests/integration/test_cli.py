@@ -89,14 +89,37 @@ def test_ask_empty_question_is_usage_error(cli_index):
     assert len(proc.stderr.strip().splitlines()) == 1
 
 
-def test_ask_on_empty_index_is_usage_error(tmp_path):
-    proc = run_rag("--index", tmp_path / "empty-index", "ask", "阿里巴巴在哪些国家开设数据中心？", "--json")
+def test_ask_on_empty_index_is_usage_error(tmp_path, capsys):
+    index = tmp_path / "empty-index"
+    assert main(["--index", str(index), "ingest", str(tmp_path / "nothing-here.txt"), "--quiet"]) == 1
+    assert (index / "catalog.sqlite").is_file()
+    capsys.readouterr()
+    proc = run_rag("--index", index, "ask", "阿里巴巴在哪些国家开设数据中心？", "--json")
     assert proc.returncode == 2
     _no_traceback(proc)
     assert proc.stdout == ""
     err = proc.stderr.lower()
     assert "empty" in err and "ingest" in err
     assert len(proc.stderr.strip().splitlines()) == 1
+
+
+@pytest.mark.parametrize("command", [["ask", "Which countries?"], ["ask", "哪些国家？", "--json"], ["sources"],
+                                     ["remove", "some-doc"], ["tag", "some-doc", "kind=10-K"]])
+def test_commands_on_a_directory_without_an_index_say_so_and_create_nothing(tmp_path, command):
+    where = tmp_path / "not-an-index"
+    proc = run_rag("--index", where, *command)
+    assert proc.returncode == 2, proc.stderr
+    _no_traceback(proc)
+    assert proc.stdout == ""
+    assert proc.stderr.strip() == (f"rag: error: there is no index at {where}; make one with "
+                                   f"`rag --index {where} ingest PATH...` (files, folders or a manifest .toml)")
+    assert not where.exists(), "nothing is created"
+    # the same in a directory that exists but holds no index, and for the default index
+    where.mkdir()
+    assert run_rag("--index", where, *command).returncode == 2 and list(where.iterdir()) == []
+    proc = run_rag(*command, cwd=tmp_path)
+    assert proc.returncode == 2 and "no index at .rag (the default; choose another with --index" in proc.stderr
+    assert not (tmp_path / ".rag").exists()
 
 
 def test_ingest_with_failures_exits_1_and_ingests_the_rest(tmp_path, capsys):

@@ -1,9 +1,12 @@
 """The app's handlers driven directly (no browser), its launch settings, and login."""
 from __future__ import annotations
 
+import html
+import json
 import re
 import socket
 from pathlib import Path
+from urllib.parse import quote as urlquote
 
 import gradio as gr
 import httpx
@@ -161,18 +164,48 @@ def test_upload_pdf_ask_about_it_open_it_and_remove_it(corpus_copy_assistant, tm
     c = ans["citations"][0]
     assert c["doc_id"] == doc["doc_id"] and c["page"] == 2
     html = h.show_citation(turns, "en", "#cite-0-1")
-    assert PDF_SENTENCE in mark_text(html)
+    assert PDF_SENTENCE in mark_text(html)        # the text view, one click away
     link = re.search(r'class="rag-pdf-link" href="([^"]+)"', html).group(1)
     assert link.startswith("gradio_api/file=") and link.endswith("#page=2")
     assert doc["source"] in demo.allowed_paths  # exactly this file may be served, nothing else
     assert str(a.index_dir) not in demo.allowed_paths
+    # the page as printed comes first: the rendered page with the quote's boxes over it
+    assert 'data-view="page"' in html and re.search(r'id="rag-view-page-0-1" checked', html)
+    img = re.search(r'<img class="rag-page-img" src="gradio_api/file=([^"]+)"', html).group(1)
+    pages_dir = a.index_dir.resolve() / "pages" / doc["sha256"]
+    assert Path(img) == pages_dir / "p0002-w1000.png" and Path(img).is_file()
+    assert str(pages_dir) in demo.allowed_paths
+    boxes = a.quote_boxes(c).boxes
+    marks = re.findall(r'class="rag-hl" style="left:([\d.]+)%;top:([\d.]+)%;width:([\d.]+)%;height:([\d.]+)%"', html)
+    assert len(marks) == len(boxes) >= 1
+    w, h_ = a.quote_boxes(c).page_width, a.quote_boxes(c).page_height
+    for (left, top, width, height), (x0, y0, x1, y1) in zip(marks, boxes):
+        assert abs(float(left) - 100 * x0 / w) < 0.01 and abs(float(top) - 100 * y0 / h_) < 0.01
+        assert abs(float(width) - 100 * (x1 - x0) / w) < 0.01 and abs(float(height) - 100 * (y1 - y0) / h_) < 0.01
 
     note, table, *_ = h.remove(doc["doc_id"], "en", [doc["doc_id"]])
     assert "Removed" in note and doc["doc_id"] not in table
     assert doc["source"] not in demo.allowed_paths and not Path(doc["source"]).exists()
+    assert str(pages_dir) not in demo.allowed_paths and not pages_dir.exists()
     assert "no longer available" in h.show_citation(turns, "en", "#cite-0-1")
     assert "Choose a document" in h.remove(None, "en")[0]
     assert "No document" in h.remove("nope", "en")[0]
+
+
+def test_text_citation_has_no_page_view_and_a_missing_pdf_falls_back_to_the_text(corpus_copy_assistant, tmp_path):
+    a = corpus_copy_assistant
+    h = UIHandlers(a)
+    _, turns, _ = h.ask("How large could global AI investment become over the next five years?", [])
+    html = h.show_citation(turns, "en", "#cite-0-1")
+    assert 'data-view="text"' in html and "rag-page-img" not in html and "rag-view-page" not in html
+    h.upload([str(make_pdf(tmp_path / "up" / "brief.pdf"))], "en", [])
+    _, turns, _ = h.ask(PDF_QUESTION, [])
+    doc = next(d for d in a.sources() if d["format"] == "pdf")
+    Path(doc["source"]).write_bytes(make_pdf(tmp_path / "other.pdf", "Another sentence.").read_bytes())
+    html = h.show_citation(turns, "en", "#cite-0-1")
+    assert 'data-view="text"' in html and "rag-page-img" not in html
+    assert "page image is not available" in html and "changed since" in html
+    assert PDF_SENTENCE in mark_text(html)
 
 
 def test_bad_upload_shows_the_reason_and_changes_nothing(corpus_copy_assistant, tmp_path):
@@ -188,6 +221,16 @@ def test_bad_upload_shows_the_reason_and_changes_nothing(corpus_copy_assistant, 
     assert report.count("失败") >= 2 and "不支持的文件类型 .exe" in report
     assert a.sources() == before
     assert not any((a.index_dir / "uploads").glob("*"))
+
+
+def test_upload_of_any_type_reaches_the_handler_and_the_report_is_replaced_at_once(corpus_assistant):
+    # Gradio's own type check would refuse in the browser with a toast only, and the previous
+    # upload's report would stay on screen (the browser test uploads a .exe to check the whole path)
+    demo = build_app(corpus_assistant)
+    upload = next(b for b in demo.blocks.values() if getattr(b, "elem_id", None) == "rag-upload")
+    assert not upload.file_types
+    assert "Adding 2 file(s)" in UIHandlers.upload_started(["a.exe", "b.pdf"], "en")
+    assert "正在添加 1 个文件" in UIHandlers.upload_started("a.pdf", "zh")
 
 
 # -- launching -----------------------------------------------------------------------------
@@ -252,17 +295,57 @@ def test_login_protects_the_app_and_the_files(corpus_copy_assistant, tmp_path):
     try:
         base = f"http://127.0.0.1:{port}"
         link = h.files.url_for(doc["doc_id"], 1).split("#")[0]
+        image = h.files.page_image({"doc_id": doc["doc_id"], "page": 1, "quote": "", "start": 0, "end": 0})["url"]
         with httpx.Client(base_url=base, timeout=30) as c:
             assert c.get("/config").status_code == 401
             assert c.get("/" + link).status_code == 401
+            assert c.get("/" + image).status_code == 401
             assert c.post("/login", data={"username": "alice", "password": "wrong"}).status_code >= 400
             assert c.post("/login", data={"username": "alice", "password": "s3cret"}).status_code == 200
             assert c.get("/config").status_code == 200
             r = c.get("/" + link)
             assert r.status_code == 200 and r.headers["content-type"] == "application/pdf"
             assert r.content == Path(doc["source"]).read_bytes()
+            r = c.get("/" + image)
+            assert r.status_code == 200 and r.headers["content-type"] == "image/png"
+            assert r.content == a.page_image(doc["doc_id"], 1)
             # only indexed PDFs are served: not the catalog, not other files
             for other in (a.index_dir / "catalog.sqlite", CORPUS / "manifest.toml", Path("/etc/passwd")):
                 assert c.get("/gradio_api/file=" + str(other.resolve())).status_code in (403, 404)
     finally:
         demo.close()
+
+
+def test_nothing_about_the_index_is_served_before_login(corpus_copy_assistant, tmp_path):
+    """Document ids, titles and the example questions are built into a session after login, not
+    into the app: Gradio shows the app's API info (with dropdown choices) on its login page."""
+    a = corpus_copy_assistant
+    demo = build_app(a)
+    h: UIHandlers = demo.rag_handlers
+    h.upload([str(make_pdf(tmp_path / "up" / "Zephyr Board Minutes.pdf"))], "en", [])
+    secrets = set()
+    for d in a.sources():
+        secrets |= {d["doc_id"], d["meta"].get("title") or d["doc_id"], Path(d["source"]).name}
+    secrets |= set(example_questions(a))
+    assert len(secrets) >= 5
+    port = free_port()
+    demo.launch(**launch_kwargs(demo, host="127.0.0.1", port=port, auth=("alice", "s3cret"),
+                                prevent_thread_lock=True, quiet=True))
+    try:
+        with httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=30) as c:
+            for path in ("/", "/login", "/config", "/gradio_api/info", "/gradio_api/openapi.json", "/manifest.json",
+                         "/theme.css", "/gradio_api/startup-events"):
+                body = c.get(path).text
+                for secret in secrets:
+                    for form in (secret, json.dumps(secret)[1:-1], html.escape(secret), urlquote(secret)):
+                        assert form not in body, f"{secret!r} visible at {path} before login"
+            assert c.post("/login", data={"username": "alice", "password": "s3cret"}).status_code == 200
+            assert c.get("/config").status_code == 200
+    finally:
+        demo.close()
+    # after login, the session is given them
+    docs_table, remove_dd, scope_dd, chat = h.session_start("en", [])
+    ids = {d["doc_id"] for d in a.sources()}
+    assert {v for _, v in remove_dd["choices"]} == ids == {v for _, v in scope_dd["choices"]}
+    assert all(i in docs_table for i in ids)
+    assert [e["text"] for e in chat["examples"]] == example_questions(a) and chat["placeholder"] is None
