@@ -30,7 +30,7 @@ from langchain_core.runnables import RunnableSerializable
 from .answer_model import AnswerModel, load_model
 from .evidence import _ENUM, Candidate, PageTexts, candidates, featurize, passes_kind, passes_period
 from .prompts import cannot_answer
-from .questions import Question, read
+from .questions import Question, read, search_text
 from .text import STOPWORDS, is_cjk_text, keyword_tokens, language_of, normalize, tokens
 from .types import Answer, Citation
 
@@ -69,6 +69,12 @@ def salient_terms(question: str) -> list[str]:
     """Names and numbers in the question that the evidence must mention (capitalised words not at
     the start, acronyms, numbers; Chinese place, person, organisation and other proper nouns)."""
     out = []
+    question = search_text(question)   # not the answer-format instructions after it ("Answer in USD millions.")
+    # an abbreviation the question itself introduces ("free cash flow (FCF)") is not a name to look for
+    defined = {m.group(1) for m in re.finditer(r"\(([A-Z][A-Za-z&]{1,9})\)", question)}
+    # so is a former or other name given in passing ("Block (formerly known as Square)")
+    for m in re.finditer(r"(?i)\((?:formerly(?: known as)?|f/k/a|also known as|a\.?k\.?a\.?|now)\s+([^)]+)\)", question):
+        defined.update(re.findall(r"[A-Za-z][A-Za-z0-9&.\-']*", m.group(1)))
     words = re.findall(r"[A-Za-z][A-Za-z0-9&.\-']*|\d+(?:[.,]\d+)*%?", question)
     rest = [w for w in words[1:] if w[0].isalpha() and not w.isupper()]
     # a question written in Title Case ("What Was The Adjusted EBITDA For FY 2023") capitalises
@@ -76,7 +82,7 @@ def salient_terms(question: str) -> list[str]:
     title_case = len(rest) >= 3 and sum(w[0].isupper() for w in rest) / len(rest) > 0.6
     for i, w in enumerate(words):
         w = re.sub(r"['’]s$", "", w).rstrip(".'’")
-        if not w or w.lower() in STOPWORDS or _Q_WORD.match(w) or _PERIOD_WORD.fullmatch(w):
+        if not w or w.lower() in STOPWORDS or _Q_WORD.match(w) or _PERIOD_WORD.fullmatch(w) or w in defined:
             continue
         if w[0].isdigit():
             out.append(w.replace(",", ""))
@@ -114,7 +120,9 @@ class ExtractiveAnswerer(RunnableSerializable):
         return self.model or load_model()
 
     def invoke(self, input, config=None, **kwargs) -> Answer:
-        return self.answer(input["question"], input["documents"])
+        # through LangChain's run machinery, so callbacks and tracing see the answerer
+        return self._call_with_config(
+            lambda x: self.answer(x["question"], x["documents"], qvec=x.get("qvec")), input, config)
 
     def _vectors(self, texts: list[str]) -> dict[str, np.ndarray]:
         """Embeddings of words and sentences, cached across questions (passages recur)."""

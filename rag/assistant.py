@@ -13,7 +13,8 @@ from .answering import ExtractiveAnswerer
 from .config import Settings
 from .embeddings import Embedder, make_embedder
 from .indexing import Progress, ingest_lock, ingest_paths
-from .prompts import EMPTY_INDEX, EMPTY_QUESTION, cannot_answer
+from .pipeline import build as build_pipeline
+from .prompts import cannot_answer
 from .questions import search_text
 from .retrieval import HybridRetriever
 from .scoping import DocumentIndex, Scope, dominant_issuer, filter_documents, issuer_documents, scope_question
@@ -51,25 +52,58 @@ class Assistant:
                                 embedder_spec=None if isinstance(embedder, Embedder) else self.settings.embedder)
         self.retriever = HybridRetriever(store=self.store, embedder=self.embedder, k=self.settings.top_k,
                                          candidates=self.settings.candidates, reranker=self.reranker)
-        self.answerer = ExtractiveAnswerer(embedder=self.embedder, catalog=self.store.catalog,
-                                           known_terms=self._known_terms())
-        self.extractive = self.answerer   # the default answerer, and the LLM answerer's fallback
-        self.llm = None                   # chat model (also rewrites follow-ups) when an LLM is used
-        self._use_answerer(answerer)
+        self.extractive = ExtractiveAnswerer(embedder=self.embedder, catalog=self.store.catalog,
+                                             known_terms=self._known_terms())   # also the LLM's fallback
+        self._llm_answerer = None         # built on first use
+        if answerer not in (None, "extractive", "llm"):
+            raise ValueError(f"unknown answerer {answerer!r}: use 'extractive' or 'llm'")
+        self.default_answerer = answerer or ("llm" if self.llm_configured else "extractive")
+        if self.default_answerer == "llm":
+            self.answerer_for("llm")      # a misconfigured endpoint fails here, not on the first question
+        self.pipeline = build_pipeline(self)
         preload_in_background(self.embedder)   # RAG_PRELOAD=1: model + jieba load now, not on the first question
 
-    def _use_answerer(self, answerer: str | None) -> None:
-        """``extractive``, ``llm``, or None: LLM when RAG_LLM_BASE_URL and RAG_LLM_MODEL are set."""
-        s = self.settings
-        mode = answerer or ("llm" if s.llm_base_url and s.llm_model else "extractive")
-        if mode == "llm":
+    @property
+    def llm_configured(self) -> bool:
+        return bool(self.settings.llm_base_url and self.settings.llm_model)
+
+    def llm_answerer(self, chat_model):
+        """An LLM answerer over this index with the given LangChain chat model (for a call's ``answerer``)."""
+        from .llm import LLMAnswerer
+
+        return LLMAnswerer.from_settings(self.settings, fallback=self.extractive, catalog=self.store.catalog,
+                                         llm=chat_model)
+
+    def answerer_for(self, mode=None):
+        """The answerer a call asks for: ``extractive``, ``llm``, None for this assistant's default, or
+        an answerer (a Runnable mapping {"question", "documents"} to an Answer) to use as it is."""
+        if mode is not None and not isinstance(mode, str):
+            return mode
+        mode = mode or self.default_answerer
+        if mode == "extractive":
+            return self.extractive
+        if mode != "llm":
+            raise ValueError(f"unknown answerer {mode!r}: use 'extractive' or 'llm'")
+        if self._llm_answerer is None:
             from .llm import LLMAnswerer, make_chat_model
 
-            self.llm = make_chat_model(s)
-            self.answerer = LLMAnswerer.from_settings(s, fallback=self.extractive, catalog=self.store.catalog,
-                                                      llm=self.llm)
-        elif mode != "extractive":
-            raise ValueError(f"unknown answerer {answerer!r}: use 'extractive' or 'llm'")
+            self._llm_answerer = LLMAnswerer.from_settings(self.settings, fallback=self.extractive,
+                                                           catalog=self.store.catalog, llm=make_chat_model(self.settings))
+        return self._llm_answerer
+
+    def chat_model(self, mode: str | None = None):
+        """The chat model behind ``mode``'s answerer (it also rewrites follow-ups), or None."""
+        answerer = self.answerer_for(mode)
+        return getattr(answerer, "llm", None) if answerer is not self.extractive else None
+
+    @property
+    def answerer(self):
+        """The default answerer (``extractive`` unless an LLM is configured)."""
+        return self.answerer_for(None)
+
+    @property
+    def llm(self):
+        return self.chat_model(None)
 
     @property
     def index_dir(self) -> Path:
@@ -183,14 +217,20 @@ class Assistant:
             return scope_question(question, documents)
         return None
 
-    def _scoped_search(self, question: str, k, qvec, sc: Scope | None, one_issuer: bool):
+    def _search(self, query: str, config=None, **kw):
+        """The retriever, as a LangChain runnable when a run config (callbacks) comes with the call."""
+        if config is not None:
+            return self.retriever.invoke(query, config=config, **kw)
+        return self.retriever.search(query, **kw)
+
+    def _scoped_search(self, question: str, k, qvec, sc: Scope | None, one_issuer: bool, config=None):
         full = question
         doc_ids = sc.doc_ids if sc is not None else None
         # inside a scope, keyword search leaves out the words the scope already applied (names,
         # periods, kinds); the dense side keeps the whole question (qvec)
         if sc is not None and sc.query and doc_ids:
             question = sc.query
-        docs = self.retriever.search(question, doc_ids=doc_ids, k=k, query_vector=qvec, question=full)
+        docs = self._search(question, config, doc_ids=doc_ids, k=k, query_vector=qvec, question=full)
         if sc is None or not one_issuer or sc.comparison or not docs:
             return docs
         # one issuer per answer: passages from several companies -> the best passage's company only
@@ -202,10 +242,11 @@ class Assistant:
         if not ids:
             return docs
         sc.description += f"; answered from {index.display.get(key, key)} only (the best passage's issuer)"
-        return self.retriever.search(question, doc_ids=ids, k=k, query_vector=qvec, question=full)
+        return self._search(question, config, doc_ids=ids, k=k, query_vector=qvec, question=full)
 
     def ask(self, question: str, *, k: int | None = None, doc_ids: list[str] | None = None,
-            history=None, filters: dict | None = None, scope: bool = True) -> Answer:
+            history=None, filters: dict | None = None, scope: bool = True, answerer: str | None = None,
+            callbacks=None) -> Answer:
         """Answer ``question``; with ``history`` (earlier turns), a follow-up is made standalone first.
 
         ``filters`` ({"company", "kind", "period", "doc"}) and ``doc_ids`` limit the search
@@ -213,62 +254,32 @@ class Assistant:
         names a company, period or document kind the index knows is answered from those
         documents, and from one company's documents unless it asks for a comparison;
         ``scope=False`` searches the whole index. ``answer.scope`` says what was searched.
+        ``answerer`` ("extractive" or "llm") overrides the default for this call; ``callbacks``
+        (LangChain callback handlers) see the rewrite, the retriever and the answerer.
         """
         answer = None
-        for item in self._answer(question, k, doc_ids, history, stream=False, filters=filters, scope=scope):
+        for item in self._run(question, k, doc_ids, history, filters, scope, answerer, callbacks, stream=False):
             answer = item
         return answer
 
     def ask_stream(self, question: str, *, k: int | None = None, doc_ids: list[str] | None = None,
-                   history=None, filters: dict | None = None, scope: bool = True) -> Iterator[str | Answer]:
+                   history=None, filters: dict | None = None, scope: bool = True, answerer: str | None = None,
+                   callbacks=None) -> Iterator[str | Answer]:
         """Text tokens as the answerer produces them, then the final Answer (which is authoritative:
         it may differ from the tokens, e.g. unverified sentences marked or an extractive fallback)."""
-        yield from self._answer(question, k, doc_ids, history, stream=True, filters=filters, scope=scope)
+        yield from self._run(question, k, doc_ids, history, filters, scope, answerer, callbacks, stream=True)
+
+    def _run(self, question, k, doc_ids, history, filters, scope, answerer, callbacks, *, stream: bool):
+        state = {"question": question, "history": history, "k": k, "doc_ids": doc_ids, "filters": filters,
+                 "scope": scope, "answerer": answerer, "stream": stream}
+        yield from self.pipeline.stream(state, config={"callbacks": callbacks} if callbacks else None)
 
     def passages_for(self, question: str, *, k: int | None = None, doc_ids: list[str] | None = None,
-                     filters: dict | None = None, scope: bool = True):
+                     filters: dict | None = None, scope: bool = True, config=None):
         """(scope, question vector, passages) exactly as ``ask`` hands them to the answerer."""
         sc = self.resolve_scope(question, doc_ids=doc_ids, filters=filters, scope=scope)
         qvec = np.asarray(self.embedder.embed_query(search_text(question)), dtype=np.float32)
-        return sc, qvec, self._scoped_search(question, k, qvec, sc, one_issuer=scope)
-
-    def _answer(self, question, k, doc_ids, history, *, stream: bool, filters: dict | None = None,
-                scope: bool = True) -> Iterator[str | Answer]:
-        t0 = time.perf_counter()
-        question = (question or "").strip()
-        if not question:
-            yield Answer(question, EMPTY_QUESTION, True, notices=[EMPTY_QUESTION])
-            return
-        if self.store.catalog.count_chunks() == 0:
-            yield Answer(question, EMPTY_INDEX, True, notices=[EMPTY_INDEX])
-            return
-        standalone, notices = question, []
-        if history:
-            from .conversation import rewrite_question
-
-            rw = rewrite_question(question, history, llm=self.llm)
-            standalone = rw.question
-            notices = [rw.notice] if rw.notice else []
-        sc, qvec, docs = self.passages_for(standalone, k=k, doc_ids=doc_ids, filters=filters, scope=scope)
-        answer = None
-        if stream and hasattr(self.answerer, "stream_answer"):
-            for item in self.answerer.stream_answer(standalone, docs, qvec=qvec):
-                if isinstance(item, Answer):
-                    answer = item
-                else:
-                    yield item
-        else:
-            answer = self.answerer.answer(standalone, docs, qvec=qvec)
-            if stream and answer.text:
-                yield answer.text
-        if standalone != question:
-            answer.question, answer.rewritten_question = question, standalone
-        answer.notices.extend(notices)
-        answer.scope = sc.description if sc is not None else "whole index (scoping off)"
-        if sc is not None and (sc.fell_back or (sc.explicit and not sc.doc_ids)):
-            answer.notices.append(f"scope: {sc.description}")
-        answer.seconds = time.perf_counter() - t0
-        yield answer
+        return sc, qvec, self._scoped_search(question, k, qvec, sc, one_issuer=scope, config=config)
 
     def close(self) -> None:
         if "page_images" in self.__dict__:

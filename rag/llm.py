@@ -13,7 +13,7 @@ Configuration (environment, or the CLI's top-level flags, or ``Assistant(...)`` 
   server); ``RAG_LLM_MAX_TOKENS`` (default: the server's).
 
 The answerer is a LangChain runnable like the extractive one ({"question", "documents"}
--> Answer), so ``rag.chain.build_chain`` stays one runnable; its ``stream`` yields text
+-> Answer), so ``rag.pipeline`` stays one runnable; its ``stream`` yields text
 tokens and then the final :class:`~rag.types.Answer`.
 
 What the user is shown is never the raw reply:
@@ -288,10 +288,13 @@ class LLMAnswerer(RunnableSerializable):
 
     # Runnable interface
     def invoke(self, input, config=None, **kwargs) -> Answer:
-        return self.answer(input["question"], input["documents"], config=config)
+        # through LangChain's run machinery, so callbacks and tracing see the answerer
+        return self._call_with_config(
+            lambda x, config=None: self.answer(x["question"], x["documents"], qvec=x.get("qvec"), config=config),
+            input, config)
 
     def stream(self, input, config=None, **kwargs) -> Iterator[str | Answer]:
-        yield from self.stream_answer(input["question"], input["documents"], config=config)
+        yield from self.stream_answer(input["question"], input["documents"], qvec=input.get("qvec"), config=config)
 
     # API used by the Assistant
     def answer(self, question: str, docs: list[Document], qvec=None, config=None) -> Answer:

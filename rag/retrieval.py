@@ -64,7 +64,9 @@ class HybridRetriever(BaseRetriever):
 
     def _get_relevant_documents(self, query: str, *, run_manager: CallbackManagerForRetrieverRun | None = None,
                                 **kwargs) -> list[Document]:
-        return self.search(query, doc_ids=kwargs.get("doc_ids", self.doc_ids), k=kwargs.get("k", self.k))
+        return self.search(query, doc_ids=kwargs.get("doc_ids", self.doc_ids), k=kwargs.get("k") or self.k,
+                           query_vector=kwargs.get("query_vector"), question=kwargs.get("question"),
+                           rank_pages=kwargs.get("rank_pages", True))
 
     def candidates_for(self, query: str, doc_ids: list[str] | None = None, query_vector=None,
                        statements: bool = True, question: str | None = None) -> "Candidates":

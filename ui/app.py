@@ -496,7 +496,7 @@ def warm_up(assistant) -> None:
     """Load the embedding model, jieba and the vector index before the first question."""
     try:
         if assistant.sources():
-            ChatEngine(assistant).view("extractive").ask("预热 warm-up")   # never calls an LLM
+            assistant.ask("预热 warm-up", answerer="extractive")   # never calls an LLM
         else:
             assistant.embedder.embed_query("warm-up")
     except Exception:  # only an optimisation

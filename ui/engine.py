@@ -8,12 +8,10 @@ rewritten_question, fallback_reason, verified, plus the UI's empty_index flag.
 """
 from __future__ import annotations
 
-import copy
 import threading
 import time
 from typing import Callable, Iterator
 
-from rag.answering import ExtractiveAnswerer
 from rag.embeddings import Embedder
 from rag.prompts import EMPTY_INDEX
 from rag.types import Answer
@@ -49,25 +47,19 @@ def history_of(turns: list[dict]) -> list[tuple[str, str]]:
 
 
 class ChatEngine:
-    """Answers chat questions with the assistant, with either answerer.
-
-    The assistant answers with ``assistant.answerer``; to offer both answerers per
-    question without touching the shared object, each mode gets a shallow copy of
-    the assistant (same index, embedder, retriever) whose ``answerer`` differs.
-    """
+    """Answers chat questions with the assistant, with either answerer, chosen per question
+    (the assistant's pipeline takes the answerer as per-call configuration)."""
 
     def __init__(self, assistant, chat_model=None):
         """``chat_model``: a LangChain chat model for the LLM answerer (tests pass a fake one);
-        default: the assistant's own LLM, or one built from RAG_LLM_* settings."""
+        default: the assistant's own, built from its LLM settings."""
         self.assistant = assistant
         self._chat_model = chat_model
-        self._views: dict[str, object] = {}
-        self._lock = threading.Lock()
+        self._llm = assistant.llm_answerer(chat_model) if chat_model is not None else None
 
     @property
     def llm_available(self) -> bool:
-        a = self.assistant
-        return self._chat_model is not None or getattr(a, "llm", None) is not None or llm_configured(a.settings)
+        return self._llm is not None or self.assistant.llm_configured
 
     @property
     def llm_name(self) -> str:
@@ -81,47 +73,24 @@ class ChatEngine:
     def default_mode(self) -> str:
         return "llm" if self.llm_available else "extractive"
 
-    def view(self, mode: str):
-        """The assistant answering with ``mode`` (extractive | llm); None if that is not available."""
-        mode = "llm" if mode == "llm" else "extractive"
-        with self._lock:
-            if mode not in self._views:
-                self._views[mode] = self._make_view(mode)
-            return self._views[mode]
+    def mode(self, asked: str) -> str:
+        """The answerer a question gets: the LLM when asked for and available, else extractive."""
+        return "llm" if asked == "llm" and self.llm_available else "extractive"
 
-    def _make_view(self, mode: str):
-        a = self.assistant
-        uses_llm = not isinstance(a.answerer, ExtractiveAnswerer)
-        if mode == "extractive":
-            if not uses_llm:
-                return a
-            v = copy.copy(a)
-            v.answerer, v.llm = a.extractive, None
-            return v
-        if self._chat_model is None and uses_llm:
-            return a
-        if self._chat_model is None and not llm_configured(a.settings):
-            return None
-        v = copy.copy(a)
-        if self._chat_model is not None:
-            from rag.llm import LLMAnswerer
-
-            v.llm = self._chat_model
-            v.answerer = LLMAnswerer.from_settings(a.settings, fallback=a.extractive, catalog=a.store.catalog,
-                                                   llm=self._chat_model)
-        else:
-            v._use_answerer("llm")   # the project's LLM answerer from RAG_LLM_* settings
-        return v
+    def answerer(self, mode: str):
+        """What the assistant's pipeline is told to answer with for ``mode`` (a per-call setting)."""
+        return self._llm if (mode == "llm" and self._llm is not None) else mode
 
     def run(self, question: str, turns: list[dict] | None = None, *, k: int | None = None,
             doc_ids: list[str] | None = None, mode: str = "extractive") -> Iterator[dict]:
         """Yields {"partial": text so far} while an LLM streams, then {"answer": dict}."""
         t0 = time.perf_counter()
-        view = self.view(mode) or self.view("extractive")
-        llm = not isinstance(view.answerer, ExtractiveAnswerer)
+        mode = self.mode(mode)
+        llm = mode == "llm"
         text, final = "", None
-        for item in view.ask_stream(question, k=k, doc_ids=list(doc_ids) if doc_ids else None,
-                                    history=history_of(turns or []) or None):
+        for item in self.assistant.ask_stream(question, k=k, doc_ids=list(doc_ids) if doc_ids else None,
+                                              history=history_of(turns or []) or None,
+                                              answerer=self.answerer(mode)):
             if isinstance(item, Answer):
                 final = item
             elif llm and item:

@@ -311,18 +311,13 @@ def test_tokens_arrive_before_the_answer_is_complete(llm_assistant, fake_llm):
     assert final.answerer == "llm"
 
 
-def test_chain_is_one_runnable_with_the_llm_answerer(llm_assistant, fake_llm):
-    from rag.chain import build_chain
-
-    chain = build_chain(llm_assistant.retriever, llm_assistant.answerer)
+def test_the_pipeline_is_one_runnable_with_the_llm_answerer(llm_assistant, fake_llm):
+    chain = llm_assistant.pipeline
     reply = Reply(lambda b: f"阿里巴巴宣布了三年逾530亿美元的AI投入计划[{cite('530亿美元')(b)}]。")
-    fake_llm.script(reply)
-    ans = chain.invoke({"question": Q_ZH})
-    assert ans.answerer == "llm" and ans.verified
     fake_llm.script(reply)
     items = list(chain.stream({"question": Q_ZH}))
     assert all(isinstance(i, str) for i in items[:-1]) and len(items) > 2
-    assert items[-1].answerer == "llm" and "".join(items[:-1]) == items[-1].text
+    assert items[-1].answerer == "llm" and items[-1].verified and "".join(items[:-1]) == items[-1].text
 
 
 # -- configuration -----------------------------------------------------------------------------------------------

@@ -57,7 +57,7 @@ def test_without_an_llm_only_the_extractive_answerer_is_offered(corpus_assistant
     engine = ChatEngine(corpus_assistant)
     assert not llm_configured(corpus_assistant.settings)
     assert not engine.llm_available and engine.default_mode == "extractive"
-    assert engine.view("llm") is None and engine.view("extractive") is corpus_assistant
+    assert engine.mode("llm") == "extractive" and engine.mode("extractive") == "extractive"
     ans = engine.answer(QUESTION, mode="llm")  # asking for it anyway: extractive
     assert ans["answerer"] == "extractive" and ans["citations"]
 
@@ -66,9 +66,8 @@ def test_llm_answer_streams_and_cites(corpus_assistant):
     a = corpus_assistant
     top = a.retrieve(QUESTION, k=4)[0].page_content
     engine = ChatEngine(a, chat_model=fake(f"According to the article: {top} [1]"))
-    assert engine.llm_available and engine.default_mode == "llm"
-    view = engine.view("llm")
-    assert view is not a and not isinstance(view.answerer, ExtractiveAnswerer)
+    assert engine.llm_available and engine.default_mode == "llm" and engine.mode("llm") == "llm"
+    assert not isinstance(engine.answerer("llm"), (str, ExtractiveAnswerer))
     assert isinstance(a.answerer, ExtractiveAnswerer), "the shared assistant is not changed"
     events = list(engine.run(QUESTION, mode="llm", k=4))
     partials = [e["partial"] for e in events if "partial" in e]
@@ -95,9 +94,9 @@ def test_llm_view_from_settings(corpus_assistant):
     corpus_assistant_settings = corpus_assistant.settings
     try:
         corpus_assistant.settings = s
-        engine._views.clear()
-        assert engine.llm_available and engine.llm_name == "tiny-model"
-        view = engine.view("llm")  # builds the client; nothing is contacted
-        assert view is not corpus_assistant and not isinstance(view.answerer, ExtractiveAnswerer)
+        assert engine.llm_available and engine.llm_name == "tiny-model" and engine.answerer("llm") == "llm"
+        answerer = corpus_assistant.answerer_for("llm")  # builds the client; nothing is contacted
+        assert not isinstance(answerer, ExtractiveAnswerer) and isinstance(corpus_assistant.answerer, ExtractiveAnswerer)
     finally:
         corpus_assistant.settings = corpus_assistant_settings
+        corpus_assistant._llm_answerer = None
