@@ -318,6 +318,9 @@ def _soft_overlap(q: Question, cands: list[Candidate], embed) -> list[tuple[floa
     if not q_toks:
         return [(0.0, 1.0, 1.0)] * len(cands)
     focus = [t for t in focus_words(q) if t in q_toks]
+    from .statements import concept_items
+
+    items = [frozenset(keyword_tokens(x)) - STOPWORDS for x in concept_items(q.text)]
     q_zh = is_cjk_text(q.text)
     own = [set(tokens(c.text + " " + c.header_text)) for c in cands]
     cross = [i for i, c in enumerate(cands) if is_cjk_text(c.text) != q_zh]
@@ -339,7 +342,14 @@ def _soft_overlap(q: Question, cands: list[Candidate], embed) -> list[tuple[floa
         overlap = sum(1.0 if t in toks else matched.get(t, 0.0) for t in q_toks) / len(q_toks)
         # focus words matched (literal 1.0, across languages their similarity): best one, and share
         hits = [1.0 if t in toks else matched.get(t, 0.0) for t in focus]
-        out.append((overlap, max(hits, default=1.0), sum(hits) / len(hits) if hits else 1.0))
+        best = max(hits, default=1.0)
+        # a measure the question names is also answered by the line items it is computed from
+        # ("working capital ratio" by "Total current assets" and "Total current liabilities")
+        if best < 1.0 and items:
+            stems = keyword_token_set(cands[i].text + " " + cands[i].header_text)
+            if any(it and it <= stems for it in items):
+                best = 1.0
+        out.append((overlap, best, sum(hits) / len(hits) if hits else 1.0))
     return out
 
 
