@@ -5,7 +5,7 @@ import re
 
 _CITE_BODY = r"(?:passages?|source|ref|p\.?|\^|来源|段落|资料)?\s*(\d{1,3}(?:\s*(?:[,，、;；]|[-–~])\s*\d{1,3})*)"
 _CITATION = re.compile(r"\[\s*" + _CITE_BODY + r"\s*\]|【\s*" + _CITE_BODY + r"\s*】", re.I)
-_CITATION_RUN = re.compile(r"^\s*(?:(?:\[\s*" + _CITE_BODY + r"\s*\]|【\s*" + _CITE_BODY + r"\s*】)\s*)+", re.I)
+CITATION_RUN = re.compile(r"^\s*(?:(?:\[\s*" + _CITE_BODY + r"\s*\]|【\s*" + _CITE_BODY + r"\s*】)\s*)+", re.I)
 
 
 def parse_citations(text: str) -> list[tuple[int, int, list[int]]]:

@@ -38,7 +38,7 @@ from typing import Iterable, Mapping, Sequence
 
 from ingest.sentences import split_sentences
 
-from .citation_markers import _CITATION_RUN, parse_citations, strip_citations
+from .citation_markers import CITATION_RUN, parse_citations, strip_citations
 from .quantities import REL_TOL, Quantity, extract_quantities, quantities_match  # noqa: F401  (re-exported)
 
 # -- sentences of an answer --------------------------------------------------------
@@ -65,7 +65,7 @@ def split_answer(text: str) -> list[tuple[int, int]]:
         if lead.strip():                    # markers before this sentence, not claimed by the last one
             a = prev_end + len(lead) - len(lead.lstrip())
         nxt = merged[i + 1][0] if i + 1 < len(merged) else len(text)
-        m = _CITATION_RUN.match(text[b:nxt])
+        m = CITATION_RUN.match(text[b:nxt])
         if m:
             b += len(text[b:b + m.end()].rstrip())
         out.append((a, b))
