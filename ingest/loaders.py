@@ -30,7 +30,8 @@ class Page:
     text: str
 
 
-def load_pages(path: str | Path, page_separator: str | None = None) -> list[Page]:
+def load_pages(path: str | Path, page_separator: str | None = None, max_pages: int | None = None) -> list[Page]:
+    """Pages of a file, cleaned. ``max_pages`` reads only a PDF's first pages (metadata needs no more)."""
     path = Path(path)
     if not path.exists():
         raise IngestError(path, "no such file")
@@ -56,7 +57,7 @@ def load_pages(path: str | Path, page_separator: str | None = None) -> list[Page
         raise IngestError(path, f"cannot read file: {e.strerror or e}") from None
 
     if suffix == ".pdf":
-        pages = _pdf_pages(path, data)
+        pages = _pdf_pages(path, data, max_pages)
     else:
         text = decode_text(path, data)
         if suffix in (".html", ".htm"):
@@ -90,7 +91,7 @@ def _split_pages(text: str, separator: str | None) -> list[tuple[int | None, str
 
 # -- PDF ---------------------------------------------------------------------
 
-def _pdf_pages(path: Path, data: bytes) -> list[Page]:
+def _pdf_pages(path: Path, data: bytes, max_pages: int | None = None) -> list[Page]:
     import io
     import logging
 
@@ -112,7 +113,10 @@ def _pdf_pages(path: Path, data: bytes) -> list[Page]:
                 ok = 0
             if not ok:
                 raise IngestError(path, needs_password)
-        texts = _pdf_texts(reader, data)
+        if max_pages is not None:
+            texts = [page.extract_text() or "" for page in reader.pages[:max_pages]]
+        else:
+            texts = _pdf_texts(reader, data)
     except IngestError:
         raise
     except FileNotDecryptedError:
