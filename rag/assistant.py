@@ -17,9 +17,10 @@ from .pipeline import build as build_pipeline
 from .prompts import cannot_answer
 from .questions import search_text
 from .retrieval import HybridRetriever
-from .scoping import DocumentIndex, Scope, dominant_issuer, filter_documents, issuer_documents, scope_question
+from .scoping import (DocumentIndex, Scope, dominant_issuer, filter_documents, fuse_preferring, issuer_documents,
+                      scope_question)
 from .store import IndexStore
-from .text import language_of, normalize, preload_in_background
+from .text import language_of, normalize, preload_in_background, tokens
 from .types import Answer, IngestReport
 
 
@@ -174,7 +175,17 @@ class Assistant:
         return facets(self._document_index())
 
     def _document_index(self):
-        return self.store.catalog.derived("document_index", DocumentIndex)
+        # the user's alias files (<index>/aliases.toml, RAG_ALIASES) apply from the next question on
+        from .metadata import alias_paths, load_aliases
+
+        aliases = load_aliases(alias_paths(self.index_dir))
+        return self.store.catalog.derived(f"document_index:{aliases.signature()}",
+                                          lambda docs: DocumentIndex(docs, aliases))
+
+    def _mentioned(self, name: str) -> bool:
+        """Whether ``name`` appears in the indexed text (a company the documents discuss)."""
+        toks = tokens(name)
+        return self.store.catalog.has_terms(toks, phrase=not any("\u3400" <= t[:1] <= "\u9fff" for t in toks))
 
     def tag(self, doc_id: str, **changes) -> dict:
         """Correct a document's metadata: ``tag("doc", issuer="…", tickers="BABA,9988", period="FY2025")``.
@@ -214,7 +225,7 @@ class Assistant:
             sc.comparison = sc.comparison or is_comparison(question)
             return sc
         if scope:
-            return scope_question(question, documents)
+            return scope_question(question, documents, mentioned=self._mentioned)
         return None
 
     def _search(self, query: str, config=None, **kw):
@@ -230,7 +241,14 @@ class Assistant:
         # periods, kinds); the dense side keeps the whole question (qvec)
         if sc is not None and sc.query and doc_ids:
             question = sc.query
-        docs = self._search(question, config, doc_ids=doc_ids, k=k, query_vector=qvec, question=full)
+        if sc is not None and sc.preferred:
+            # a soft scope: the preferred documents and the whole index, fused with the preferred ahead
+            scoped = self._search(sc.query or question, config, doc_ids=sc.preferred, k=k, query_vector=qvec,
+                                  question=full)
+            unscoped = self._search(question, config, doc_ids=None, k=k, query_vector=qvec, question=full)
+            docs = fuse_preferring(scoped, unscoped, k or self.retriever.k)
+        else:
+            docs = self._search(question, config, doc_ids=doc_ids, k=k, query_vector=qvec, question=full)
         if sc is None or not one_issuer or sc.comparison or not docs:
             return docs
         # one issuer per answer: passages from several companies -> the best passage's company only
@@ -279,6 +297,8 @@ class Assistant:
         """(scope, question vector, passages) exactly as ``ask`` hands them to the answerer."""
         sc = self.resolve_scope(question, doc_ids=doc_ids, filters=filters, scope=scope)
         qvec = np.asarray(self.embedder.embed_query(search_text(question)), dtype=np.float32)
+        if sc is not None and sc.absent:
+            return sc, qvec, []   # a company no indexed document is about: nothing to answer from
         return sc, qvec, self._scoped_search(question, k, qvec, sc, one_issuer=scope, config=config)
 
     def close(self) -> None:

@@ -404,6 +404,19 @@ class Catalog:
         args.append(limit)
         return [(r[0], -r[1]) for r in self._conn().execute(sql, args)]
 
+    def has_terms(self, query_tokens: list[str], phrase: bool = True) -> bool:
+        """Whether any chunk holds these keyword tokens: in this order (``phrase``), or all of them."""
+        toks = [t for t in query_tokens if t]
+        if not toks:
+            return False
+        quoted = ['"' + t.replace('"', '""') + '"' for t in toks]
+        match = ('"' + " ".join(t.replace('"', '""') for t in toks) + '"') if phrase else " AND ".join(quoted)
+        try:
+            return self._conn().execute("SELECT 1 FROM chunks_fts WHERE chunks_fts MATCH ? LIMIT 1",
+                                        (match,)).fetchone() is not None
+        except sqlite3.OperationalError:
+            return False
+
     # -- keyword search on large indexes: common terms score, rare terms select ------------------
     def _term_stats(self, terms: list[str]) -> tuple[int, dict[str, int]]:
         """(rows in the keyword index, document frequency of each term), cached while the catalog is unchanged."""

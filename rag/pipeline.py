@@ -17,7 +17,7 @@ from typing import Any, Iterator
 
 from langchain_core.runnables import Runnable, RunnableGenerator, RunnableLambda
 
-from .prompts import EMPTY_INDEX, EMPTY_QUESTION
+from .prompts import EMPTY_INDEX, EMPTY_QUESTION, company_not_indexed
 from .types import Answer
 
 
@@ -62,8 +62,22 @@ def _answer(assistant, state: dict, config) -> Iterator[Any]:
     if state["documents"] is None:
         yield Answer(question, EMPTY_INDEX, True, notices=[EMPTY_INDEX])
         return
-    answerer = assistant.answerer_for(state.get("answerer"))
     standalone, sc = state["standalone"], state["scope_"]
+    if sc is not None and sc.absent:
+        # the question names a company no indexed document is about: not answered from another's
+        from .text import language_of
+
+        notice = company_not_indexed(sc.absent, language_of(standalone))
+        final = Answer(question, notice, True, scope=sc.description,
+                       notices=[*state["notices"], notice, f"scope: {sc.description}"])
+        if standalone != question:
+            final.rewritten_question = standalone
+        final.seconds = time.perf_counter() - state["t0"]
+        if state.get("stream", True):
+            yield final.text
+        yield final
+        return
+    answerer = assistant.answerer_for(state.get("answerer"))
     payload = {"question": standalone, "documents": state["documents"], "qvec": state["qvec"]}
     final = None
     if not state.get("stream", True):   # one answer, no tokens (an LLM is called without streaming)

@@ -90,6 +90,29 @@ def test_one_issuer_per_answer_unless_comparing(assistant):
     assert {p["doc_id"] for p in ans.passages} == {"acme-release", "zenith-release"}
 
 
+def test_question_about_a_company_not_indexed_abstains(assistant):
+    ans = assistant.ask("What was Globex Corporation's revenue in Q1 2023?")
+    assert ans.abstained and ans.citations == [] and "Globex Corporation" in ans.text
+    assert any("no document matched 'Globex Corporation'" in n for n in ans.notices)
+    ans = assistant.ask("腾讯控股2024年第三季度营业收入是多少？")
+    assert ans.abstained and "腾讯控股" in ans.text and "已索引的文档中没有" in ans.text
+    # a company the indexed text discusses is not "absent": the question is searched as usual
+    ans = assistant.ask("What did Acme Rockets launch during the quarter?")
+    assert not ans.abstained
+
+
+def test_alias_file_next_to_the_index(assistant):
+    path = assistant.index_dir / "aliases.toml"
+    path.write_text('[[company]]\nnames = ["Zenith Motors Inc.", "ZM Auto", "天顶汽车"]\n', encoding="utf-8")
+    try:
+        ans = assistant.ask("天顶汽车2023年第一季度的净利润是多少？")
+        assert {p["doc_id"] for p in ans.passages} == {"zenith-release"}
+    finally:
+        path.unlink()
+    ans = assistant.ask("天顶汽车2023年第一季度的净利润是多少？")    # without the file: only the period prefers
+    assert ans.scope.startswith("whole index")
+
+
 def test_scope_off_and_explicit_filters(assistant):
     ans = assistant.ask("What was Acme Rockets' revenue in Q1 2023?", scope=False)
     assert ans.scope == "whole index (scoping off)"
@@ -141,3 +164,4 @@ def test_cli_filters_tag_and_sources(assistant, capsys):
     assert main(["--index", idx, "sources", "--json"]) == 0
     docs = {d["doc_id"]: d["meta"] for d in json.loads(capsys.readouterr().out)}
     assert docs["moutai-q3"]["issuer"] == "Kweichow Moutai" and "issuer" in docs["moutai-q3"]["tagged"]
+
