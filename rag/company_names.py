@@ -174,6 +174,8 @@ def company_candidates(question: str) -> list[tuple[str, tuple[int, int]]]:
         if not re.fullmatch(rf"[{CJK_RANGES}]+[A-Z]?", stem):
             continue
         a = m.start(1)
+        if stem[0] in "家个间所" and a > 0 and q[a - 1] in "哪这那一每各该此某":
+            continue          # "哪家美国芯片公司", "这家公司": a description, not a name
         # the name starts after a particle, punctuation, a digit or Latin text
         add(stem + m.group(2), a, m.end(2))
     found.sort(key=lambda f: f[1][0])

@@ -31,7 +31,7 @@ class DocInfo:
     ends: list[date]
     published: date | None
     period_label: str
-    scripts: frozenset = frozenset()     # "latin" / "cjk": scripts its names are written in
+    scripts: frozenset = frozenset()     # "latin" / "cjk": scripts in which it can rule out a company name
 
     @staticmethod
     def from_catalog(doc: dict, aliases: AliasBook | None = None) -> "DocInfo":
@@ -63,13 +63,17 @@ class DocInfo:
         for x in names:                      # the first spelling of a name is kept (the issuer's, not the file's)
             first.setdefault((x.key, x.kind), x)
         uniq = list(first.values())
+        # the scripts in which a company name can be ruled out for this document: it has a name in
+        # that script and its text is in that language (a Chinese report may discuss a US company
+        # under its Chinese name, so it cannot rule out an English one, whatever its own names)
+        language = (m.get("language") or "").lower()
         scripts = set()
         for x in uniq:
             if x.kind == "file":
                 continue
-            if has_cjk(x.name):
+            if has_cjk(x.name) and language in ("zh", ""):
                 scripts.add("cjk")
-            if re.search(r"[A-Za-z]", x.name):
+            if re.search(r"[A-Za-z]", x.name) and language in ("en", ""):
                 scripts.add("latin")
         periods = parse_period_label(m.get("period") or "")
         return DocInfo(doc["doc_id"], issuer, issuer_key(issuer, doc["doc_id"]), uniq,

@@ -14,9 +14,9 @@ the name a file name begins with; see ``rag.company_names`` for how loosely), a 
   whole index is searched too and the two result lists are fused with the preferred ones ahead
   (``fuse_preferring``).
 - A company the question names that nothing in the index matches: when that can be told for sure
-  (every document that could answer has a name in the script the question used, and the name is
-  nowhere in the indexed text) the scope lists it in ``absent`` and the assistant abstains;
-  otherwise the whole index is searched and the scope says the name did not match.
+  (every document that could answer is written, and named, in the script the question used, and
+  the name is nowhere in the indexed text) the scope lists it in ``absent`` and the assistant
+  abstains; otherwise the whole index is searched and the scope says the name did not match.
 
 Explicit filters (``--company/--kind/--period/--doc``) use the same matching but never relax:
 no match means no documents. Multi-company corpora: unless the question asks for a comparison,
@@ -260,9 +260,10 @@ def describe(docs: list[DocInfo], index: DocumentIndex, notes: list[str] | None 
 
 
 def _surely_absent(names: list[str], relevant: list[DocInfo], mentioned) -> list[str]:
-    """The names among ``names`` that the index surely does not hold: every relevant document has a
-    name in that script (a Chinese report known only by Chinese names cannot rule out 'Tencent'),
-    and the name is nowhere in the indexed text (``mentioned``, when given)."""
+    """The names among ``names`` that the index surely does not hold: every relevant document can
+    rule the name out (its text and one of its names are in the name's script: a Chinese report
+    cannot rule out 'Tencent', which it might discuss as 腾讯), and the name is nowhere in the
+    indexed text (``mentioned``, when given)."""
     out = []
     for n in names:
         script = "cjk" if has_cjk(n) else "latin"

@@ -87,13 +87,18 @@ def test_named_company_not_in_the_index_abstains_when_that_is_certain():
     assert ids("What was Initech's revenue in FY2020?", mentioned=lambda n: n == "Initech").absent == []
 
 
-def test_named_company_is_not_ruled_out_by_documents_known_only_in_another_script():
-    docs = [doc("zh", "示例科技股份有限公司", "quarterly report", "2024Q3", "2024-09-30", ["示例科技"], ["688999"]),
+def test_named_company_is_not_ruled_out_by_documents_written_in_another_script():
+    docs = [doc("zh", "示例科技股份有限公司", "quarterly report", "2024Q3", "2024-09-30", ["示例科技", "Example Tech"],
+                ["688999"]),
             doc("en", "Globex Corporation", "earnings release", "2024Q3", "", ["Globex"], ["GBX"])]
-    sc = ids("What was EXTECH's gross margin in Q3 2024?", docs)      # maybe the Chinese report's English name
+    docs[0]["meta"]["language"], docs[1]["meta"]["language"] = "zh", "en"
+    # maybe the Chinese report's English name, or a company it discusses under its Chinese name
+    sc = ids("What was EXTECH's gross margin in Q3 2024?", docs)
     assert sc.absent == [] and sc.fell_back
     sc = ids("英特尔2024年第三季度的毛利率是多少？", docs)               # no candidate: a name without 公司/集团…
     assert sc.absent == []
+    sc = ids("What was Initech's revenue in Q3 2024?", [docs[1]])     # English documents can rule it out
+    assert sc.absent == ["Initech"]
 
 
 def test_alias_file_names_scope_questions():
@@ -115,6 +120,7 @@ def test_alias_file_names_scope_questions():
     ("What drove the change in Adjusted EBITDA and GAAP EPS?", []),
     ("我想查一下，2025年年报里披露的公司在期末持有的国债期货有多少？", []),
     ("根据那篇关于阿里巴巴AI投入的新闻评论，ADR一度上涨约多少？", []),
+    ("阿里巴巴与哪家美国芯片公司达成了软件层面的合作？", []),          # a description, not a name
 ])
 def test_company_candidates(q, found):
     assert [c for c, _ in company_candidates(q)] == found
