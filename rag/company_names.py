@@ -9,8 +9,9 @@ capitals ("COST" is a ticker, "cost" is not; "JnJ" ~ JNJ) and a one-word name mu
 ``company_candidates`` finds what looks like a company name in a question without knowing the
 index: English possessives ("Tencent's"), names with a legal suffix ("Foo Holdings"), tickers in
 parentheses or after an exchange ("(XYZ)", "NYSE: XYZ"), names after "for/of/at/by"
-at the end of a clause, capitalised Latin words inside a Chinese question, and Chinese names
-ending in 公司/集团/控股/银行/证券/保险. Words that are finance terms, periods or question words
+at the end of a clause, capitalised Latin words inside a Chinese question, Chinese names
+ending in 公司/集团/控股/银行/证券/保险, and the Chinese words a question opens with right before a
+year ("示例科技2025年…"). Words that are finance terms, periods or question words
 (``rag/data/issuers.toml`` [not_names]) are not candidates.
 """
 from __future__ import annotations
@@ -178,8 +179,18 @@ def company_candidates(question: str) -> list[tuple[str, tuple[int, int]]]:
             continue          # "哪家美国芯片公司", "这家公司": a description, not a name
         # the name starts after a particle, punctuation, a digit or Latin text
         add(stem + m.group(2), a, m.end(2))
+    # a question that opens with a short run of Chinese characters right before a year names its
+    # company there: "示例科技2025年营业收入是多少？"
+    m = re.match(rf"\s*([{CJK_RANGES}]{{2,8}}[A-Z]?)\s*(?:(?:19|20)\d{{2}}|FY)", q)
+    if m and m.group(1) not in _not_subjects() and not any(m.group(1).startswith(w) for w in _not_subjects()):
+        add(m.group(1), m.start(1), m.end(1))
     found.sort(key=lambda f: f[1][0])
     return found
+
+
+@functools.lru_cache(maxsize=1)
+def _not_subjects() -> frozenset[str]:
+    return frozenset(vocabulary("issuers")["org_endings"]["not_subjects_zh"])
 
 
 def same_company(candidate: str, name: str) -> bool:

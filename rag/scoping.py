@@ -297,8 +297,14 @@ def scope_question(question: str, documents: "list[dict] | DocumentIndex", menti
         if any(not p.bare for p in m.periods) or m.dates:
             relevant, _ = _select_periods(relevant, m)
         absent = _surely_absent(m.unknown, relevant, mentioned)
-        return Scope(None, f"whole index (no document matched {names})", fell_back=True, comparison=m.comparison,
-                     notes=[f"no document matched {names}"], absent=absent)
+        if absent or len(relevant) == len(index.docs):
+            return Scope(None, f"whole index (no document matched {names})", fell_back=True, comparison=m.comparison,
+                         notes=[f"no document matched {names}"], absent=absent)
+        # a name that may be written differently in the documents (英特尔 for an English report):
+        # period and kind still point at the documents to prefer
+        return Scope(None, f"whole index (no document matched {names}), preferring " + describe(relevant, index),
+                     fell_back=True, comparison=m.comparison, notes=[f"no document matched {names}"],
+                     query=keyword_query(question, index), preferred=[d.doc_id for d in relevant])
     notes: list[str] = []
     if m.unknown and m.comparison:
         # beside a company the index holds, another name is usually its segment, subsidiary or product

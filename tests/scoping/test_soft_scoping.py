@@ -99,6 +99,11 @@ def test_named_company_is_not_ruled_out_by_documents_written_in_another_script()
     assert sc.absent == []
     sc = ids("What was Initech's revenue in Q3 2024?", [docs[1]])     # English documents can rule it out
     assert sc.absent == ["Initech"]
+    # a name that did not match but cannot be ruled out: the period still says which documents to prefer
+    docs.append(doc("en-old", "Globex Corporation", "earnings release", "2023Q3", "", ["Globex"], ["GBX"]))
+    docs[2]["meta"]["language"] = "en"
+    sc = ids("样本公司2024年第三季度的毛利率是多少？", docs)
+    assert sc.absent == [] and sc.fell_back and set(sc.preferred) == {"zh", "en"}
 
 
 def test_alias_file_names_scope_questions():
@@ -121,6 +126,8 @@ def test_alias_file_names_scope_questions():
     ("我想查一下，2025年年报里披露的公司在期末持有的国债期货有多少？", []),
     ("根据那篇关于阿里巴巴AI投入的新闻评论，ADR一度上涨约多少？", []),
     ("阿里巴巴与哪家美国芯片公司达成了软件层面的合作？", []),          # a description, not a name
+    ("示例酒业2025年净利润是多少？", ["示例酒业"]),                   # the words a question opens with before a year
+    ("截至2024年12月31日总资产是多少？", []),
 ])
 def test_company_candidates(q, found):
     assert [c for c, _ in company_candidates(q)] == found
