@@ -29,7 +29,7 @@ class Assistant:
 
     >>> a = Assistant(index_dir="some/dir")
     >>> a.ingest(["corpus/"])
-    >>> a.ask("阿里巴巴在哪些国家开设数据中心？").citations
+    >>> a.ask("公司在哪些国家开设数据中心？").citations
     """
 
     def __init__(self, index_dir: str | Path | None = None, *, embedder: str | Embedder | None = None,
@@ -117,8 +117,8 @@ class Assistant:
             for t in [m.get("issuer", "")] + list(m.get("tickers", [])) + list(m.get("aliases", [])):
                 if t:
                     terms.add(normalize(t))
-                    terms.update(w for w in normalize(t).split() if len(w) > 1)  # "Ping An Bank" -> ping, bank
-                    terms.update(re.sub(r"['’]s\b", "", w) for w in normalize(t).split())  # McDonald's -> mcdonald
+                    terms.update(w for w in normalize(t).split() if len(w) > 1)  # "Acme Rock Bank" -> acme, rock, bank
+                    terms.update(re.sub(r"['’]s\b", "", w) for w in normalize(t).split())  # McKay's -> mckay
         return frozenset(terms)
 
     # -- documents ---------------------------------------------------------------
@@ -188,7 +188,7 @@ class Assistant:
         return self.store.catalog.has_terms(toks, phrase=not any("\u3400" <= t[:1] <= "\u9fff" for t in toks))
 
     def tag(self, doc_id: str, **changes) -> dict:
-        """Correct a document's metadata: ``tag("doc", issuer="…", tickers="BABA,9988", period="FY2025")``.
+        """Correct a document's metadata: ``tag("doc", issuer="…", tickers="ACM,9999", period="FY2025")``.
 
         Values are normalised (kind names, period labels, ISO dates); an empty value
         clears a field. Tagged fields are kept when the file is re-ingested.

@@ -51,7 +51,7 @@ def build_parser() -> argparse.ArgumentParser:
     s = sub.add_parser("sources", help="list indexed documents and their metadata")
     s.add_argument("--json", action="store_true")
 
-    s = sub.add_parser("tag", help="correct a document's metadata, e.g. rag tag DOC issuer='Intel Corporation' period=2023Q1")
+    s = sub.add_parser("tag", help="correct a document's metadata, e.g. rag tag DOC issuer='Acme Corporation' period=2023Q1")
     s.add_argument("doc_id")
     s.add_argument("changes", nargs="+", metavar="KEY=VALUE",
                    help="title, kind, issuer, tickers, aliases (comma-separated), language, date, period, period_end")

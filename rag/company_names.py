@@ -2,12 +2,12 @@
 may not hold.
 
 Matching is loose in the ways people write names and strict where words are common:
-case, spacing, punctuation and "&"/"and" do not matter ("GENERALMILLS" ~ "General Mills",
-"Johnson and Johnson" ~ "Johnson & Johnson", "陕国投Ａ" ~ "陕国投A"), but a ticker must be written with
-capitals ("COST" is a ticker, "cost" is not; "JnJ" ~ JNJ) and a one-word name must be capitalised.
+case, spacing, punctuation and "&"/"and" do not matter ("ACMEFOODS" ~ "Acme Foods",
+"Acme and Sons" ~ "Acme & Sons", "示例科技Ａ" ~ "示例科技A"), but a ticker must be written with
+capitals ("COST" is a ticker, "cost" is not; "AcF" ~ ACF) and a one-word name must be capitalised.
 
 ``company_candidates`` finds what looks like a company name in a question without knowing the
-index: English possessives ("Tencent's"), names with a legal suffix ("Foo Holdings"), tickers in
+index: English possessives ("Globex's"), names with a legal suffix ("Foo Holdings"), tickers in
 parentheses or after an exchange ("(XYZ)", "NYSE: XYZ"), names after "for/of/at/by"
 at the end of a clause, capitalised Latin words inside a Chinese question, Chinese names
 ending in 公司/集团/控股/银行/证券/保险, and the Chinese words a question opens with right before a
@@ -83,7 +83,7 @@ def _accept(text: str, a: int, b: int, entries: list[IndexName]) -> bool:
     if _is_cjk(said[:1]):
         return True
     if said.isdigit():
-        # a listing code, not an amount or a year ("000001", not "2024年" or "$1,000")
+        # a listing code, not an amount or a year ("600999", not "2024年" or "$1,000")
         return not re.search(r"[\d.,$]$", text[:a]) and not re.match(r"\s*年", text[b:])
     upper = sum(c.isupper() for c in said)
     for e in entries:
@@ -91,9 +91,9 @@ def _accept(text: str, a: int, b: int, entries: list[IndexName]) -> bool:
             if upper >= 2 or (len(said) == 1 and said.isupper() and re.search(r"[(（]\s*$", text[:a])):
                 return True
         elif len(name_tokens(e.name)) > 1 or re.search(r"\d", said):
-            return True                       # several words, or a name like 3M: any case
+            return True                       # several words, or a name like 3D: any case
         elif upper >= 1:
-            return True                       # one word: capitalised ("Square", not "square feet")
+            return True                       # one word: capitalised ("Crown", not "crown jewels")
     return False
 
 
@@ -133,7 +133,7 @@ def company_candidates(question: str) -> list[tuple[str, tuple[int, int]]]:
         if len(name_key(s)) >= 2 and not any(not (b <= x or a >= y) for _, (x, y) in found):
             found.append((s, (a, b)))
 
-    # "Tencent's", "Best Buy's", "JnJ's"
+    # "Globex's", "Acme Foods's", "AcF's"
     for m in re.finditer(rf"((?:{_CAP})(?:\s+(?:{_CAP}|&|of|and))*)'s\b", q):
         words = _strip_not_names(m.group(1).split())
         if words:
@@ -160,7 +160,7 @@ def company_candidates(question: str) -> list[tuple[str, tuple[int, int]]]:
                              for w in words):
             s = " ".join(words)
             add(s, m.start(1) + m.group(1).find(s), m.start(1) + m.group(1).find(s) + len(s))
-    # capitalised Latin words in a Chinese question: "Costco 2023财年", "eBay的"
+    # capitalised Latin words in a Chinese question: "Globex 2023财年", "eGlobex的"
     if re.search(rf"[{CJK_RANGES}]", q):
         latin = r"[A-Za-z0-9&'.]"
         for m in re.finditer(rf"(?<![A-Za-z0-9-])((?:[A-Z][a-z]{latin}*|[a-z]+[A-Z]{latin}*)(?:\s+[A-Z][a-z]{latin}*)*)"
@@ -195,7 +195,7 @@ def _not_subjects() -> frozenset[str]:
 
 def same_company(candidate: str, name: str) -> bool:
     """Whether a candidate from a question and an index name denote the same company, loosely:
-    one's words begin the other's ('Verizon' ~ 'Verizon Communications Inc.', '指南针公司' ~ '指南针')."""
+    one's words begin the other's ('Globex' ~ 'Globex Communications Inc.', '示例公司' ~ '示例')."""
     a, b = name_key(candidate), name_key(name)
     if not a or not b:
         return False
@@ -208,7 +208,7 @@ def same_company(candidate: str, name: str) -> bool:
 
 
 def strip_org_ending(name: str) -> str:
-    """'腾讯控股' -> '腾讯', '指南针公司' -> '指南针' (the name without a Chinese organisation ending)."""
+    """'示例控股' -> '示例', '样本公司' -> '样本' (the name without a Chinese organisation ending)."""
     for e in _vocab()[2]:
         if name.endswith(e) and len(name) > len(e) + 1:
             return name[: -len(e)]

@@ -172,7 +172,7 @@ def keyword_query(question: str, index: "DocumentIndex") -> str:
     """The question without the names, periods and kind words the scope already applied.
 
     Inside a scope those words match every passage, yet their index-wide rarity would
-    make keyword search favour passages that merely repeat them ("eBay", "Q2 2023").
+    make keyword search favour passages that merely repeat them ("Acme", "Q2 2023").
     Dates stay: they pick table columns and sentences. Empty when little would remain.
     """
     q = unicodedata.normalize("NFKC", question or "").replace("’", "'")
@@ -262,7 +262,7 @@ def describe(docs: list[DocInfo], index: DocumentIndex, notes: list[str] | None 
 def _surely_absent(names: list[str], relevant: list[DocInfo], mentioned) -> list[str]:
     """The names among ``names`` that the index surely does not hold: every relevant document can
     rule the name out (its text and one of its names are in the name's script: a Chinese report
-    cannot rule out 'Tencent', which it might discuss as 腾讯), and the name is nowhere in the
+    cannot rule out 'Globex', which it might discuss under a Chinese name), and the name is nowhere in the
     indexed text (``mentioned``, when given)."""
     out = []
     for n in names:
@@ -289,7 +289,7 @@ def scope_question(question: str, documents: "list[dict] | DocumentIndex", menti
         return Scope(None, "whole index", comparison=m.comparison)
     if not m.issuers and m.unknown:
         names = ", ".join(f"'{n}'" for n in m.unknown)
-        if "news article" in m.kinds:  # an article names many companies: "per the article, where does Nvidia…"
+        if "news article" in m.kinds:  # an article names many companies: "per the article, where does Globex…"
             arts = [d for d in index.docs if d.kind == "news article"]
             if arts:
                 return Scope([d.doc_id for d in arts], describe(arts, index), comparison=m.comparison)
@@ -300,7 +300,7 @@ def scope_question(question: str, documents: "list[dict] | DocumentIndex", menti
         if absent or len(relevant) == len(index.docs):
             return Scope(None, f"whole index (no document matched {names})", fell_back=True, comparison=m.comparison,
                          notes=[f"no document matched {names}"], absent=absent)
-        # a name that may be written differently in the documents (英特尔 for an English report):
+        # a name that may be written differently in the documents (a Chinese name asked of English reports):
         # period and kind still point at the documents to prefer
         return Scope(None, f"whole index (no document matched {names}), preferring " + describe(relevant, index),
                      fell_back=True, comparison=m.comparison, notes=[f"no document matched {names}"],
@@ -308,7 +308,7 @@ def scope_question(question: str, documents: "list[dict] | DocumentIndex", menti
     notes: list[str] = []
     if m.unknown and m.comparison:
         # beside a company the index holds, another name is usually its segment, subsidiary or product
-        # ("阿里巴巴…云智能集团"); only a comparison asks about it as a company of its own
+        # ("示例集团…云计算集团"); only a comparison asks about it as a company of its own
         notes.append("no document matched " + ", ".join(f"'{n}'" for n in m.unknown))
     hard = bool(m.issuers) and not m.weak
     cands = [d for d in index.docs if d.issuer_key in m.issuers] if m.issuers else list(index.docs)

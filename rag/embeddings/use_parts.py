@@ -43,7 +43,7 @@ class USEParts:
             if not all(hasattr(backend, a) for a in _NEEDED):
                 return None
             parts = cls(backend)
-            probe = ["Revenue grew 12% to US$30.1 billion.", "阿里巴巴将在巴西、法国和荷兰开设数据中心。"]
+            probe = ["Revenue grew 12% to US$30.1 billion.", "该公司将在巴西、法国和荷兰开设数据中心。"]
             ours = parts.sentence_vectors(probe)
             theirs = np.asarray(backend.encode(probe), dtype=np.float32)
             theirs /= np.linalg.norm(theirs, axis=1, keepdims=True)

@@ -18,7 +18,7 @@ HEAD_CHARS = 60000
 
 def squash_cjk_spaces(s: str) -> str:
     """pypdf puts spaces between CJK and digits ('2024 年年度报告') and before a share-class letter
-    ('陕国投 A'): remove them."""
+    ('示例科技 A'): remove them."""
     return re.sub(rf"(?<=[{CJK_RANGES}\d])[ \t]+(?=[{CJK_RANGES}])|(?<=[{CJK_RANGES}])[ \t]+(?=\d|[A-Z](?![A-Za-z]))",
                   "", s)
 

@@ -122,8 +122,8 @@ def _not_names() -> frozenset[str]:
 
 
 def defined_short_names(view: DocView, issuer: str) -> list[str]:
-    """The short names a document defines for its issuer: '<issuer> (“Alibaba,” “we,” …)',
-    '<issuer> (Verizon or the Company)', '<issuer> (the "Company" or "Acme")'."""
+    """The short names a document defines for its issuer: '<issuer> (“Acme,” “we,” …)',
+    '<issuer> (Acme or the Company)', '<issuer> (the "Company" or "Acme")'."""
     if not issuer:
         return []
     from .issuers import self_references
@@ -158,8 +158,8 @@ def period_from_file(path: Path, kind: str) -> Found | None:
 
 
 def filename_name(path: Path) -> str:
-    """The name a file name begins with: 'GENERALMILLS_2020_10K' -> 'generalmills',
-    'shaanxi-intl-trust-2025-annual-report' -> 'shaanxi intl trust' ('' when it begins otherwise)."""
+    """The name a file name begins with: 'ACMEFOODS_2020_10K' -> 'acmefoods',
+    'northwind-intl-trust-2025-annual-report' -> 'northwind intl trust' ('' when it begins otherwise)."""
     toks = file_tokens(path)
     words = []
     for t in toks:

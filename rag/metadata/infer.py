@@ -154,7 +154,7 @@ def _clean_names(names: list[str], issuer: str, text: str = "") -> list[str]:
     for n in names:
         n = (n or "").strip()
         if len(re.sub(r"[^A-Za-z]", "", n)) > 5:
-            n = display_case(n, text)          # "ALIBABA" -> "Alibaba", "McDONALD'S" -> "McDonald's"
+            n = display_case(n, text)          # "ACME" -> "Acme", "McKAY'S" -> "McKay's"
         k = name_key(n)
         if len(k) < 2 or k in seen or k in self_references():
             continue

@@ -37,8 +37,8 @@ def name_tokens(name: str) -> list[str]:
 
 
 def name_key(name: str) -> str:
-    """Comparison key: 'Johnson & Johnson' ~ 'JOHNSON_JOHNSON' ~ 'johnson and johnson',
-    'GENERALMILLS' ~ 'General Mills', '陕国投Ａ' ~ '陕国投A'."""
+    """Comparison key: 'Acme & Sons' ~ 'ACME_SONS' ~ 'acme and sons', 'ACMEFOODS' ~ 'Acme Foods',
+    '示例科技Ａ' ~ '示例科技A'."""
     return "".join(name_tokens(name))
 
 
@@ -53,7 +53,7 @@ def _suffix_res() -> tuple[re.Pattern, re.Pattern]:
 
 
 def short_name(name: str) -> str:
-    """'Costco Wholesale Corporation' -> 'Costco Wholesale'; '平安银行股份有限公司' -> '平安银行'."""
+    """'Acme Wholesale Corporation' -> 'Acme Wholesale'; '示例银行股份有限公司' -> '示例银行'."""
     rx_en, rx_zh = _suffix_res()
     s = (name or "").strip()
     for _ in range(2):
@@ -73,7 +73,7 @@ def zh_legal_name() -> re.Pattern:
 
 @functools.lru_cache(maxsize=1)
 def en_legal_name() -> re.Pattern:
-    """An English legal name in running text ('Acme Rockets Corporation', 'ALIBABA GROUP HOLDING LIMITED')."""
+    """An English legal name in running text ('Acme Rockets Corporation', 'ACME GROUP HOLDING LIMITED')."""
     ends = sorted(vocabulary("issuers")["legal_suffixes"]["en_in_text"], key=len, reverse=True)
     alt = "|".join(re.escape(e) for e in ends)
     alt_upper = "|".join(re.escape(e.upper()) for e in ends)
@@ -91,10 +91,10 @@ def self_references() -> frozenset[str]:
 
 
 def display_case(name: str, text: str) -> str:
-    """An ALL-CAPS name as the document writes it elsewhere ('BEST BUY CO., INC.' -> 'Best Buy Co., Inc.'),
-    else in title case (short all-caps words such as 'CVS' or '3M' kept)."""
+    """An ALL-CAPS name as the document writes it elsewhere ('ACME STORES CO., INC.' -> 'Acme Stores Co., Inc.'),
+    else in title case (short all-caps words such as 'ABC' or '3D' kept)."""
     letters = [c for c in name or "" if c.isalpha()]
-    if not letters or sum(c.isupper() for c in letters) / len(letters) < 0.8:   # "McDONALD'S" counts as caps
+    if not letters or sum(c.isupper() for c in letters) / len(letters) < 0.8:   # "McKAY'S" counts as caps
         return name
     words = [re.escape(w) for w in name.split()]
     rx = re.compile(r"(?<![\w])" + r"\s+".join(words) + r"(?![\w])", re.I)
@@ -118,7 +118,7 @@ def display_case(name: str, text: str) -> str:
 
 
 def split_camel(name: str) -> str:
-    """'PingAnBankCo.,Ltd.' (spaces lost in PDF extraction) -> 'Ping An Bank Co., Ltd.'."""
+    """'ExampleBankCo.,Ltd.' (spaces lost in PDF extraction) -> 'Example Bank Co., Ltd.'."""
     if " " in name.strip() or len(name) < 10:
         return name
     s = re.sub(r"(?<=[a-z])(?=[A-Z])", " ", name)

@@ -124,7 +124,7 @@ def read(view: DocView) -> dict[str, Found]:
         agree = dl and (name_key(dl[0].value).startswith(name_key(hl_name))
                         or name_key(hl_name).startswith(name_key(short_name(dl[0].value))))
         if not agree:
-            # the legal name the headline's name starts ("Intel" -> "Intel Corporation")
+            # the legal name the headline's name starts ("Acme" -> "Acme Corporation")
             match = [n for n in legal if name_key(n).startswith(name_key(hl_name))
                      or name_key(hl_name).startswith(name_key(short_name(n)))]
             name = display_case(match[0], view.head) if match else display_case(hl_name, view.head)

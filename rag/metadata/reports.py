@@ -4,10 +4,10 @@
   "2025财务年度中期报告", "Fiscal Year 2024 Interim Report".
 - The 公司信息 table of an A-share report: 股票简称 / 证券简称, 股票代码, 公司的中文名称, 公司的中文简称,
   公司的外文名称, 公司的外文名称缩写.
-- The 释义 (definitions): the terms defined as the issuer ("指南针、公司、本公司 指 北京指南针…有限公司",
-  "「阿里巴巴」…指Alibaba Group Holding Limited（阿里巴巴集团控股有限公司）") are its short names
+- The 释义 (definitions): the terms defined as the issuer ("示例、公司、本公司 指 北京示例…有限公司",
+  "「示例」…指Example Group Holding Limited（示例集团控股有限公司）") are its short names
   (generic ones such as 本公司 left out); "报告期 指 2025年1月1日至2025年12月31日" gives the period end.
-- Listing codes: 证券代码：688981, 港交所代号：9988, 纽交所代码：BABA, "NYSE: BABA HKEX: 9988".
+- Listing codes: 证券代码：600999, 港交所代号：9999, 纽交所代码：EXG, "NYSE: EXG HKEX: 9999".
 """
 from __future__ import annotations
 
@@ -194,7 +194,7 @@ def definitions(view: DocView, legal_names: list[str]) -> tuple[list[str], str, 
             hit = next((k for k in keys if k and dkey.startswith(k)), None)
             english = ""
             if hit is None:
-                # "指Alibaba Group Holding Limited（阿里巴巴集团控股有限公司）"
+                # "指Example Group Holding Limited（示例集团控股有限公司）"
                 mm = re.match(r"\s*([A-Z][\w&.,' \-]{3,80}?)\s*[（(]\s*" + zh_legal_name().pattern + r"\s*[）)]", definition)
                 if not mm or not any(name_key(mm.group(2)) == k or name_key(mm.group(1)) == k for k in keys):
                     continue
