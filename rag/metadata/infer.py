@@ -206,7 +206,11 @@ def _title(view: DocView, got: dict, inf: Inference) -> Found:
         return Found(t, "headline", got["title"].page, t)
     if kind in ("10-K", "10-Q", "20-F", "8-K", "6-K") and issuer:
         when = period or inf.fields.get("date", "")
-        return Found(f"{issuer} Form {kind}" + (f" {when}" if when else ""), "issuer, form and period")
+        title = f"{issuer} Form {kind}" + (f" {when}" if when else "")
+        if "items" in got:                                 # an 8-K: what it reports
+            title += ": " + "; ".join(got["items"].value[:2])
+            return Found(title, "issuer, form, date of report and items", got["items"].page, got["items"].text)
+        return Found(title, "issuer, form and period")
     tl = got.get("title_line")
     if tl is not None:
         line = squash_cjk_spaces(tl.value)

@@ -217,6 +217,22 @@ def date_of_report(view: DocView) -> Found | None:
     return Found(d.iso(), "8-K cover, Date of Report", view.page_at(0), flat[m.start(): m.end() + b])
 
 
+def current_report_items(view: DocView) -> Found | None:
+    """The items an 8-K reports, in order ('Item 8.01. Other Events.' -> 'Other Events')."""
+    text = view.text_of_pages(0, 6)
+    items: list[str] = []
+    first = None
+    for m in re.finditer(r"\bItem\s+(\d\.\d{2})\.?\s+([A-Z][A-Za-z ,;&'’\-]{3,80}?)\s*(?:\.|\n|$)", text):
+        title = re.sub(r"\s+", " ", m.group(2)).strip(" ,;")
+        if title and title not in items:
+            items.append(title)
+            first = first if first is not None else m
+    if not items:
+        return None
+    return Found(items, "8-K items", view.page_at(len(view.cover_raw) + 1 + first.start()) if view.cover_raw
+                 else view.page_at(first.start()), first.group(0))
+
+
 def read(view: DocView) -> dict[str, Found]:
     """Fields from an SEC cover: kind, issuer, tickers, period (+ period_end) or date."""
     out: dict[str, Found] = {}
@@ -245,4 +261,7 @@ def read(view: DocView) -> dict[str, Found]:
         d = date_of_report(view)
         if d:
             out["date"] = d
+        items = current_report_items(view)
+        if items:
+            out["items"] = items
     return out

@@ -120,6 +120,7 @@ def test_8k_registrant_and_date_of_report():
     assert got["kind"] == "8-K" and got["issuer"] == "Acme Beverages, Inc."    # not the subsidiary it discusses
     assert got["date"] == "2023-05-26" and "period" not in got
     assert "Date of Report" in inf.evidence["date"]
+    assert got["title"] == "Acme Beverages, Inc. Form 8-K 2023-05-26: Other Events"
 
 
 def test_press_release_headline_and_dateline():
