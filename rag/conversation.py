@@ -24,12 +24,12 @@ that
 gets the key terms of the conversation prepended: the names of the last standalone
 question (companies, places, products, as found by the answerer's ``salient_terms``),
 its years and fiscal periods, and its two (four, when it names nothing) most specific
-nouns; the terms of follow-ups in between come first ("那英伟达呢？" adds 英伟达). A
-short Chinese follow-up whose words jieba does not know contributes its core ("英伟达").
+nouns; the terms of follow-ups in between come first ("那示例云呢？" adds 示例云). A
+short Chinese follow-up whose words jieba does not know contributes its core ("示例云").
 Terms the follow-up already contains are not repeated, and standalone questions pass
-through unchanged. E.g. after "阿里巴巴在哪些国家开设数据中心？", "那它的资本开支呢？"
-becomes "阿里巴巴 数据中心 那它的资本开支呢？"; after "What was Alibaba's revenue in
-fiscal 2025?", "And net income?" becomes "Alibaba fiscal 2025 revenue And net income?".
+through unchanged. E.g. after "示例集团在哪些国家开设数据中心？", "那它的资本开支呢？"
+becomes "示例集团 数据中心 那它的资本开支呢？"; after "What was Acme's revenue in
+fiscal 2025?", "And net income?" becomes "Acme fiscal 2025 revenue And net income?".
 The prepended terms steer retrieval (keyword and dense); the answer's
 ``rewritten_question`` shows what was searched.
 """
@@ -130,8 +130,8 @@ def key_terms(question: str) -> list[str]:
     """What a question is about: names, years/periods, then its most specific nouns.
 
     Names come from the answerer's ``salient_terms``; for Chinese, nouns from jieba's
-    tagger; a short Chinese follow-up whose words are unknown ("那英伟达呢？") gives its
-    remaining core ("英伟达").
+    tagger; a short Chinese follow-up whose words are unknown ("那示例云呢？") gives its
+    remaining core ("示例云").
     """
     from .answering import salient_terms   # jieba-backed; imported lazily
 
