@@ -28,14 +28,20 @@ REPO = Path(__file__).resolve().parents[1]
 TRUTH = REPO / "evals" / "metadata_truth.toml"
 
 
-def load_truth(path: Path = TRUTH, corpus_root: str | Path | None = None) -> dict[str, dict]:
+def load_truth(path: Path = TRUTH, corpus_root: str | Path | None = None,
+               benchmarks_root: str | Path | None = None) -> dict[str, dict]:
     """File name -> expected fields (with ``path``: where the file should be). The corpus folder is
-    ``corpus_root``, else RAG_SHARED_CORPUS, else the table's ``roots``."""
+    ``corpus_root``, else RAG_SHARED_CORPUS, else the table's ``roots``; the benchmarks are under
+    ``benchmarks_root``, else RAG_SHARED_BENCHMARKS, else the table's ``roots``."""
     data = tomllib.loads(path.read_text(encoding="utf-8"))
     roots = {k: (path.parent / v).resolve() for k, v in data.get("roots", {}).items()}
     corpus_root = corpus_root or os.environ.get("RAG_SHARED_CORPUS")
     if corpus_root:
         roots["corpus"] = Path(corpus_root).resolve()
+    benchmarks_root = benchmarks_root or os.environ.get("RAG_SHARED_BENCHMARKS")
+    if benchmarks_root:
+        for name in ("financebench-dev", "findoc-zh-dev"):
+            roots[name] = Path(benchmarks_root).resolve() / name / "pdfs"
     out = {}
     for name, row in data["documents"].items():
         row = dict(row)
