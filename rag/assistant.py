@@ -20,7 +20,7 @@ from .retrieval import HybridRetriever
 from .scoping import (DocumentIndex, Scope, dominant_issuer, filter_documents, fuse_preferring, issuer_documents,
                       scope_question)
 from .store import IndexStore
-from .text import language_of, normalize, preload_in_background, tokens
+from .text import keyword_tokens, language_of, normalize, preload_in_background
 from .types import Answer, IngestReport
 
 
@@ -184,7 +184,7 @@ class Assistant:
 
     def _mentioned(self, name: str) -> bool:
         """Whether ``name`` appears in the indexed text (a company the documents discuss)."""
-        toks = tokens(name)
+        toks = keyword_tokens(name)          # as the keyword index holds them (English words stemmed)
         return self.store.catalog.has_terms(toks, phrase=not any("\u3400" <= t[:1] <= "\u9fff" for t in toks))
 
     def tag(self, doc_id: str, **changes) -> dict:

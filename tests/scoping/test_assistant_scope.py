@@ -99,6 +99,9 @@ def test_question_about_a_company_not_indexed_abstains(assistant):
     # a company the indexed text discusses is not "absent": the question is searched as usual
     ans = assistant.ask("What did Acme Rockets launch during the quarter?")
     assert not ans.abstained
+    # the probe reads the keyword index as it is stored (English words stemmed: "Rockets" -> rocket)
+    assert assistant._mentioned("Acme Rockets") and assistant._mentioned("贵州茅台")
+    assert not assistant._mentioned("Globex Corporation")
 
 
 def test_alias_file_next_to_the_index(assistant):
