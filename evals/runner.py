@@ -40,7 +40,8 @@ DEFAULT_WORK = REPO / ".eval-cache"
 # storage mechanics (catalog schema migrations, search) are left out on purpose, so that tuning
 # retrieval and answering does not re-embed the benchmarks.
 INDEX_SOURCES = ("ingest/*.py", "rag/indexing.py", "rag/text.py", "rag/embeddings/*.py",
-                 "rag/metadata*.py", "rag/metadata/*.py", "evals/baseline.py")
+                 "rag/metadata/*.py", "rag/vocabulary.py", "rag/patterns.py", "rag/data/issuers.toml",
+                 "rag/data/kinds.toml", "rag/data/periods.toml", "evals/baseline.py")
 
 
 class EvalError(RuntimeError):
@@ -193,12 +194,27 @@ class _Indexes:
         return self.cache[key]
 
 
+@dataclass
+class MetadataResult:
+    """Inferred metadata of every indexed document that evals/metadata_truth.toml describes."""
+    documents: list[dict] = field(default_factory=list)
+
+    def measured(self) -> dict:
+        from .metadata_accuracy import measure
+
+        return measure(self.documents)
+
+    def metrics(self) -> dict:
+        return {k: v for k, v in self.measured().items() if k not in ("wrong", "missing")}
+
+
 def run(suites: list[str], work: Path | None, baseline: bool = True, log=print) -> dict:
     work = Path(work) if work else DEFAULT_WORK
     work.mkdir(parents=True, exist_ok=True)
     baseline = baseline and _baseline_available(log)
     indexes = _Indexes(work, baseline, log)
     results = {}
+    metadata = MetadataResult()
     for s in suites:
         sp = Path(s)
         if external.is_benchmark(sp):
@@ -221,6 +237,15 @@ def run(suites: list[str], work: Path | None, baseline: bool = True, log=print) 
                 passages = [{"text": d.page_content, **d.metadata} for d in bdocs]
                 theirs.rows.append(score_item(item, bans, passages, base.catalog.page_text, time.perf_counter() - t0))
         results[sp.name] = {"ours": mine, "baseline": theirs if base is not None else None}
+    # the metadata each index inferred for its documents, checked against the truth table
+    seen = set()
+    for ours, _ in indexes.cache.values():
+        for d in ours.sources():
+            if d["doc_id"] not in seen:
+                seen.add(d["doc_id"])
+                metadata.documents.append(d)
+    if metadata.metrics().get("documents"):
+        results["metadata"] = {"ours": metadata, "baseline": None}
     return results
 
 
@@ -275,6 +300,18 @@ def _table(m: dict, b: dict | None, metrics, fmt) -> list[str]:
 def to_markdown(results: dict) -> str:
     out = []
     for name, r in results.items():
+        if isinstance(r["ours"], MetadataResult):
+            from .metadata_accuracy import FIELDS
+
+            got = r["ours"].measured()
+            out.append(f"### metadata ({got['documents']} documents of evals/metadata_truth.toml)\n")
+            out.append("| field | right |\n|---|---|")
+            out += [f"| {f} | {_fmt(got[f], f)} |" for f in FIELDS if got.get(f) is not None]
+            if got["wrong"]:
+                out.append("\nWrong:\n")
+                out += [f"- {w['file']}: {w['field']} expected {w['expected']!r}, got {w['got']!r}" for w in got["wrong"]]
+            out.append("")
+            continue
         m = r["ours"].metrics()
         b = r["baseline"].metrics() if r["baseline"] else None
         if isinstance(r["ours"], external.BenchResult):
@@ -307,8 +344,14 @@ def to_markdown(results: dict) -> str:
 
 
 def to_json(results: dict) -> dict:
-    return {name: {sys_name: ({"metrics": s.metrics(), "items": s.rows} if s else None)
-                   for sys_name, s in r.items()} for name, r in results.items()}
+    def one(s):
+        if s is None:
+            return None
+        if isinstance(s, MetadataResult):
+            return s.measured()
+        return {"metrics": s.metrics(), "items": s.rows}
+
+    return {name: {sys_name: one(s) for sys_name, s in r.items()} for name, r in results.items()}
 
 
 def gate(results: dict, thresholds_path: Path) -> list[str]:

@@ -25,6 +25,7 @@ from ingest.tables import classify, line_headers
 
 from .glossary import expand
 from .questions import Question
+from .patterns import YEAR_IN_TEXT
 from .statements import statements_named
 from .text import STOPWORDS, keyword_token_set, keyword_tokens
 
@@ -50,13 +51,13 @@ _ENUM = re.compile(r"^\s*(?:[•\-*·●▪]|\(?[a-z0-9ivx]{1,3}[.)、]|[一二�
                    r"|首先|其次|第[一二三四五六七八九十]|最后|此外|\b(first|second|third|fourth|finally|additionally)\b", re.I)
 _ANAPHOR = re.compile(r"^(该|这|此|其|它|他们|上述|同时|此外|另外|因此|而|但|"
                       r"(It|Its|This|These|That|Those|They|Their|Such|Both)\b)")
-_YEAR = re.compile(r"(?<![\d.,])((?:19|20)\d{2})(?![\d.,%])")
+_YEAR = YEAR_IN_TEXT
 _CJK = re.compile(r"[\u3400-\u9fff]")
 
 FEATURES = (
     "dense", "dense_gap", "passage_dense", "page_gap", "passage_rank", "lex", "lex_gap", "lex_soft", "focus",
     "lex_context",
-    "lex_glossary", "metric_near", "quarter_match", "prior_clash", "outlook_clash",
+    "lex_glossary", "metric_near", "quarter_match", "prior_clash", "outlook_clash", "total", "label_extra",
     "kind_match", "figure_q_row", "year_match", "year_clash", "row_label", "statement", "length", "heading",
     "anaphor", "negation_yesno", "enumeration_list", "question_echo",
 )
@@ -199,6 +200,19 @@ def _kind_match(q: Question, c: Candidate) -> float:
     if q.kind == "choice":
         return 1.0 if any(o and o.lower() in t.lower() for o in q.options) else 0.0
     return 1.0 if len(t) >= 40 else 0.0
+
+
+# the headline figure: a total or consolidated line, not one of its parts, unless a part is asked for
+_TOTAL = re.compile(r"\b(total|consolidated|overall|in total)\b|合计|总计|总额|总收入|总成本|营业总收入|全部", re.I)
+
+
+def _label_extra(q_words: set[str], label: str) -> float:
+    """How much of a row's label the question does not ask about ("Revenues from franchised
+    restaurants" against "consolidated revenues"): a part of the asked figure, not the figure."""
+    words = {t for t in keyword_token_set(label) if t not in STOPWORDS and not t[0].isdigit() and len(t) > 1}
+    if not words:
+        return 0.0
+    return len(words - q_words) / len(words)
 
 
 _QUARTER_WORDS = {
@@ -376,6 +390,7 @@ def featurize(q: Question, qvec: np.ndarray, cands: list[Candidate], embed_missi
     tok_sets = [keyword_token_set(c.text) for c in cands]
     best_lex = max((_overlap(weights, t) for t in tok_sets), default=0.0)
     softs = _soft_overlap(q, cands, embed_missing)
+    q_word_set = set(q.words) | {t for t in keyword_tokens(expand(q.text)) if t not in STOPWORDS}
     for c, sim, toks, (soft, focus_hit, focus_share) in zip(cands, sims, tok_sets, softs):
         c.focus_hit = focus_hit
         context = c.doc.metadata.get("context") or ""
@@ -396,6 +411,8 @@ def featurize(q: Question, qvec: np.ndarray, cands: list[Candidate], embed_missi
             "focus": focus_share,
             "metric_near": _metric_near(surface, c.text),
             "prior_clash": 1.0 if (not q.asks_prior and _PRIOR_TEXT.search(c.text)) else 0.0,
+            "total": 1.0 if _TOTAL.search(label or c.text) else 0.0,
+            "label_extra": _label_extra(q_word_set, label) if label else 0.0,
             "outlook_clash": 1.0 if (_OUTLOOK_TEXT.search(c.text) and not _OUTLOOK_Q.search(q.text)) else 0.0,
             "quarter_match": 1.0 if any(re.search(_QUARTER_WORDS[n], c.text + " " + c.header_text, re.I)
                                         for n in q.quarters) else 0.0,

@@ -19,6 +19,9 @@ CJK_RUN = re.compile(f"{CJK}+")
 YEAR = r"(?:19|20)\d{2}"                  # a four-digit year, no group
 YEAR4 = r"((?:19|20)\d{2})"               # the same, captured
 YEAR_ALONE = re.compile(r"(?<!\d)((?:19|20)\d{2})(?!\d)")
+# a year in running text, not a figure that happens to have four digits: not inside a number ("2,022",
+# "12022", "2022.5") nor a percentage, but followed by a comma or full stop is fine ("June 30, 2022, we had")
+YEAR_IN_TEXT = re.compile(r"(?<![\d.,])((?:19|20)\d{2})(?!\d|[.,]\d|\s*%)")
 
 
 def is_cjk(ch: str) -> bool:

@@ -17,6 +17,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from .patterns import YEAR_IN_TEXT
 from .statements import statements_asked
 from .text import STOPWORDS, is_cjk_text, keyword_tokens, language_of
 
@@ -49,7 +50,7 @@ _CHOICE = re.compile(r"\b(\w+(?:\s\w+){0,3})\s+or\s+(\w+(?:\s\w+){0,3})\s*\?\s*$
 _DESCRIBE = re.compile(r"\b(why|how did|how does|how do|how has|what drove|what caused|explain|describe|what led|"
                        r"what explains|what happened|how would)\b|为什么|为何|原因|如何|怎样|怎么|说明|解释|驱动", re.I)
 
-_YEAR = re.compile(r"(?<![\d.,])((?:19|20)\d{2})(?![\d.,%])")
+_YEAR = YEAR_IN_TEXT
 _FY = re.compile(r"\bFY\s*'?(\d{2}|\d{4})\b", re.I)
 _QUARTER = re.compile(r"\bQ([1-4])\b|\b(first|second|third|fourth)[\s-]quarter\b|第?([一二三四1-4])季度", re.I)
 _QORD = {"first": 1, "second": 2, "third": 3, "fourth": 4, "一": 1, "二": 2, "三": 3, "四": 4}
