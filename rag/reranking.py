@@ -14,9 +14,10 @@ with a one-paragraph message saying what to do. ``RerankerError`` subclasses
 problems with ``except EmbedderError`` reports reranker problems the same way;
 catch ``RerankerError`` to tell them apart.
 
-Options (``make_reranker(spec, device=..., batch_size=...)``): ``device``
-defaults to ``RAG_ST_DEVICE`` else cpu; ``batch_size`` to ``RAG_ST_BATCH_SIZE``
-else 32.
+Options (``make_reranker(spec, device=..., batch_size=..., settings=...)``): ``device``
+and ``batch_size`` default to the settings' ``embedder.st_device`` (``RAG_ST_DEVICE``,
+cpu) and ``embedder.st_batch_size`` (``RAG_ST_BATCH_SIZE``, 32); ``settings`` default to
+this process's (rag.settings.current()).
 """
 from __future__ import annotations
 
@@ -69,13 +70,14 @@ class CrossEncoderReranker(Reranker):
     import); the model loads on first :meth:`score`.
     """
 
-    def __init__(self, name_or_path: str, device: str | None = None, batch_size: int | None = None):
+    def __init__(self, name_or_path: str, device: str | None = None, batch_size: int | None = None, *,
+                 settings=None):
         self._resolved = resolve_model(name_or_path, error=RerankerError,
-                                       what="cross-encoder reranker model", flag="--reranker")
+                                       what="cross-encoder reranker model", flag="--reranker", settings=settings)
         self._device = (check_device(device, RerankerError) if device
-                        else default_device(RerankerError))
+                        else default_device(RerankerError, settings))
         self._batch_size = (check_batch_size(batch_size, RerankerError) if batch_size is not None
-                            else default_batch_size(RerankerError))
+                            else default_batch_size(settings))
         self._id = model_id("ce", self._resolved)
         self._model = None
         self._lock = threading.Lock()
