@@ -9,7 +9,6 @@ at a time per index: an exclusive file lock serialises concurrent ingests.
 from __future__ import annotations
 
 import errno
-import fcntl
 import os
 import re
 import time
@@ -41,26 +40,20 @@ class IndexBusy(RuntimeError):
 
 @contextmanager
 def ingest_lock(index_dir: Path, wait_seconds: float = 600.0):
-    """Exclusive lock per index; a second ingest waits, then fails clearly."""
+    """Exclusive lock per index (a file lock: held by one process, and one thread, at a time); a
+    second ingest waits, then fails clearly."""
+    from filelock import FileLock, Timeout   # portable: fcntl does not exist on Windows
+
     index_dir.mkdir(parents=True, exist_ok=True)
-    f = open(index_dir / "ingest.lock", "a+")
-    deadline = time.monotonic() + wait_seconds
+    lock = FileLock(index_dir / "ingest.lock")
     try:
-        while True:
-            try:
-                fcntl.flock(f, fcntl.LOCK_EX | fcntl.LOCK_NB)
-                break
-            except BlockingIOError:
-                if time.monotonic() > deadline:
-                    raise IndexBusy(f"another ingest is running on {index_dir} (lock held for {wait_seconds:.0f}s)") from None
-                time.sleep(0.2)
-        f.seek(0), f.truncate(), f.write(str(os.getpid())), f.flush()
+        lock.acquire(timeout=wait_seconds, poll_interval=0.2)
+    except Timeout:
+        raise IndexBusy(f"another ingest is running on {index_dir} (lock held for {wait_seconds:.0f}s)") from None
+    try:
         yield
     finally:
-        try:
-            fcntl.flock(f, fcntl.LOCK_UN)
-        finally:
-            f.close()
+        lock.release()
 
 
 def slug(name: str) -> str:

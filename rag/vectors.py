@@ -185,15 +185,11 @@ class VectorStore:
             return self._open_unlocked()
         # Two processes creating a new on-disk store at once race in Chroma's own schema
         # migration ("table collections already exists"): serialise the opening per index.
-        import fcntl
+        from filelock import FileLock
 
         self._index_dir.mkdir(parents=True, exist_ok=True)
-        with open(self._index_dir / "chroma-open.lock", "a") as lock:
-            fcntl.flock(lock, fcntl.LOCK_EX)
-            try:
-                self._open_unlocked()
-            finally:
-                fcntl.flock(lock, fcntl.LOCK_UN)
+        with FileLock(self._index_dir / "chroma-open.lock"):
+            self._open_unlocked()
 
     def _open_unlocked(self) -> None:
         chroma_url, collection, embedder_id = self.url, self._name, self._embedder_id
