@@ -5,6 +5,7 @@ import argparse
 import json
 import sys
 
+from .extras import MissingExtra, require
 from .settings import SettingsError, using
 
 EXIT_OK, EXIT_FAILURES, EXIT_USAGE = 0, 1, 2
@@ -129,7 +130,7 @@ def main(argv: list[str] | None = None) -> int:
         from .embeddings import EmbedderError
         from .vectors import VectorStoreError
 
-        usage = (EmbedderError, VectorStoreError, SettingsError)
+        usage = (EmbedderError, VectorStoreError, MissingExtra, SettingsError)
         print(f"rag: error: {e}", file=sys.stderr)
         return EXIT_USAGE if isinstance(e, usage) else EXIT_FAILURES
 
@@ -238,6 +239,7 @@ def _run(args, settings) -> int:
 
         return eval_main(args)
     if args.command == "ui":
+        require("ui", "rag ui")
         from ui.app import launch
 
         return launch(args, settings)

@@ -42,6 +42,7 @@ from langchain_core.runnables import RunnableSerializable
 
 from ingest.sentences import split_sentences
 
+from .extras import MissingExtra
 from .grounding import check_answer, extract_quantities, mark_unverified, parse_citations, quantities_match
 from .prompts import CANNOT_ANSWER, CANNOT_ANSWER_ZH, cannot_answer
 from .text import language_of, tokens
@@ -110,8 +111,8 @@ def make_chat_model(settings, *, max_retries: int | None = None, timeout: float 
     llm = settings.llm
     try:
         from langchain_openai import ChatOpenAI
-    except ImportError as e:  # pragma: no cover - the llm extra is missing
-        raise LLMError("the LLM answerer needs langchain-openai: pip install -e '.[llm]'") from e
+    except ImportError as e:
+        raise MissingExtra("the LLM answerer", "llm") from e
     if not llm.model:
         raise LLMError("no LLM model configured: set RAG_LLM_MODEL (or --llm-model)")
     base_url = llm.base_url or None

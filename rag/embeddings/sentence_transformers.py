@@ -43,7 +43,11 @@ from pathlib import Path
 
 import numpy as np
 
+from rag.extras import MissingExtra, require
+
 from .base import Embedder, EmbedderError
+
+ST_NOTE = " (it pins torch==2.13.0, the CPU build)"
 
 # Above this many texts in one call a progress bar is shown (unless told otherwise).
 PROGRESS_THRESHOLD = 256
@@ -317,6 +321,7 @@ class SentenceTransformerEmbedder(Embedder):
     def __init__(self, name_or_path: str, device: str | None = None,
                  batch_size: int | None = None, show_progress: bool | None = None, *, settings=None):
         """``settings`` (rag.settings.Settings; default: this process's) give the defaults."""
+        require("st", "the sentence-transformers embedder", ST_NOTE)
         self._resolved = resolve_model(name_or_path, settings=settings)
         self._device = check_device(device) if device else default_device(settings=settings)
         self._batch_size = check_batch_size(batch_size) if batch_size is not None else default_batch_size(settings)
@@ -376,10 +381,8 @@ class SentenceTransformerEmbedder(Embedder):
             try:
                 from sentence_transformers import SentenceTransformer
             except ImportError as exc:
-                raise EmbedderError(
-                    "the sentence-transformers embedder needs the 'st' extra: "
-                    "pip install -e '.[st]' (it pins torch==2.13.0, the CPU build)"
-                    f" ({short_reason(exc)})") from None
+                raise MissingExtra("the sentence-transformers embedder", "st",
+                                   f"{ST_NOTE} ({short_reason(exc)})") from None
             device_available(self._device)
             try:
                 model = SentenceTransformer(str(self._resolved.path), device=self._device,

@@ -1,4 +1,5 @@
-"""Portability: the package works where fcntl does not exist (Windows).
+"""Portability: the package works where fcntl does not exist (Windows), and a missing optional
+part (an extra) is one clear line naming the extra to install, exit 2, no traceback.
 
 Each case runs in a fresh Python whose import system pretends some modules are not installed."""
 from __future__ import annotations
@@ -8,6 +9,8 @@ import os
 import subprocess
 import sys
 import textwrap
+
+import pytest
 
 from itest_support import ARTICLE_FILE_NAME, CORPUS, REPO
 
@@ -44,6 +47,10 @@ def _python(code: str, missing: list[str], *args, cwd) -> subprocess.CompletedPr
                           cwd=cwd, env=env, capture_output=True, text=True, encoding="utf-8", timeout=300)
 
 
+def _rag(missing: list[str], *args, cwd) -> subprocess.CompletedProcess:
+    return _python("from rag.cli import main\nsys.exit(main(sys.argv[1:]))\n", missing, *args, cwd=cwd)
+
+
 def test_the_api_needs_no_fcntl(tmp_path):
     """Windows has no fcntl: `from rag import Assistant`, an ingest (its lock, the catalog's and
     Chroma's opening locks) and a question work without it."""
@@ -74,3 +81,30 @@ def test_no_module_imports_fcntl():
             if "fcntl" in names:
                 offenders.append(f"{p.relative_to(REPO)}:{node.lineno}")
     assert offenders == []
+
+
+@pytest.fixture(scope="module")
+def model_dir(tmp_path_factory):
+    """A folder that looks like a sentence-transformers model (it is never loaded here)."""
+    d = tmp_path_factory.mktemp("model")
+    (d / "modules.json").write_text("[]", encoding="utf-8")
+    return d
+
+
+@pytest.mark.parametrize("missing, args, message", [
+    (["gradio"], ["ui"], "rag ui needs the 'ui' extra: pip install -e '.[ui]'"),
+    (["langchain_openai"], ["--llm-base-url", "http://127.0.0.1:9/v1", "--llm-model", "m", "ingest", "x.txt"],
+     "the LLM answerer needs the 'llm' extra: pip install -e '.[llm]'"),
+    (["sentence_transformers"], ["--embedder", "sentence-transformers:{model}", "ingest", "x.txt"],
+     "the sentence-transformers embedder needs the 'st' extra: pip install -e '.[st]' "
+     "(it pins torch==2.13.0, the CPU build)"),
+    (["sentence_transformers"], ["--reranker", "sentence-transformers:{model}", "ingest", "x.txt"],
+     "the cross-encoder reranker needs the 'st' extra: pip install -e '.[st]' (it pins torch==2.13.0, the CPU build)"),
+], ids=["ui", "llm", "st-embedder", "st-reranker"])
+def test_a_missing_extra_is_one_line_naming_it(tmp_path, model_dir, missing, args, message):
+    (tmp_path / "x.txt").write_text("Revenue rose 5% in 2024.\n", encoding="utf-8")
+    args = [a.format(model=model_dir) for a in args]
+    proc = _rag(missing, "--index", tmp_path / "index", *args, cwd=tmp_path)
+    assert proc.returncode == 2, proc.stderr[-3000:]
+    assert proc.stderr == f"rag: error: {message}\n"
+    assert proc.stdout == ""
