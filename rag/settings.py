@@ -149,7 +149,7 @@ class IngestSettings(_Section):
                              doc="read, clean and chunk the next files in a child process while this one embeds")
     workers: int | None = setting(env="RAG_INGEST_WORKERS", ge=1,
                                   doc="processes reading one long PDF's pages (default: the number of cores; "
-                                      "1: none)")
+                                      "1: this process alone)")
     shared_corpus: Path | None = setting(env="RAG_SHARED_CORPUS", keyword="shared_corpus",
                                          doc="where manifests whose root is ../shared/corpus find it")
 

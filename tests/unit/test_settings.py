@@ -217,3 +217,10 @@ def test_only_the_settings_module_touches_the_environment():
                  for n, line in enumerate(p.read_text(encoding="utf-8").splitlines(), 1)
                  if re.search(r"os\.environ|getenv\(", line)]
     assert offenders == []
+
+
+def test_the_readme_table_lists_every_setting():
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    section = readme.split("## Settings", 1)[1].split("\n## ", 1)[0]
+    rows = {m.group(1): m.group(2) for m in re.finditer(r"^\| `([\w.]+)` \| `(\w+)` \|", section, re.M)}
+    assert rows == {path: ENV[path] for path in FIELDS}
