@@ -174,8 +174,8 @@ class Settings(BaseSettings):
                               doc="caches shared by every index: jieba's tables, USE's decoded weights")
     preload: bool = setting(False, env="RAG_PRELOAD",
                             doc="load the embedder and jieba in the background when an index opens, not at the "
-                                "first question (off: in another ingest process it made embedded Chroma report "
-                                "'database is locked')")
+                                "first question (off by default: on, a concurrent ingest's embedded Chroma "
+                                "sometimes reported 'database is locked')")
     debug: bool = setting(False, env="RAG_DEBUG", doc="rag: show the traceback of an error, not one line")
 
     _origins: dict = PrivateAttr(default_factory=dict)
@@ -203,19 +203,16 @@ class Settings(BaseSettings):
         section, _, name = path.rpartition(".")
         return getattr(getattr(self, section) if section else self, name)
 
-    def with_overrides(self, _origin: str = "argument", **keywords) -> "Settings":
+    def with_overrides(self, **keywords) -> "Settings":
         """These settings with some fields replaced, by keyword (``top_k=6``, ``llm_model="m"``; see
         the table in the README); None leaves a field as it is."""
         unknown = sorted(set(keywords) - set(KEYWORDS))
         if unknown:
             raise TypeError(f"unknown setting(s) {', '.join(unknown)}; the keywords are: {', '.join(sorted(KEYWORDS))}")
-        layer = {KEYWORDS[k]: (v, f"{_origin} {k}") for k, v in keywords.items() if v is not None}
-        return self.with_values(layer) if layer else self
-
-    def with_values(self, layer: dict[str, tuple[Any, str]]) -> "Settings":
-        """These settings with fields replaced by dotted path: {"retrieval.top_k": (6, "flag --set")}."""
-        values = self.model_dump()
-        origins = dict(self._origins)
+        layer = {KEYWORDS[k]: (v, f"argument {k}") for k, v in keywords.items() if v is not None}
+        if not layer:
+            return self
+        values, origins = self.model_dump(), dict(self._origins)
         _apply(values, origins, layer)
         return _build(values, origins, self._file)
 
