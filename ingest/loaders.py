@@ -30,8 +30,11 @@ class Page:
     text: str
 
 
-def load_pages(path: str | Path, page_separator: str | None = None, max_pages: int | None = None) -> list[Page]:
-    """Pages of a file, cleaned. ``max_pages`` reads only a PDF's first pages (metadata needs no more)."""
+def load_pages(path: str | Path, page_separator: str | None = None, max_pages: int | None = None, *,
+               workers: int | None = None) -> list[Page]:
+    """The pages of a file, cleaned. ``max_pages`` reads only a PDF's first pages (metadata needs no
+    more); ``workers``: processes reading a long PDF's pages (None: the ingest.workers setting,
+    RAG_INGEST_WORKERS, by default one per core; 1: this process alone)."""
     path = Path(path)
     if not path.exists():
         raise IngestError(path, "no such file")
@@ -57,7 +60,7 @@ def load_pages(path: str | Path, page_separator: str | None = None, max_pages: i
         raise IngestError(path, f"cannot read file: {e.strerror or e}") from None
 
     if suffix == ".pdf":
-        pages = _pdf_pages(path, data, max_pages)
+        pages = _pdf_pages(path, data, max_pages, workers)
     else:
         text = decode_text(path, data)
         if suffix in (".html", ".htm"):
@@ -91,7 +94,7 @@ def _split_pages(text: str, separator: str | None) -> list[tuple[int | None, str
 
 # -- PDF ---------------------------------------------------------------------
 
-def _pdf_pages(path: Path, data: bytes, max_pages: int | None = None) -> list[Page]:
+def _pdf_pages(path: Path, data: bytes, max_pages: int | None = None, workers: int | None = None) -> list[Page]:
     import io
     import logging
 
@@ -116,7 +119,7 @@ def _pdf_pages(path: Path, data: bytes, max_pages: int | None = None) -> list[Pa
         if max_pages is not None:
             texts = [page.extract_text() or "" for page in reader.pages[:max_pages]]
         else:
-            texts = _pdf_texts(reader, data)
+            texts = _pdf_texts(reader, data, workers)
     except IngestError:
         raise
     except FileNotDecryptedError:
@@ -142,25 +145,26 @@ def _pdf_pages(path: Path, data: bytes, max_pages: int | None = None) -> list[Pa
 # Page-parallel extraction: pypdf runs ~8 pages/s on one core here, so a 296-page filing took
 # ~38 s. From PARALLEL_MIN_PAGES pages on, pages are interleaved over this process and
 # (workers - 1) child processes (`python -m ingest.pdf_pages`), each with its own reader over the
-# same bytes; the texts are the same as the serial loop's. RAG_INGEST_WORKERS (default: the number
-# of cores) sets the number of processes; 1 turns it off. Any failure in a child falls back to the
-# serial loop, which reports the precise error.
+# same bytes; the texts are the same as the serial loop's. The ingest.workers setting
+# (RAG_INGEST_WORKERS, default: the number of cores) sets the number of processes; 1 turns it off.
+# Any failure in a child falls back to the serial loop, which reports the precise error.
 PARALLEL_MIN_PAGES = 40
 
 
-def _ingest_workers() -> int:
+def _ingest_workers(workers: int | None) -> int:
     import os
 
-    try:
-        return max(1, int(os.environ.get("RAG_INGEST_WORKERS") or os.cpu_count() or 1))
-    except ValueError:
-        return 1
+    if workers is None:
+        from rag.settings import current
+
+        workers = current().ingest.workers
+    return max(1, workers or os.cpu_count() or 1)
 
 
-def _pdf_texts(reader, data: bytes) -> list[str]:
+def _pdf_texts(reader, data: bytes, workers: int | None = None) -> list[str]:
     pages = reader.pages
     n = len(pages)
-    workers = min(_ingest_workers(), n // (PARALLEL_MIN_PAGES // 2) or 1)
+    workers = min(_ingest_workers(workers), n // (PARALLEL_MIN_PAGES // 2) or 1)
     if n >= PARALLEL_MIN_PAGES and workers > 1 and not reader.is_encrypted:
         texts = _pdf_texts_parallel(pages, data, n, workers)
         if texts is not None:
@@ -170,14 +174,13 @@ def _pdf_texts(reader, data: bytes) -> list[str]:
 
 def _pdf_texts_parallel(pages, data: bytes, n: int, workers: int) -> list[str] | None:
     import json
-    import os
     import subprocess
     import sys
     import threading
 
-    pkg_root = str(Path(__file__).resolve().parent.parent)
-    env = dict(os.environ, PYTHONPATH=os.pathsep.join(filter(None, [pkg_root, os.environ.get("PYTHONPATH")])),
-               RAG_INGEST_WORKERS="1")
+    from rag.settings import child_environment
+
+    env = child_environment(python_path=str(Path(__file__).resolve().parent.parent))
     procs, outs = [], {}
     try:
         for k in range(1, workers):

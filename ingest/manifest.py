@@ -7,7 +7,6 @@ kind, issuer, period, ...) overrides whatever the ingest could infer.
 from __future__ import annotations
 
 import hashlib
-import os
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -62,8 +61,14 @@ class Manifest:
         return {self.path_of(d): d for d in self.documents}
 
 
-def load_manifest(path: str | Path) -> Manifest:
+def load_manifest(path: str | Path, shared_corpus: str | Path | None = None) -> Manifest:
+    """``shared_corpus``: where a manifest whose root is ../shared/corpus finds it (None: the
+    ingest.shared_corpus setting, RAG_SHARED_CORPUS; unset: the root as written)."""
     path = Path(path)
+    if shared_corpus is None:
+        from rag.settings import current
+
+        shared_corpus = current().ingest.shared_corpus
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
@@ -71,9 +76,8 @@ def load_manifest(path: str | Path) -> Manifest:
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as e:
         raise IngestError(path, f"invalid manifest TOML: {e}") from None
     root_value = data.get("root", ".")
-    # RAG_SHARED_CORPUS relocates manifests that point at the shared corpus.
-    if "shared/corpus" in str(root_value) and os.environ.get("RAG_SHARED_CORPUS"):
-        root = Path(os.environ["RAG_SHARED_CORPUS"])
+    if "shared/corpus" in str(root_value) and shared_corpus:
+        root = Path(shared_corpus)
     else:
         root = (path.parent / root_value)
     docs = []

@@ -2,7 +2,7 @@
 
     python -m ingest.prepare_worker   (stdin: one JSON request a line; stdout: framed pickles)
 
-Each request ``{"path": ..., "separator": ..., "chunk_size": ...}`` is answered, in
+Each request ``{"path": ..., "separator": ..., "chunk_size": ..., "workers": ...}`` is answered, in
 order, by one frame: 8-byte big-endian length, then a pickle of
 ``("ok", pages, chunks, timings)`` or ``("error", kind, message)``. It is a separate
 program, not multiprocessing, so that nothing of the caller's ``__main__`` (a
@@ -17,14 +17,15 @@ import struct
 import sys
 
 
-def prepare(path, separator: str | None, chunk_size: float):
-    """(pages, chunks, seconds spent extracting and chunking) of one file."""
+def prepare(path, separator: str | None, chunk_size: float, workers: int | None = None):
+    """(pages, chunks, seconds spent extracting and chunking) of one file; ``workers``: processes
+    reading a long PDF (None: the ingest.workers setting)."""
     import time
 
     from ingest import chunk_pages, load_pages
 
     t0 = time.perf_counter()
-    pages = load_pages(path, separator)
+    pages = load_pages(path, separator, workers=workers)
     t1 = time.perf_counter()
     chunks = chunk_pages(pages, max_size=chunk_size)
     return pages, chunks, {"extraction": t1 - t0, "chunking": time.perf_counter() - t1}
@@ -34,7 +35,8 @@ def answer(request: dict) -> tuple:
     from ingest import IngestError
 
     try:
-        return ("ok", *prepare(request["path"], request.get("separator"), float(request["chunk_size"])))
+        return ("ok", *prepare(request["path"], request.get("separator"), float(request["chunk_size"]),
+                               request.get("workers")))
     except IngestError as e:
         return ("error", "IngestError", e.reason)
     except MemoryError:

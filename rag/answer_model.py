@@ -86,3 +86,15 @@ def load_model(path: Path = MODEL_FILE) -> AnswerModel:
                            float(abstain.get("bias", -3.0)))
     except (OSError, ValueError, KeyError) as e:
         raise ValueError(f"{path}: not a valid answerer model ({e}); re-run python -m evals.fit_answerer") from None
+
+
+def configured_model(answering) -> AnswerModel:
+    """The model an Assistant answers with: the fitted file its settings name (``answering`` is
+    rag.settings.AnsweringSettings), with the abstention threshold and second-sentence margin
+    replaced where those settings are given."""
+    from dataclasses import replace
+
+    model = load_model(Path(answering.model_file))
+    changes = {k: v for k, v in (("threshold", answering.threshold), ("second_margin", answering.second_margin))
+               if v is not None}
+    return replace(model, **changes) if changes else model

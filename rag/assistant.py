@@ -9,16 +9,18 @@ from typing import Iterable, Iterator
 
 import numpy as np
 
+from .answer_model import configured_model
 from .answering import ExtractiveAnswerer
-from .config import Settings
 from .embeddings import Embedder, make_embedder
 from .indexing import Progress, ingest_lock, ingest_paths
 from .pipeline import build as build_pipeline
 from .prompts import cannot_answer
 from .questions import search_text
+from .ranking import load_weights
 from .retrieval import HybridRetriever
 from .scoping import (DocumentIndex, Scope, dominant_issuer, filter_documents, fuse_preferring, issuer_documents,
                       scope_question)
+from .settings import Settings, current
 from .store import IndexStore
 from .text import keyword_tokens, language_of, normalize, preload_in_background
 from .types import Answer, IngestReport
@@ -35,26 +37,32 @@ class Assistant:
     def __init__(self, index_dir: str | Path | None = None, *, embedder: str | Embedder | None = None,
                  reranker=None, chroma_url: str | None = None, settings: Settings | None = None,
                  answerer: str | None = None, **overrides):
-        self.settings = settings or Settings.from_env(
+        """``settings``: what to start from (default: this process's, rag.settings.current(): the
+        settings file and environment, or the `rag` command's); the other arguments override its
+        fields (``top_k=6``, ``llm_model="m"``: the keywords of the README's settings table)."""
+        self.settings = (settings or current()).with_overrides(
             index_dir=index_dir, chroma_url=chroma_url,
             embedder=embedder if isinstance(embedder, str) else None,
             reranker=reranker if isinstance(reranker, str) else None, **overrides)
-        self.embedder = embedder if isinstance(embedder, Embedder) else make_embedder(self.settings.embedder)
+        s = self.settings
+        self.embedder = embedder if isinstance(embedder, Embedder) else make_embedder(s.embedder.spec, settings=s)
         if reranker is not None and not isinstance(reranker, str):
             self.reranker = reranker
-        elif self.settings.reranker:
+        elif s.retrieval.reranker:
             from .reranking import make_reranker
 
-            self.reranker = make_reranker(self.settings.reranker)
+            self.reranker = make_reranker(s.retrieval.reranker, settings=s)
         else:
             self.reranker = None
-        self.store = IndexStore(self.settings.index_dir, self.embedder.id, self.settings.collection,
-                                self.settings.chroma_url,
-                                embedder_spec=None if isinstance(embedder, Embedder) else self.settings.embedder)
-        self.retriever = HybridRetriever(store=self.store, embedder=self.embedder, k=self.settings.top_k,
-                                         candidates=self.settings.candidates, reranker=self.reranker)
+        self.store = IndexStore(s.store.index_dir, self.embedder.id, s.store.collection, s.store.chroma_url,
+                                embedder_spec=None if isinstance(embedder, Embedder) else s.embedder.spec,
+                                chroma_timeout=s.store.chroma_timeout, postfilter_share=s.store.postfilter_share)
+        self.retriever = HybridRetriever(store=self.store, embedder=self.embedder, k=s.retrieval.top_k,
+                                         candidates=s.retrieval.candidates, reranker=self.reranker,
+                                         rrf_k=s.retrieval.rrf_k, page_weights=load_weights(s.retrieval.page_ranker_file))
         self.extractive = ExtractiveAnswerer(embedder=self.embedder, catalog=self.store.catalog,
-                                             known_terms=self._known_terms())   # also the LLM's fallback
+                                             known_terms=self._known_terms(), model=configured_model(s.answering),
+                                             min_entity_sim=s.answering.min_entity_sim)   # also the LLM's fallback
         self._llm_answerer = None         # built on first use
         if answerer not in (None, "extractive", "llm"):
             raise ValueError(f"unknown answerer {answerer!r}: use 'extractive' or 'llm'")
@@ -62,11 +70,12 @@ class Assistant:
         if self.default_answerer == "llm":
             self.answerer_for("llm")      # a misconfigured endpoint fails here, not on the first question
         self.pipeline = build_pipeline(self)
-        preload_in_background(self.embedder)   # RAG_PRELOAD=1: model + jieba load now, not on the first question
+        if s.preload:   # model + jieba load now, not on the first question
+            preload_in_background(self.embedder)
 
     @property
     def llm_configured(self) -> bool:
-        return bool(self.settings.llm_base_url and self.settings.llm_model)
+        return bool(self.settings.llm.base_url and self.settings.llm.model)
 
     def llm_answerer(self, chat_model):
         """An LLM answerer over this index with the given LangChain chat model (for a call's ``answerer``)."""
@@ -108,7 +117,7 @@ class Assistant:
 
     @property
     def index_dir(self) -> Path:
-        return self.settings.index_dir
+        return self.settings.store.index_dir
 
     def _known_terms(self) -> frozenset:
         terms = set()
@@ -126,7 +135,10 @@ class Assistant:
         if isinstance(paths, (str, Path)):
             paths = [paths]
         with ingest_lock(self.index_dir):
-            report = ingest_paths(self.store, self.embedder, list(paths), self.settings.chunk_size, progress)
+            options = self.settings.ingest
+            report = ingest_paths(self.store, self.embedder, list(paths), options.chunk_size, progress,
+                                  pipeline=options.pipeline, workers=options.workers,
+                                  shared_corpus=options.shared_corpus)
             self.store.refresh_keyword_index()
         self.extractive.known_terms = self._known_terms()
         return report

@@ -42,14 +42,10 @@ class Catalog:
         # Creating the file, switching it to WAL and creating the schema must not race with
         # another process doing the same: SQLite answers "database is locked" at once to a
         # journal-mode switch under contention, without waiting. One opener at a time per index.
-        import fcntl
+        from filelock import FileLock   # (a portable lock: fcntl does not exist on Windows)
 
-        with open(self.path.parent / "catalog-open.lock", "a") as lock:
-            fcntl.flock(lock, fcntl.LOCK_EX)
-            try:
-                self._create_schema()
-            finally:
-                fcntl.flock(lock, fcntl.LOCK_UN)
+        with FileLock(self.path.parent / "catalog-open.lock"):
+            self._create_schema()
 
     def _create_schema(self) -> None:
         with self._conn() as c:

@@ -3,8 +3,10 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import sys
+
+from .extras import MissingExtra, require
+from .settings import SettingsError, using
 
 EXIT_OK, EXIT_FAILURES, EXIT_USAGE = 0, 1, 2
 
@@ -16,8 +18,23 @@ class _Parser(argparse.ArgumentParser):
         sys.exit(EXIT_USAGE)
 
 
+# Flags that set a setting: argparse dest -> (dotted setting path, the flag as typed).
+SETTING_FLAGS = {
+    "index": ("store.index_dir", "--index"), "chroma_url": ("store.chroma_url", "--chroma-url"),
+    "embedder": ("embedder.spec", "--embedder"), "reranker": ("retrieval.reranker", "--reranker"),
+    "llm_base_url": ("llm.base_url", "--llm-base-url"), "llm_model": ("llm.model", "--llm-model"),
+    "llm_api_key": ("llm.api_key", "--llm-api-key"), "llm_timeout": ("llm.timeout", "--llm-timeout"),
+    "host": ("ui.host", "--host"), "port": ("ui.port", "--port"), "auth": ("ui.auth", "--auth"),
+}
+
+
 def build_parser() -> argparse.ArgumentParser:
-    p = _Parser(prog="rag", description="Cited Q&A over corporate disclosures (Chinese/English).")
+    p = _Parser(prog="rag", description="Cited Q&A over corporate disclosures (Chinese/English). "
+                                        "Every setting, where it comes from and its default: `rag config`.")
+    p.add_argument("--settings", metavar="FILE",
+                   help="settings file (TOML; env RAG_SETTINGS_FILE, default ./rag.toml when present)")
+    p.add_argument("--set", action="append", default=[], metavar="SETTING=VALUE", dest="set_values",
+                   help="set any setting, e.g. --set retrieval.top_k=6 (repeatable; names: `rag config`)")
     p.add_argument("--index", metavar="DIR", help="index directory (env RAG_INDEX, default .rag)")
     p.add_argument("--chroma-url", metavar="URL", help="use a Chroma server (env RAG_CHROMA_URL)")
     p.add_argument("--embedder", metavar="SPEC",
@@ -70,72 +87,109 @@ def build_parser() -> argparse.ArgumentParser:
                    help="where eval indexes are built and cached (default: .eval-cache/ in the checkout)")
 
     s = sub.add_parser("ui", help="start the Gradio chat app")
-    s.add_argument("--host", default=os.environ.get("RAG_UI_HOST", "127.0.0.1"))
-    s.add_argument("--port", type=int, default=int(os.environ.get("RAG_UI_PORT", "7860")))
-    s.add_argument("--auth", metavar="USER:PASSWORD", default=os.environ.get("RAG_UI_AUTH"))
+    s.add_argument("--host", help="address to listen on (env RAG_UI_HOST, default 127.0.0.1)")
+    s.add_argument("--port", type=int, help="port (env RAG_UI_PORT, default 7860)")
+    s.add_argument("--auth", metavar="USER:PASSWORD", help="require this login (env RAG_UI_AUTH)")
+
+    s = sub.add_parser("config", help="print every setting, its value and where it came from")
+    s.add_argument("--json", action="store_true", help="print one JSON object")
     return p
+
+
+def settings_from_args(args):
+    """The settings this command runs with: settings file, environment, then its flags."""
+    from .settings import FIELDS, load
+
+    flags = {path: (getattr(args, dest), f"flag {flag}") for dest, (path, flag) in SETTING_FLAGS.items()
+             if getattr(args, dest, None) is not None}
+    for item in getattr(args, "set_values", None) or []:
+        path, sep, value = item.partition("=")
+        path = path.strip()
+        if not sep or path not in FIELDS:
+            raise SettingsError(f"--set {item!r}: expected SETTING=VALUE with a setting `rag config` lists, "
+                                "e.g. --set retrieval.top_k=6")
+        flags[path] = (value, "flag --set")
+    return load(getattr(args, "settings", None), flags=flags)
 
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
-        return _run(args)
+        settings = settings_from_args(args)
+    except SettingsError as e:
+        print(f"rag: error: {e}", file=sys.stderr)
+        return EXIT_USAGE
+    try:
+        with using(settings):   # `rag eval`, `rag ui` and everything they open see the flags too
+            return _run(args, settings)
     except KeyboardInterrupt:
         return 130
     except Exception as e:  # one clear line instead of a traceback; RAG_DEBUG=1 shows it
-        if os.environ.get("RAG_DEBUG"):
+        if settings.debug:
             raise
         from .embeddings import EmbedderError
         from .vectors import VectorStoreError
 
-        code = EXIT_USAGE if isinstance(e, (EmbedderError, VectorStoreError)) else EXIT_FAILURES
+        usage = (EmbedderError, VectorStoreError, MissingExtra, SettingsError)
         print(f"rag: error: {e}", file=sys.stderr)
-        return code
+        return EXIT_USAGE if isinstance(e, usage) else EXIT_FAILURES
 
 
-def _assistant(args):
+def _assistant(settings):
     from .assistant import Assistant
 
-    return Assistant(index_dir=args.index, chroma_url=args.chroma_url, embedder=args.embedder,
-                     reranker=args.reranker)
+    return Assistant(settings=settings)
 
 
 class _catalog_only:
     """What `rag sources` needs of an index: its catalog (no embedder, vector store or LangChain)."""
 
-    def __init__(self, args):
+    def __init__(self, settings):
         from .catalog import Catalog
-        from .config import Settings
 
-        self.index_dir = Settings.from_env(index_dir=args.index).index_dir
+        self.index_dir = settings.store.index_dir
         self.sources = Catalog(self.index_dir / "catalog.sqlite").documents
 
 
-def _missing_index(args) -> str | None:
+def _missing_index(args, settings) -> str | None:
     """Why a command that reads an index cannot run here; None when it can. Only `ingest` makes
     an index: opening one (Assistant) would create an empty one wherever it is pointed."""
     if args.command == "ingest":
         return None
-    from .config import Settings
-
-    index = Settings.from_env(index_dir=args.index).index_dir
+    index = settings.store.index_dir
     if (index / "catalog.sqlite").is_file():
         return None
-    where = "" if args.index else " (the default; choose another with --index DIR or RAG_INDEX)"
+    origin = settings.origin("store.index_dir")
+    where = (" (the default; choose another with --index DIR or RAG_INDEX)" if origin == "default"
+             else "" if origin.startswith("flag") else f" ({origin})")
     return (f"there is no index at {index}{where}; make one with `rag --index {index} ingest PATH...` "
             "(files, folders or a manifest .toml)")
 
 
-def _export_llm_flags(args) -> None:
-    """LLM flags become RAG_LLM_* for this process, so `rag eval` and `rag ui` see them too."""
-    for flag, env in (("llm_base_url", "RAG_LLM_BASE_URL"), ("llm_model", "RAG_LLM_MODEL"),
-                      ("llm_api_key", "RAG_LLM_API_KEY"), ("llm_timeout", "RAG_LLM_TIMEOUT")):
-        value = getattr(args, flag, None)
-        if value is not None:
-            os.environ[env] = str(value)
-    if os.environ.get("RAG_LLM_BASE_URL") and not os.environ.get("RAG_LLM_MODEL"):
+def _warn_llm_without_model(settings) -> None:
+    if settings.llm.base_url and not settings.llm.model:
         print("rag: warning: an LLM endpoint is set but no model (--llm-model / RAG_LLM_MODEL); "
               "answers stay extractive", file=sys.stderr)
+
+
+def _print_config(settings, as_json: bool) -> int:
+    """`rag config`: every setting with its value (secrets masked) and where it came from."""
+    from .settings import SETTINGS_FILE, SETTINGS_FILE_ENV, describe
+
+    rows = describe(settings)
+    file = str(settings.file) if settings.file else None
+    if as_json:
+        print(json.dumps({"settings_file": file, "settings": rows}, ensure_ascii=False, indent=2))
+        return EXIT_OK
+    print(f"settings file: {file}" if file else
+          f"settings file: none ({SETTINGS_FILE} in the working directory, --settings FILE or {SETTINGS_FILE_ENV})")
+    table = [("setting", "value", "from")] + [(r["setting"], "-" if r["value"] is None else str(r["value"]), r["origin"])
+                                             for r in rows]
+    width = max(len(name) for name, _, _ in table)
+    vwidth = min(48, max(len(value) for _, value, _ in table))
+    for name, value, origin in table:
+        print(f"{name:<{width}}  {value:<{vwidth}}  {origin}")
+    return EXIT_OK
 
 
 def _stream_answer(a, args):
@@ -176,22 +230,25 @@ def _filters(args) -> dict:
     return {k: v for k, v in (("company", args.company), ("kind", args.kind), ("period", args.period)) if v}
 
 
-def _run(args) -> int:
-    _export_llm_flags(args)
+def _run(args, settings) -> int:
+    if args.command == "config":
+        return _print_config(settings, args.json)
+    _warn_llm_without_model(settings)
     if args.command == "eval":
         from evals.runner import main as eval_main
 
         return eval_main(args)
     if args.command == "ui":
+        require("ui", "rag ui")
         from ui.app import launch
 
-        return launch(args)
+        return launch(args, settings)
 
-    missing = _missing_index(args)
+    missing = _missing_index(args, settings)
     if missing:
         print(f"rag: error: {missing}", file=sys.stderr)
         return EXIT_USAGE
-    a = _catalog_only(args) if args.command == "sources" else _assistant(args)
+    a = _catalog_only(settings) if args.command == "sources" else _assistant(settings)
     if args.command == "ingest":
         def progress(msg, frac):
             if not args.quiet and sys.stderr.isatty():

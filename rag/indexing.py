@@ -9,7 +9,6 @@ at a time per index: an exclusive file lock serialises concurrent ingests.
 from __future__ import annotations
 
 import errno
-import fcntl
 import os
 import re
 import time
@@ -41,26 +40,20 @@ class IndexBusy(RuntimeError):
 
 @contextmanager
 def ingest_lock(index_dir: Path, wait_seconds: float = 600.0):
-    """Exclusive lock per index; a second ingest waits, then fails clearly."""
+    """Exclusive lock per index (a file lock: held by one process, and one thread, at a time); a
+    second ingest waits, then fails clearly."""
+    from filelock import FileLock, Timeout   # portable: fcntl does not exist on Windows
+
     index_dir.mkdir(parents=True, exist_ok=True)
-    f = open(index_dir / "ingest.lock", "a+")
-    deadline = time.monotonic() + wait_seconds
+    lock = FileLock(index_dir / "ingest.lock")
     try:
-        while True:
-            try:
-                fcntl.flock(f, fcntl.LOCK_EX | fcntl.LOCK_NB)
-                break
-            except BlockingIOError:
-                if time.monotonic() > deadline:
-                    raise IndexBusy(f"another ingest is running on {index_dir} (lock held for {wait_seconds:.0f}s)") from None
-                time.sleep(0.2)
-        f.seek(0), f.truncate(), f.write(str(os.getpid())), f.flush()
+        lock.acquire(timeout=wait_seconds, poll_interval=0.2)
+    except Timeout:
+        raise IndexBusy(f"another ingest is running on {index_dir} (lock held for {wait_seconds:.0f}s)") from None
+    try:
         yield
     finally:
-        try:
-            fcntl.flock(f, fcntl.LOCK_UN)
-        finally:
-            f.close()
+        lock.release()
 
 
 def slug(name: str) -> str:
@@ -69,8 +62,10 @@ def slug(name: str) -> str:
     return s[:80] or "document"
 
 
-def expand_paths(paths: Iterable[str | Path]) -> tuple[list[tuple[Path, DocumentMeta | None]], list[IngestResult]]:
-    """Files to ingest (with manifest metadata where a manifest names them) and path errors."""
+def expand_paths(paths: Iterable[str | Path], shared_corpus: Path | None = None,
+                 ) -> tuple[list[tuple[Path, DocumentMeta | None]], list[IngestResult]]:
+    """Files to ingest (with manifest metadata where a manifest names them) and path errors;
+    ``shared_corpus``: see ingest.manifest.load_manifest."""
     files: list[tuple[Path, DocumentMeta | None]] = []
     errors: list[IngestResult] = []
     seen: set[Path] = set()
@@ -85,7 +80,7 @@ def expand_paths(paths: Iterable[str | Path]) -> tuple[list[tuple[Path, Document
         p = Path(raw)
         if p.suffix.lower() == ".toml" and p.is_file():
             try:
-                m = load_manifest(p)
+                m = load_manifest(p, shared_corpus)
             except IngestError as e:
                 errors.append(IngestResult(str(p), "failed", reason=e.reason))
                 continue
@@ -99,7 +94,7 @@ def expand_paths(paths: Iterable[str | Path]) -> tuple[list[tuple[Path, Document
                 for name in MANIFEST_NAMES:
                     if name in names:
                         try:
-                            manifests.update(load_manifest(Path(root) / name).by_path())
+                            manifests.update(load_manifest(Path(root) / name, shared_corpus).by_path())
                         except IngestError as e:
                             errors.append(IngestResult(str(Path(root) / name), "failed", reason=e.reason))
             for root, dirs, names in os.walk(p, followlinks=False):
@@ -121,7 +116,7 @@ def expand_paths(paths: Iterable[str | Path]) -> tuple[list[tuple[Path, Document
             mp = p.parent / name
             if mp.is_file():
                 try:
-                    meta = load_manifest(mp).by_path().get(p.resolve())
+                    meta = load_manifest(mp, shared_corpus).by_path().get(p.resolve())
                 except IngestError:
                     meta = None
         add(p, meta)
@@ -145,16 +140,21 @@ def _infer_title(path: Path, pages) -> str:
     return path.stem
 
 
-def ingest_paths(store, embedder, paths, chunk_size: float, progress: Progress | None = None) -> IngestReport:
+def ingest_paths(store, embedder, paths, chunk_size: float, progress: Progress | None = None, *,
+                 pipeline: bool = True, workers: int | None = None,
+                 shared_corpus: Path | None = None) -> IngestReport:
+    """``pipeline``: read ahead in a child process (the ingest.pipeline setting); ``workers``:
+    processes reading one long PDF (ingest.workers; None: the setting's default, one per core);
+    ``shared_corpus``: where manifests of the shared corpus find it (ingest.shared_corpus)."""
     report = IngestReport()
-    files, errors = expand_paths(paths)
+    files, errors = expand_paths(paths, shared_corpus)
     report.results.extend(errors)
     store.collect_garbage()  # finish deletions a killed ingest left behind
     # Read-ahead: while this process embeds file i, a child process reads, cleans and chunks the
     # next files (pypdf and the embedder each get a core; in one process they would share one, as
     # pypdf holds the GIL). Only reading happens ahead, at most READ_AHEAD files, so memory stays
     # bounded; every write, and the order of results, is as before.
-    ahead = ReadAhead(chunk_size) if PIPELINE and len(files) > 1 else None
+    ahead = ReadAhead(chunk_size, workers) if pipeline and len(files) > 1 else None
     sent = 0
     try:
         for i, (path, meta) in enumerate(files):
@@ -166,7 +166,8 @@ def ingest_paths(store, embedder, paths, chunk_size: float, progress: Progress |
                         ahead.request(sent, *files[sent])
                     sent += 1
             prepared = ahead.take(i, path) if ahead is not None else None
-            report.results.append(ingest_file(store, embedder, path, meta, chunk_size, prepared=prepared))
+            report.results.append(ingest_file(store, embedder, path, meta, chunk_size, prepared=prepared,
+                                              workers=workers))
     finally:
         if ahead is not None:
             ahead.close()
@@ -175,7 +176,6 @@ def ingest_paths(store, embedder, paths, chunk_size: float, progress: Progress |
     return report
 
 
-PIPELINE = os.environ.get("RAG_INGEST_PIPELINE", "1") != "0"
 READ_AHEAD = 4   # files; the 296-page filing needs ~3 files of embedding ahead of it to be read in time
 
 
@@ -190,18 +190,20 @@ def _needs_reading(store, path: Path, meta: DocumentMeta | None) -> bool:
 class ReadAhead:
     """Files read, cleaned and chunked by a child process (``python -m ingest.prepare_worker``)."""
 
-    def __init__(self, chunk_size: float):
+    def __init__(self, chunk_size: float, workers: int | None = None):
         import subprocess
         import sys
         import threading
 
-        self.chunk_size = chunk_size
+        from .settings import child_environment
+
+        self.chunk_size, self.workers = chunk_size, workers
         self._results: dict[int, tuple] = {}
         self._order: list[int] = []      # file indices requested, in the child's order
         self._done = 0                   # answers received
         self._dead = False
         self._cond = threading.Condition()
-        env = dict(os.environ, PYTHONUNBUFFERED="1")
+        env = child_environment(PYTHONUNBUFFERED="1")
         try:
             self._proc = subprocess.Popen([sys.executable, "-m", "ingest.prepare_worker"], stdin=subprocess.PIPE,
                                           stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, env=env,
@@ -219,7 +221,7 @@ class ReadAhead:
                 return
             self._order.append(i)
         line = json.dumps({"path": str(path), "separator": meta.page_separator if meta else None,
-                           "chunk_size": self.chunk_size}) + "\n"
+                           "chunk_size": self.chunk_size, "workers": self.workers}) + "\n"
         try:
             self._proc.stdin.write(line.encode("utf-8"))
             self._proc.stdin.flush()
@@ -307,17 +309,17 @@ def _unreadable(path: Path, kind: str, message: str) -> IngestError:
     return IngestError(path, f"cannot read this file ({kind}: {' '.join(message.split())[:120]})")
 
 
-def _prepare(path: Path, meta: DocumentMeta | None, chunk_size: float):
+def _prepare(path: Path, meta: DocumentMeta | None, chunk_size: float, workers: int | None = None):
     """Pages, chunks and their timings for a file (what the read-ahead child computes), here."""
     if not path.is_file():
         return None
     from ingest.prepare_worker import prepare
 
-    return prepare(path, meta.page_separator if meta else None, chunk_size)
+    return prepare(path, meta.page_separator if meta else None, chunk_size, workers)
 
 
 def ingest_file(store, embedder, path: Path, meta: DocumentMeta | None, chunk_size: float,
-                prepared=None) -> IngestResult:
+                prepared=None, workers: int | None = None) -> IngestResult:
     t0 = time.perf_counter()
     display = str(path)
     try:
@@ -346,7 +348,7 @@ def ingest_file(store, embedder, path: Path, meta: DocumentMeta | None, chunk_si
         try:
             got = prepared.result() if prepared is not None else None   # re-raises what the worker met
             if got is None:
-                got = _prepare(path, meta, chunk_size)
+                got = _prepare(path, meta, chunk_size, workers)
             if got is None:
                 raise IngestError(path, "no such file" if not path.exists() else "not a regular file")
             pages, chunks, stages = got

@@ -81,8 +81,9 @@ def _cache_file(jieba) -> Path | None:
         st = os.stat(jieba.dt.get_dict_file().name)
     except Exception:
         return None
-    root = Path(os.environ.get("RAG_CACHE_DIR") or Path.home() / ".cache" / "rag-disclosures")
-    return root / f"jieba-{getattr(jieba, '__version__', '0')}-{st.st_size}-{int(st.st_mtime)}.sqlite"
+    from .settings import current   # jieba is one per process: so is its cache (the cache_dir setting)
+
+    return Path(current().cache_dir) / f"jieba-{getattr(jieba, '__version__', '0')}-{st.st_size}-{int(st.st_mtime)}.sqlite"
 
 
 def _build(jieba, path: Path) -> None:

@@ -1,16 +1,11 @@
 """LLM answering through any OpenAI-compatible chat-completions endpoint, checked before it is shown.
 
-Configuration (environment, or the CLI's top-level flags, or ``Assistant(...)`` keywords):
-
-* ``RAG_LLM_BASE_URL`` (``--llm-base-url``): e.g. ``http://localhost:11434/v1`` (Ollama),
-  ``https://dashscope.aliyuncs.com/compatible-mode/v1``, ``https://api.openai.com/v1``;
-* ``RAG_LLM_MODEL`` (``--llm-model``), ``RAG_LLM_API_KEY`` (``--llm-api-key``; any
-  string for servers that ignore it, such as Ollama);
-* ``RAG_LLM_TIMEOUT`` (``--llm-timeout``, default 60): seconds to wait for the endpoint to
-  connect, to start answering and between two streamed tokens; a whole answer is
-  abandoned after 5x this. ``RAG_LLM_MAX_RETRIES`` (default 1) retries on connection
-  errors, timeouts and 5xx; ``RAG_LLM_TEMPERATURE`` (default 0; ``none`` leaves it to the
-  server); ``RAG_LLM_MAX_TOKENS`` (default: the server's).
+Configuration: the ``llm`` settings (rag/settings.py; the README's settings table), e.g.
+``RAG_LLM_BASE_URL`` / ``--llm-base-url`` (``http://localhost:11434/v1`` for Ollama,
+``https://dashscope.aliyuncs.com/compatible-mode/v1``, ``https://api.openai.com/v1``),
+``RAG_LLM_MODEL``, ``RAG_LLM_API_KEY`` (any string for servers that ignore it, such as
+Ollama) and ``RAG_LLM_TIMEOUT`` (default 60: seconds to wait for the endpoint to connect,
+to start answering and between two streamed tokens; a whole answer is abandoned after 5x this).
 
 The answerer is a LangChain runnable like the extractive one ({"question", "documents"}
 -> Answer), so ``rag.pipeline`` stays one runnable; its ``stream`` yields text
@@ -37,7 +32,6 @@ and the fallback are code, and the model has no tools.
 from __future__ import annotations
 
 import logging
-import os
 import re
 import time
 from typing import Any, Iterator
@@ -48,6 +42,7 @@ from langchain_core.runnables import RunnableSerializable
 
 from ingest.sentences import split_sentences
 
+from .extras import MissingExtra
 from .grounding import check_answer, extract_quantities, mark_unverified, parse_citations, quantities_match
 from .prompts import CANNOT_ANSWER, CANNOT_ANSWER_ZH, cannot_answer
 from .text import language_of, tokens
@@ -110,38 +105,28 @@ class LLMError(RuntimeError):
 
 
 # -- configuration ------------------------------------------------------------------
-def _env_float(name: str, default: float | None) -> float | None:
-    raw = os.environ.get(name, "")
-    if raw.strip().lower() in ("none", "null"):
-        return None
-    try:
-        return float(raw) if raw.strip() else default
-    except ValueError:
-        return default
-
-
 def make_chat_model(settings, *, max_retries: int | None = None, timeout: float | None = None):
-    """A ``ChatOpenAI`` for ``settings.llm_base_url`` / ``llm_model`` / ``llm_api_key`` / ``llm_timeout``."""
+    """A ``ChatOpenAI`` for the ``llm`` settings (rag.settings.Settings): endpoint, model, key, timeout,
+    retries, temperature, answer length."""
+    llm = settings.llm
     try:
         from langchain_openai import ChatOpenAI
-    except ImportError as e:  # pragma: no cover - the llm extra is missing
-        raise LLMError("the LLM answerer needs langchain-openai: pip install -e '.[llm]'") from e
-    if not settings.llm_model:
+    except ImportError as e:
+        raise MissingExtra("the LLM answerer", "llm") from e
+    if not llm.model:
         raise LLMError("no LLM model configured: set RAG_LLM_MODEL (or --llm-model)")
-    base_url = settings.llm_base_url or None
-    key = settings.llm_api_key
+    base_url = llm.base_url or None
+    key = llm.api_key
     if not key and (base_url is None or "api.openai.com" in base_url):
-        key = os.environ.get("OPENAI_API_KEY")
-    retries = max_retries if max_retries is not None else int(_env_float("RAG_LLM_MAX_RETRIES", 1) or 0)
-    max_tokens = _env_float("RAG_LLM_MAX_TOKENS", None)
+        key = llm.openai_api_key
     return ChatOpenAI(
-        model=settings.llm_model,
+        model=llm.model,
         base_url=base_url,
-        api_key=key or "not-needed",          # Ollama and most local servers ignore it, the client needs one
-        timeout=timeout if timeout is not None else settings.llm_timeout,
-        max_retries=retries,
-        temperature=_env_float("RAG_LLM_TEMPERATURE", 0.0),
-        max_tokens=int(max_tokens) if max_tokens else None,
+        api_key=key.get_secret_value() if key else "not-needed",   # Ollama and most local servers ignore it, the client needs one
+        timeout=timeout if timeout is not None else llm.timeout,
+        max_retries=max_retries if max_retries is not None else llm.max_retries,
+        temperature=llm.temperature,
+        max_tokens=llm.max_tokens,
         use_responses_api=False,               # plain /chat/completions: what compatible servers speak
         stream_usage=False,
     )
@@ -283,8 +268,8 @@ class LLMAnswerer(RunnableSerializable):
     @classmethod
     def from_settings(cls, settings, fallback, catalog, llm=None) -> "LLMAnswerer":
         return cls(llm=llm or make_chat_model(settings), fallback=fallback, catalog=catalog,
-                   endpoint=settings.llm_base_url or "https://api.openai.com/v1", timeout=settings.llm_timeout,
-                   model_name=settings.llm_model or "")
+                   endpoint=settings.llm.base_url or "https://api.openai.com/v1", timeout=settings.llm.timeout,
+                   model_name=settings.llm.model or "")
 
     # Runnable interface
     def invoke(self, input, config=None, **kwargs) -> Answer:

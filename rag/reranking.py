@@ -9,14 +9,16 @@ Spec strings for :func:`make_reranker`:
   the sentence-transformers embedder it never downloads anything.
 
 Errors: every failure to create or load a reranker raises :class:`RerankerError`
-with a one-paragraph message saying what to do. ``RerankerError`` subclasses
+with a one-paragraph message saying what to do (the ``st`` extra not installed:
+:class:`rag.extras.MissingExtra`). ``RerankerError`` subclasses
 :class:`rag.embeddings.EmbedderError`, so code that already reports model-loading
 problems with ``except EmbedderError`` reports reranker problems the same way;
 catch ``RerankerError`` to tell them apart.
 
-Options (``make_reranker(spec, device=..., batch_size=...)``): ``device``
-defaults to ``RAG_ST_DEVICE`` else cpu; ``batch_size`` to ``RAG_ST_BATCH_SIZE``
-else 32.
+Options (``make_reranker(spec, device=..., batch_size=..., settings=...)``): ``device``
+and ``batch_size`` default to the settings' ``embedder.st_device`` (``RAG_ST_DEVICE``,
+cpu) and ``embedder.st_batch_size`` (``RAG_ST_BATCH_SIZE``, 32); ``settings`` default to
+this process's (rag.settings.current()).
 """
 from __future__ import annotations
 
@@ -26,6 +28,7 @@ from pathlib import Path
 
 from rag.embeddings.base import EmbedderError
 from rag.embeddings.sentence_transformers import (
+    ST_NOTE,
     check_batch_size,
     check_device,
     default_batch_size,
@@ -35,6 +38,7 @@ from rag.embeddings.sentence_transformers import (
     resolve_model,
     short_reason,
 )
+from rag.extras import MissingExtra, require
 
 
 class RerankerError(EmbedderError):
@@ -69,13 +73,15 @@ class CrossEncoderReranker(Reranker):
     import); the model loads on first :meth:`score`.
     """
 
-    def __init__(self, name_or_path: str, device: str | None = None, batch_size: int | None = None):
+    def __init__(self, name_or_path: str, device: str | None = None, batch_size: int | None = None, *,
+                 settings=None):
+        require("st", "the cross-encoder reranker", ST_NOTE)
         self._resolved = resolve_model(name_or_path, error=RerankerError,
-                                       what="cross-encoder reranker model", flag="--reranker")
+                                       what="cross-encoder reranker model", flag="--reranker", settings=settings)
         self._device = (check_device(device, RerankerError) if device
-                        else default_device(RerankerError))
+                        else default_device(RerankerError, settings))
         self._batch_size = (check_batch_size(batch_size, RerankerError) if batch_size is not None
-                            else default_batch_size(RerankerError))
+                            else default_batch_size(settings))
         self._id = model_id("ce", self._resolved)
         self._model = None
         self._lock = threading.Lock()
@@ -106,9 +112,7 @@ class CrossEncoderReranker(Reranker):
             try:
                 from sentence_transformers import CrossEncoder
             except ImportError as exc:
-                raise RerankerError(
-                    "the cross-encoder reranker needs the 'st' extra: pip install -e '.[st]' "
-                    f"(it pins torch==2.13.0, the CPU build) ({short_reason(exc)})") from None
+                raise MissingExtra("the cross-encoder reranker", "st", f"{ST_NOTE} ({short_reason(exc)})") from None
             device_available(self._device, RerankerError)
             try:
                 model = CrossEncoder(str(self._resolved.path), device=self._device,

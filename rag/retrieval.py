@@ -23,10 +23,11 @@ from .glossary import expand
 from .ranking import page_candidates, pages_named, pick_passages, statement_query
 from .ranking import rank_pages as rank_page_candidates
 from .questions import search_text
+from .settings import RetrievalSettings
 from .statements import concept_items, statements_asked, title_phrases
 from .text import keyword_tokens
 
-RRF_K = 60
+RRF_K = RetrievalSettings.model_fields["rrf_k"].default   # the retrieval.rrf_k setting's (rag/settings.py)
 
 _POOL = None
 _POOL_LOCK = threading.Lock()
@@ -41,12 +42,12 @@ def _pool() -> ThreadPoolExecutor:
     return _POOL
 
 
-def rrf(rankings: list[list[str]], weights: list[float] | None = None) -> dict[str, float]:
+def rrf(rankings: list[list[str]], weights: list[float] | None = None, k: int = RRF_K) -> dict[str, float]:
     weights = weights or [1.0] * len(rankings)
     scores: dict[str, float] = {}
     for ranking, w in zip(rankings, weights):
         for rank, cid in enumerate(ranking):
-            scores[cid] = scores.get(cid, 0.0) + w / (RRF_K + rank + 1)
+            scores[cid] = scores.get(cid, 0.0) + w / (k + rank + 1)
     return scores
 
 
@@ -61,6 +62,8 @@ class HybridRetriever(BaseRetriever):
     candidates: int = 30
     reranker: Any = None
     doc_ids: list[str] | None = None   # restrict to these documents (inside the store query)
+    rrf_k: int = RRF_K
+    page_weights: dict | None = None   # the page ranker's; None: the shipped rag/data/page_ranker.json
 
     def _get_relevant_documents(self, query: str, *, run_manager: CallbackManagerForRetrieverRun | None = None,
                                 **kwargs) -> list[Document]:
@@ -94,7 +97,7 @@ class HybridRetriever(BaseRetriever):
             keyword = keyword_future.result()
             by_title = title_future.result() if title_future is not None else []
             by_items = items_future.result() if items_future is not None else []
-        fused = rrf([[c for c, _ in dense], [c for c, _ in keyword]])
+        fused = rrf([[c for c, _ in dense], [c for c, _ in keyword]], k=self.rrf_k)
         # statement pages, and a page the question names ("第169页"), join the candidates without a
         # fused score of their own (their rows may match none of the question's words)
         ids = list(dict.fromkeys([*fused, *(c for c, _ in by_title), *(c for c, _ in by_items),
@@ -137,7 +140,7 @@ class HybridRetriever(BaseRetriever):
         rows, fused = cands.rows, cands.fused
         page_score = {}
         if rank_pages:
-            pages = rank_page_candidates(self.pages_of(question, cands))
+            pages = rank_page_candidates(self.pages_of(question, cands), self.page_weights)
             pool = pick_passages(pages, want)
             page_score = {c: pc.score for pc in pages for c in pc.chunks}
         else:
@@ -165,7 +168,7 @@ class HybridRetriever(BaseRetriever):
         n, df = catalog.document_frequencies(terms)
         # Robertson/Sparck Jones idf, floored at a little above zero like FTS5's
         idf = {t: max(1e-3, math.log((n - d + 0.5) / (d + 0.5) + 1.0)) for t, d in df.items()}
-        return page_candidates(question, cands.rows, cands.fused, cands.dense, cands.keyword, RRF_K,
+        return page_candidates(question, cands.rows, cands.fused, cands.dense, cands.keyword, self.rrf_k,
                                catalog.page_chunks(keys), idf, cands.qvec)
 
 

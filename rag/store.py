@@ -22,11 +22,12 @@ import numpy as np
 
 from .catalog import Catalog
 from .keyword_index import KeywordIndex, nearest
+from .settings import StoreSettings
 from .vectors import VectorStore
 
-
 # a scope holding at least this share of the index's chunks is searched unfiltered, then filtered
-POSTFILTER_SHARE = 0.1
+# (the store.postfilter_share setting's default)
+POSTFILTER_SHARE = StoreSettings.model_fields["postfilter_share"].default
 # An embedded index of at most this many chunks is searched exactly over the float16 vectors the
 # keyword snapshot keeps (memory-mapped; ~5 ms at this size), as small scopes already are, instead of
 # through Chroma: a question then needs neither chromadb's import nor its client (~1 s of a `rag ask`
@@ -36,8 +37,10 @@ EXACT_MAX_CHUNKS = 20_000
 
 class IndexStore:
     def __init__(self, index_dir: Path, embedder_id: str, collection: str = "rag_chunks",
-                 chroma_url: str | None = None, embedder_spec: str | None = None):
+                 chroma_url: str | None = None, embedder_spec: str | None = None,
+                 chroma_timeout: float | None = None, postfilter_share: float = POSTFILTER_SHARE):
         self.index_dir = Path(index_dir)
+        self.postfilter_share = postfilter_share
         self.index_dir.mkdir(parents=True, exist_ok=True)
         self.catalog = Catalog(self.index_dir / "catalog.sqlite")
         self.keywords = KeywordIndex(self.catalog, self.index_dir / "keyword")
@@ -55,7 +58,7 @@ class IndexStore:
             collection = self._server_collection(collection)
         self._sync_lock = threading.Lock()
         self._seen_generation = self.catalog.get_meta("vectors_generation")
-        self.vectors = VectorStore(self.index_dir, collection, embedder_id, chroma_url)
+        self.vectors = VectorStore(self.index_dir, collection, embedder_id, chroma_url, timeout=chroma_timeout)
         self.catalog.set_meta("embedder", embedder_id)
         if embedder_spec:
             self.catalog.set_meta("embedder_spec", embedder_spec)
@@ -185,7 +188,7 @@ class IndexStore:
         total = sum(counts.values())
         if not in_scope or not total:
             return []
-        if in_scope >= POSTFILTER_SHARE * total and not self._small():
+        if in_scope >= self.postfilter_share * total and not self._small():
             want = min(total, int(n * total / in_scope * 1.5) + n)
             allowed = set(doc_ids)
             hits = [h for h in self._query_vectors(vector, want) if h[2].get("doc_id") in allowed]

@@ -49,15 +49,12 @@ def preload_in_background(*models) -> list[threading.Thread]:
     """Load jieba's dictionaries and each model's weights (``warm()``) in background threads.
 
     A fresh process otherwise pays them one after another on its first question (USE ~1-2 s,
-    jieba ~0.7-1 s, jieba.posseg ~0.3 s on the 2-core bench machine). Opt-in with ``RAG_PRELOAD=1``
-    (e.g. for the UI, where it cuts a first answer asked 3 s after opening from ~1.3 s to ~0.2 s):
-    on by default, it made tests/reliability/test_concurrency.py::test_two_ingest_processes_serialise
-    fail 1 run in 3 (embedded Chroma "database is locked" in the other ingest process; 0 in 5 without).
+    jieba ~0.7-1 s, jieba.posseg ~0.3 s on the 2-core bench machine). The Assistant calls it when
+    the preload setting is on (``RAG_PRELOAD=1``; e.g. for the UI, where it cuts a first answer asked
+    3 s after opening from ~1.3 s to ~0.2 s): on by default, it made
+    tests/reliability/test_concurrency.py::test_two_ingest_processes_serialise fail 1 run in 3
+    (embedded Chroma "database is locked" in the other ingest process; 0 in 5 without).
     """
-    import os
-
-    if os.environ.get("RAG_PRELOAD", "0") != "1":
-        return []
 
     def jieba_words():
         _get_jieba()

@@ -16,7 +16,6 @@ wrote vectors, and a read that fails that way is retried once on a fresh client.
 from __future__ import annotations
 
 import functools
-import os
 import threading
 from contextlib import contextmanager
 from pathlib import Path
@@ -25,18 +24,6 @@ from urllib.parse import urlparse
 
 class VectorStoreError(RuntimeError):
     pass
-
-
-# Seconds a request to a Chroma server may take before it counts as unreachable
-# (chromadb's HttpClient would otherwise wait forever on a hung server).
-DEFAULT_SERVER_TIMEOUT = 60.0
-
-
-def _server_timeout() -> float:
-    try:
-        return float(os.environ.get("RAG_CHROMA_TIMEOUT") or DEFAULT_SERVER_TIMEOUT)
-    except ValueError:
-        return DEFAULT_SERVER_TIMEOUT
 
 
 def _unreachable(exc: BaseException) -> bool:
@@ -76,7 +63,7 @@ class EmbedderMismatch(VectorStoreError):
     pass
 
 
-def _client(index_dir: Path, chroma_url: str | None):
+def _client(index_dir: Path, chroma_url: str | None, timeout: float):
     import chromadb
     from chromadb.config import Settings as ChromaSettings
 
@@ -91,8 +78,7 @@ def _client(index_dir: Path, chroma_url: str | None):
         try:  # bound every request: a hung server must fail clearly, not block forever
             import httpx
 
-            t = _server_timeout()
-            client._server._session.timeout = httpx.Timeout(t, connect=min(t, 10.0))
+            client._server._session.timeout = httpx.Timeout(timeout, connect=min(timeout, 10.0))
         except Exception:
             pass
         return client
@@ -174,8 +160,16 @@ def _shared(method):
 
 
 class VectorStore:
-    def __init__(self, index_dir: Path, collection: str, embedder_id: str, chroma_url: str | None = None):
+    def __init__(self, index_dir: Path, collection: str, embedder_id: str, chroma_url: str | None = None,
+                 timeout: float | None = None):
+        """``timeout``: seconds a request to a Chroma server may take (default: the store.chroma_timeout
+        setting), since chromadb's HttpClient would otherwise wait forever on a hung server."""
+        if timeout is None:
+            from .settings import current
+
+            timeout = current().store.chroma_timeout
         self.url = chroma_url
+        self._timeout = timeout
         self._index_dir = Path(index_dir)
         self._name = collection
         self._embedder_id = embedder_id
@@ -191,19 +185,15 @@ class VectorStore:
             return self._open_unlocked()
         # Two processes creating a new on-disk store at once race in Chroma's own schema
         # migration ("table collections already exists"): serialise the opening per index.
-        import fcntl
+        from filelock import FileLock
 
         self._index_dir.mkdir(parents=True, exist_ok=True)
-        with open(self._index_dir / "chroma-open.lock", "a") as lock:
-            fcntl.flock(lock, fcntl.LOCK_EX)
-            try:
-                self._open_unlocked()
-            finally:
-                fcntl.flock(lock, fcntl.LOCK_UN)
+        with FileLock(self._index_dir / "chroma-open.lock"):
+            self._open_unlocked()
 
     def _open_unlocked(self) -> None:
         chroma_url, collection, embedder_id = self.url, self._name, self._embedder_id
-        self._client = _client(self._index_dir, chroma_url)
+        self._client = _client(self._index_dir, chroma_url, self._timeout)
         try:
             self._col = self._client.get_or_create_collection(
                 collection, embedding_function=None,

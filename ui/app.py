@@ -15,12 +15,13 @@ Gradio's file route like the PDF itself) with the quote's boxes laid over it.
 from __future__ import annotations
 
 import json
-import os
 import sys
 import threading
 from pathlib import Path
 
-os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
+from rag.settings import quiet_gradio
+
+quiet_gradio()   # before Gradio is imported
 
 import gradio as gr  # noqa: E402
 
@@ -338,7 +339,7 @@ def example_list(assistant) -> list[dict]:
 
 def build_app(assistant, *, lang: str = "en", chat_model=None, uploads: UploadStore | None = None) -> gr.Blocks:
     """The whole UI over ``assistant``. The LLM answerer is offered when the assistant has
-    one, when RAG_LLM_BASE_URL/RAG_LLM_MODEL are set, or when ``chat_model`` (a LangChain
+    one, when an LLM endpoint and model are set (RAG_LLM_BASE_URL, RAG_LLM_MODEL), or when ``chat_model`` (a LangChain
     chat model) is given."""
     lang = norm_lang(lang)
     h = UIHandlers(assistant, chat_model=chat_model, uploads=uploads)
@@ -346,7 +347,7 @@ def build_app(assistant, *, lang: str = "en", chat_model=None, uploads: UploadSt
     # Nothing derived from the index (document ids and titles, example questions) is built into the
     # app: Gradio serves what is built here, e.g. a dropdown's choices in the API info, on the page
     # it shows before login. Those values are filled in when a session starts (demo.load below).
-    k_default = int(assistant.settings.top_k)
+    k_default = int(assistant.settings.retrieval.top_k)
     mb = h.uploads.max_bytes // 2**20
 
     def answerer_choices(lg):
@@ -503,22 +504,26 @@ def warm_up(assistant) -> None:
         pass
 
 
-def launch(args) -> int:
-    """``rag ui``: start the app (blocks until interrupted). Returns an exit code."""
+def launch(args, settings=None) -> int:
+    """``rag ui``: start the app (blocks until interrupted). Returns an exit code. ``settings``:
+    the `rag` command's (default: this process's with the flags in ``args``)."""
     from rag import Assistant
 
-    host = getattr(args, "host", None) or os.environ.get("RAG_UI_HOST") or "127.0.0.1"
-    port = getattr(args, "port", None) or int(os.environ.get("RAG_UI_PORT") or 7860)
+    if settings is None:
+        from rag.cli import settings_from_args
+
+        settings = settings_from_args(args)
+    ui = settings.ui
+    host, port = ui.host, ui.port
     try:
-        auth = parse_auth(getattr(args, "auth", None) or os.environ.get("RAG_UI_AUTH"))
+        auth = parse_auth(ui.auth.get_secret_value() if ui.auth else None)
     except ValueError as e:
         print(f"rag ui: error: {e}", file=sys.stderr)
         return 2
-    assistant = Assistant(index_dir=getattr(args, "index", None), chroma_url=getattr(args, "chroma_url", None),
-                          embedder=getattr(args, "embedder", None), reranker=getattr(args, "reranker", None))
-    if os.environ.get("RAG_UI_SEED", "1") != "0":
+    assistant = Assistant(settings=settings)
+    if ui.seed:
         seed_bundled_corpus(assistant)
-    demo = build_app(assistant, lang=os.environ.get("RAG_UI_LANG", "en"))
+    demo = build_app(assistant, lang=ui.lang)
     if host not in LOOPBACK and not auth:
         print(f"rag ui: warning: listening on {host} without --auth; anyone who can reach this port can "
               "read and change the index", file=sys.stderr)

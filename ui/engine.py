@@ -20,7 +20,7 @@ HISTORY_TURNS = 4
 
 
 def llm_configured(settings) -> bool:
-    return bool(getattr(settings, "llm_base_url", None) and getattr(settings, "llm_model", None))
+    return bool(settings.llm.base_url and settings.llm.model)
 
 
 def answer_dict(ans: Answer, **extra) -> dict:
@@ -63,8 +63,8 @@ class ChatEngine:
 
     @property
     def llm_name(self) -> str:
-        if getattr(self.assistant.settings, "llm_model", None):
-            return self.assistant.settings.llm_model
+        if self.assistant.settings.llm.model:
+            return self.assistant.settings.llm.model
         if self._chat_model is not None:
             return getattr(self._chat_model, "model_name", None) or type(self._chat_model).__name__
         return "LLM"

@@ -27,15 +27,7 @@ from .engine import embedding_progress, install_progress_embedder
 from .i18n import t
 
 ALLOWED_SUFFIXES = tuple(sorted(SUPPORTED_SUFFIXES))
-DEFAULT_MAX_MB = 50
 MAX_NAME_CHARS = 100
-
-
-def max_upload_mb() -> int:
-    try:
-        return max(1, int(os.environ.get("RAG_UI_MAX_UPLOAD_MB", DEFAULT_MAX_MB)))
-    except ValueError:
-        return DEFAULT_MAX_MB
 
 
 def safe_filename(name: str) -> str:
@@ -56,7 +48,7 @@ class UploadStore:
     def __init__(self, assistant, root: Path | None = None, max_bytes: int | None = None):
         self.assistant = assistant
         self.root = Path(root or Path(assistant.index_dir) / "uploads").resolve()
-        self.max_bytes = max_bytes if max_bytes is not None else max_upload_mb() * 2**20
+        self.max_bytes = max_bytes if max_bytes is not None else assistant.settings.ui.max_upload_mb * 2**20
         self._lock = threading.Lock()
         install_progress_embedder(assistant)
 

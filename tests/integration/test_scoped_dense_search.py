@@ -10,8 +10,6 @@ import shutil
 import numpy as np
 import pytest
 
-import rag.store as store_module
-
 CITIES = ["Rotterdam", "Jakarta", "Lyon", "Osaka", "Lima", "Accra", "Perth", "Quito"]
 
 
@@ -49,7 +47,7 @@ QUERIES = ["office in Lyon with staff", "Osaka Holdings", "number 7 office", "Qu
 @pytest.mark.parametrize("share", [0.0, 1.01])   # 0: always unfiltered-then-filtered; >1: always exact
 def test_every_path_matches_chromas_filtered_query(index, monkeypatch, scope, share):
     a = index
-    monkeypatch.setattr(store_module, "POSTFILTER_SHARE", share)
+    monkeypatch.setattr(a.store, "postfilter_share", share)
     monkeypatch.setattr(a.store.vectors, "query", _no_filter_allowed(a.store.vectors.query))
     for text in QUERIES:
         q = np.asarray(a.embedder.embed_query(text), dtype=np.float32)
@@ -61,7 +59,7 @@ def test_every_path_matches_chromas_filtered_query(index, monkeypatch, scope, sh
 
 def test_small_scope_is_searched_exactly_without_chroma(index, monkeypatch):
     a = index
-    monkeypatch.setattr(store_module, "POSTFILTER_SHARE", 0.5)   # one document of 8 is "small" here
+    monkeypatch.setattr(a.store, "postfilter_share", 0.5)   # one document of 8 is "small" here
     q = np.asarray(a.embedder.embed_query("Lyon office"), dtype=np.float32)
     want = _reference(a, q, 4, ["lyon"])
     monkeypatch.setattr(a.store.vectors, "query", lambda *x, **k: pytest.fail("Chroma queried"))
@@ -71,7 +69,7 @@ def test_small_scope_is_searched_exactly_without_chroma(index, monkeypatch):
 
 def test_small_scope_reads_the_snapshot_matrix_and_the_catalog_when_the_snapshot_is_behind(index, monkeypatch):
     a = index
-    monkeypatch.setattr(store_module, "POSTFILTER_SHARE", 0.5)
+    monkeypatch.setattr(a.store, "postfilter_share", 0.5)
     q = np.asarray(a.embedder.embed_query("Perth office staff"), dtype=np.float32)
     want = _reference(a, q, 4, ["perth", "quito"])
     real_catalog_read = a.store.catalog.chunk_vectors
@@ -90,7 +88,7 @@ def test_small_scope_reads_the_snapshot_matrix_and_the_catalog_when_the_snapshot
 def test_chunks_without_catalog_vectors_use_chromas_filter(index, monkeypatch):
     """An index built before chunks kept their vectors: a NULL makes the scope go through Chroma."""
     a = index
-    monkeypatch.setattr(store_module, "POSTFILTER_SHARE", 0.5)
+    monkeypatch.setattr(a.store, "postfilter_share", 0.5)
     a.store.catalog._conn().execute("UPDATE chunks SET vec = NULL WHERE doc_id = 'osaka'")
     shutil.rmtree(a.store.keywords.directory)   # and its snapshot, built from those rows, has no vectors
     a.store.refresh_keyword_index()
@@ -108,7 +106,7 @@ def test_chunks_without_catalog_vectors_use_chromas_filter(index, monkeypatch):
 def test_uncommitted_vectors_never_come_back(index, monkeypatch):
     """Vectors of a version that was never committed (a crashed ingest) stay invisible on the post-filter path."""
     a = index
-    monkeypatch.setattr(store_module, "POSTFILTER_SHARE", 0.0)
+    monkeypatch.setattr(a.store, "postfilter_share", 0.0)
     q = np.asarray(a.embedder.embed_query("Lyon office"), dtype=np.float32)
     a.store.vectors.add(["lyon:ghost:0"], np.asarray([q]), [{"doc_id": "lyon", "version": "ghost", "page": 0}])
     got = a.store.dense_search(q, 3, ["lyon"])

@@ -19,7 +19,7 @@ LLM_ENV = ("RAG_LLM_BASE_URL", "RAG_LLM_MODEL", "RAG_LLM_API_KEY", "RAG_LLM_TIME
 
 @pytest.fixture
 def clean_llm_env(monkeypatch):
-    """The CLI exports its --llm-* flags to the environment; put it back afterwards."""
+    """No RAG_LLM_* from the developer's shell; no retries against the fake endpoint."""
     for name in LLM_ENV:
         monkeypatch.setenv(name, "")
     monkeypatch.setenv("RAG_LLM_MAX_RETRIES", "0")
@@ -45,7 +45,7 @@ def test_flags_configure_the_llm_and_ask_streams(llm_index, fake_llm, clean_llm_
     assert lines[0] == reply.format(n=n)                     # the streamed tokens, then a newline
     assert lines[1].startswith(f"  [{n}] 阿里巴巴加码AI投入、ADR大涨") and "530亿美元" in lines[1]
     assert "unverified" not in out and err == ""
-    assert os.environ["RAG_LLM_BASE_URL"] == fake_llm.base_url   # exported for eval/ui in this process
+    assert os.environ["RAG_LLM_BASE_URL"] == ""   # flags are settings of this command, not exported
 
 
 def test_ask_marks_unverified_sentences(llm_index, fake_llm, clean_llm_env, capsys):

@@ -27,6 +27,7 @@ from rag.embeddings.sentence_transformers import (  # noqa: E402
     prompt_convention,
 )
 from rag.reranking import CrossEncoderReranker, Reranker, RerankerError, make_reranker  # noqa: E402
+from rag.settings import SettingsError  # noqa: E402
 
 TEXTS = [
     "阿里巴巴近期股价大幅上涨，美国存托凭证一度上涨约8%。",
@@ -302,7 +303,7 @@ def test_device_and_batch_size_from_environment(tiny_st_model, monkeypatch):
     emb = make_embedder(f"sentence-transformers:{tiny_st_model}")
     assert (emb.device, emb.batch_size) == ("cpu", 32)
     monkeypatch.setenv("RAG_ST_BATCH_SIZE", "lots")
-    with pytest.raises(EmbedderError, match="RAG_ST_BATCH_SIZE"):
+    with pytest.raises(SettingsError, match="RAG_ST_BATCH_SIZE='lots'"):
         make_embedder(f"sentence-transformers:{tiny_st_model}")
     monkeypatch.delenv("RAG_ST_BATCH_SIZE")
     monkeypatch.setenv("RAG_ST_DEVICE", "tpu")

@@ -2,7 +2,6 @@
 (extractive, or the project's LLM answerer with a fake chat model), fallbacks."""
 from __future__ import annotations
 
-from dataclasses import replace
 
 from langchain_core.language_models.fake_chat_models import GenericFakeChatModel
 from langchain_core.messages import AIMessage
@@ -88,7 +87,7 @@ def test_llm_failure_falls_back_to_extractive(corpus_assistant):
 
 
 def test_llm_view_from_settings(corpus_assistant):
-    s = replace(corpus_assistant.settings, llm_base_url="http://127.0.0.1:9/v1", llm_model="tiny-model")
+    s = corpus_assistant.settings.with_overrides(llm_base_url="http://127.0.0.1:9/v1", llm_model="tiny-model")
     assert llm_configured(s)
     engine = ChatEngine(corpus_assistant)
     corpus_assistant_settings = corpus_assistant.settings
