@@ -70,6 +70,9 @@ class StoreSettings(_Section):
     postfilter_share: float = setting(0.1, env="RAG_POSTFILTER_SHARE", ge=0,
                                       doc="a scope holding at least this share of the index's chunks is searched "
                                           "unfiltered, then filtered; a smaller one exactly")
+    aliases: str | None = setting(env="RAG_ALIASES", keyword="aliases",
+                                  doc="alias files (tickers, house abbreviations) read before <index>/aliases.toml; "
+                                      "several paths separated by the OS path separator")
 
 
 class EmbedderSettings(_Section):

@@ -149,7 +149,9 @@ class AliasBook:
 
 def alias_paths(index_dir: str | Path | None) -> list[Path]:
     """Where alias files are looked up: ``RAG_ALIASES`` (one or more paths), then ``<index>/aliases.toml``."""
-    paths = [Path(p) for p in (os.environ.get("RAG_ALIASES") or "").split(os.pathsep) if p.strip()]
+    from ..settings import current
+
+    paths = [Path(p) for p in (current().store.aliases or "").split(os.pathsep) if p.strip()]
     if index_dir is not None:
         paths.append(Path(index_dir) / "aliases.toml")
     return paths

@@ -50,6 +50,7 @@ ENVIRONMENT = [
     ("RAG_CHROMA_TIMEOUT", "2", "store.chroma_timeout", 2.0),
     ("RAG_COLLECTION", "other", "store.collection", "other"),
     ("RAG_POSTFILTER_SHARE", "0.5", "store.postfilter_share", 0.5),
+    ("RAG_ALIASES", "/tmp/a.toml", "store.aliases", "/tmp/a.toml"),
     ("RAG_EMBEDDER", "sentence-transformers:/m", "embedder.spec", "sentence-transformers:/m"),
     ("RAG_EMBED_THREADS", "2", "embedder.threads", 2),
     ("RAG_SENTENCE_VECTORS", "0", "embedder.sentence_vectors", False),
