@@ -28,7 +28,7 @@ DEFAULT_WEIGHTS = {
     "year_clash": -0.5, "row_label": 1.0, "statement": 0.3, "length": 0.0, "heading": -1.0, "anaphor": -0.3,
     "negation_yesno": 0.2, "enumeration_list": 0.3, "question_echo": -2.0, "lex_gap": 1.0, "lex_soft": 2.0,
     "metric_near": 1.0, "quarter_match": 0.5, "prior_clash": -0.5, "outlook_clash": -0.5, "total": 0.3,
-    "label_extra": -0.5,
+    "label_extra": -0.5, "subject": 1.0,
 }
 
 

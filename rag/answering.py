@@ -31,6 +31,7 @@ from .answer_model import AnswerModel, load_model
 from .evidence import _ENUM, Candidate, PageTexts, candidates, featurize, passes_kind, passes_period
 from .prompts import cannot_answer
 from .questions import Question, read, search_text
+from .statements import concept_items
 from .text import STOPWORDS, is_cjk_text, keyword_tokens, language_of, normalize, tokens
 from .types import Answer, Citation
 
@@ -94,9 +95,14 @@ def salient_terms(question: str) -> list[str]:
     if is_cjk_text(question):
         import jieba.posseg as pseg
 
+        from .glossary import PAIRS
+
+        # a place inside a term ("美国" in 美国存托股, American depositary shares) is not a place asked about
+        terms = [z for zh, _ in PAIRS for z in zh if z in question]
         for p in pseg.cut(question):
             if p.flag in ("ns", "nr", "nt", "nz") and len(p.word) >= 2 and p.word not in STOPWORDS:
-                out.append(p.word)
+                if not any(p.word in t and p.word != t for t in terms):
+                    out.append(p.word)
     return list(dict.fromkeys(out))
 
 
@@ -165,6 +171,13 @@ class ExtractiveAnswerer(RunnableSerializable):
         timed = [c for c in shaped if passes_period(q, c, self._doc_years(c.doc_id))]
         if not timed:
             return q, [], notices, notice("period", q.language)
+        if q.kind == "figure" and not concept_items(question):
+            # the one sentence or row that states the asked metric: where some name it as what their figure
+            # is ("Revenue was …", a row labelled so), the others (a part of it, another metric measured
+            # against it) do not answer. (A measure computed from line items, "working capital ratio", is
+            # answered by those items' rows instead.)
+            named = [c for c in timed if c.features.get("subject")]
+            timed = named or timed
         return q, timed, notices, None
 
     def answer(self, question: str, docs: list[Document], qvec=None) -> Answer:

@@ -57,7 +57,7 @@ _CJK = re.compile(r"[\u3400-\u9fff]")
 FEATURES = (
     "dense", "dense_gap", "passage_dense", "page_gap", "passage_rank", "lex", "lex_gap", "lex_soft", "focus",
     "lex_context",
-    "lex_glossary", "metric_near", "quarter_match", "prior_clash", "outlook_clash", "total", "label_extra",
+    "lex_glossary", "metric_near", "subject", "quarter_match", "prior_clash", "outlook_clash", "total", "label_extra",
     "kind_match", "figure_q_row", "year_match", "year_clash", "row_label", "statement", "length", "heading",
     "anaphor", "negation_yesno", "enumeration_list", "question_echo",
 )
@@ -215,10 +215,18 @@ def _label_extra(q_words: set[str], label: str) -> float:
     return len(words - q_words) / len(words)
 
 
+# a quarter named as such; "前三季度" (the first three quarters, year to date) is not the third quarter
 _QUARTER_WORDS = {
-    1: r"\bQ1\b|first[\s-]quarter|第一季度|一季度|1季度", 2: r"\bQ2\b|second[\s-]quarter|第二季度|二季度|2季度",
-    3: r"\bQ3\b|third[\s-]quarter|第三季度|三季度|3季度", 4: r"\bQ4\b|fourth[\s-]quarter|第四季度|四季度|4季度",
+    1: r"\bQ1\b|first[\s-]quarter|(?<!前)第?一季度|(?<!前)1季度", 2: r"\bQ2\b|second[\s-]quarter|(?<!前)第?二季度|(?<!前)2季度",
+    3: r"\bQ3\b|third[\s-]quarter|(?<!前)第?三季度|(?<!前)3季度", 4: r"\bQ4\b|fourth[\s-]quarter|(?<!前)第?四季度|(?<!前)4季度",
 }
+# part of a year: a question about the whole year is not answered by a quarter's or a half's figure
+_PART_OF_YEAR = re.compile(r"\b(?:Q[1-4]|(?:first|second|third|fourth)[\s-]quarter|three months|six months|nine months|"
+                           r"twelve weeks|\d{1,2} weeks|year[\s-]to[\s-]date)\b|季度|上半年|下半年|半年度|前三季|1-9月|1-6月|止[三六九]个月",
+                           re.I)
+_YEAR_TO_DATE = re.compile(r"\b(?:six|nine) months\b|year[\s-]to[\s-]date|前三季|上半年|1-9月|1-6月|止[六九]个月|\b(?:24|36) weeks\b",
+                           re.I)
+_FULL_YEAR_Q = re.compile(r"\b(full[\s-]year|for the (?:fiscal )?year|annual|whole year)\b|全年|年度(?!报告)|整年", re.I)
 
 
 def _metric_near(words: list[str], text: str) -> float:
@@ -236,6 +244,21 @@ def _metric_near(words: list[str], text: str) -> float:
     return 0.0
 
 
+def _subject(text: str) -> str:
+    """What a sentence or row says its figure is: the words before its first figure ("Revenue was
+    RMB458,946 million" -> "Revenue was"; "Product development expenses … were RMB24,683 million, or
+    5% of revenue" -> "Product development expenses … were")."""
+    masked = _DATEY.sub(lambda m: " " * len(m.group(0)), text)
+    m = _FIGURE.search(masked)
+    subject = text[: m.start()] if m else text
+    # "… as a percentage of revenue", "占收入的比例": there revenue is what the figure is measured against
+    return _RATIO_OF.sub(" ", subject)
+
+
+_RATIO_OF = re.compile(r"\b(?:as a (?:percentage|percent|share|proportion) of|(?:%|percent) of|relative to)\s+(?:\w+\s+){0,3}"
+                       r"|占\S{0,8}?(?:的)?(?:比例|比重|百分比)", re.I)
+
+
 def passes_period(q: Question, c: "Candidate", doc_years: set[str]) -> bool:
     """A question about a period is not answered from another one: a candidate whose own years (its
     text, the column header it is read under) or, when it names none, its document's years, are all
@@ -246,15 +269,29 @@ def passes_period(q: Question, c: "Candidate", doc_years: set[str]) -> bool:
             return False
         if not years and doc_years and not doc_years & q.years:
             return False
-    if q.quarters:
-        said = {n for n, rx in _QUARTER_WORDS.items() if re.search(rx, c.text + " " + c.header_text, re.I)}
-        if said and not said & q.quarters:
+    said = {n for n, rx in _QUARTER_WORDS.items() if re.search(rx, c.text + " " + c.header_text, re.I)}
+    if q.quarters and said and not said & q.quarters:
+        return False
+    if q.quarters and not said and _YEAR_TO_DATE.search(c.text + " " + c.header_text):
+        return False   # a quarter asked, a year-to-date figure given ("2024年前三季度 (1-9月)", "nine months ended")
+    subject = _subject(c.text)
+    if not q.asks_prior and _PRIOR_TEXT.search(subject):
+        return False   # "Last year's third quarter net income was …": the figure is the prior period's
+    if _OUTLOOK_TEXT.search(subject) and not _OUTLOOK_Q.search(q.text):
+        return False   # "Forecasting second-quarter revenue of …": a forecast, not what was reported
+    if not q.quarters and _FULL_YEAR_Q.search(q.text) and not _PART_OF_YEAR.search(q.text):
+        # the whole year asked: a candidate that speaks only of part of a year is another period
+        if _PART_OF_YEAR.search(c.text + " " + c.header_text) and not _FULL_YEAR_Q.search(c.text + " " + c.header_text):
             return False
     return True
 
 
 _AMOUNT_Q = re.compile(r"元|美元|港元|人民币|\bRMB\b|US\$|HK\$|\$|\bdollars?\b|\b(?:in|usd) (?:millions|billions)\b", re.I)
 _PERCENT_Q = re.compile(r"%|percent|percentage|ratio|rate|margin|比例|比率|率|百分", re.I)
+# a rate asked for (毛利率, "operating margin", "what percentage"): answered by a percentage, not an amount
+_RATE_Q = re.compile(r"%|\bpercent(?:age)?\b|\bmargin\b|\bgrowth rate\b|率|百分比|占比|比例", re.I)
+_NOT_RATE_Q = re.compile(r"\bratio\b|turnover|coverage|倍|\bin (?:usd|\$|dollars|millions|billions)\b", re.I)
+_PERCENT = re.compile(r"\d\s*(?:%|percent\b|个百分点)", re.I)
 _AMOUNT = re.compile(r"(?<![\d.])\d[\d,]*(?:\.\d+)?(?!\s*(?:%|percent|个百分点|\d))")
 MIN_FOCUS = 0.6   # a figure question's own words must be in its answer (or translate into it this closely)
 
@@ -269,6 +306,9 @@ def passes_kind(q: Question, c: "Candidate") -> bool:
         if classify(c.text) == "header" or c.focus_hit < MIN_FOCUS:
             return False
         if _AMOUNT_Q.search(q.text) and not _PERCENT_Q.search(q.text) and not _AMOUNT.search(_DATEY.sub(" ", c.text)):
+            return False
+        if (_RATE_Q.search(q.text) and not _AMOUNT_Q.search(q.text) and not _NOT_RATE_Q.search(q.text)
+                and not _PERCENT.search(c.text)):
             return False
     if q.kind in ("figure", "when", "who"):
         return _kind_match(q, c) > 0
@@ -391,6 +431,8 @@ def featurize(q: Question, qvec: np.ndarray, cands: list[Candidate], embed_missi
     best_lex = max((_overlap(weights, t) for t in tok_sets), default=0.0)
     softs = _soft_overlap(q, cands, embed_missing)
     q_word_set = set(q.words) | {t for t in keyword_tokens(expand(q.text)) if t not in STOPWORDS}
+    # the question's own words (and their glossary translations) that say what it asks about
+    focus_stems = {t for w in focus_words(q) for t in keyword_tokens(expand(w)) if t not in STOPWORDS and len(t) > 1}
     for c, sim, toks, (soft, focus_hit, focus_share) in zip(cands, sims, tok_sets, softs):
         c.focus_hit = focus_hit
         context = c.doc.metadata.get("context") or ""
@@ -410,6 +452,7 @@ def featurize(q: Question, qvec: np.ndarray, cands: list[Candidate], embed_missi
             "lex_soft": soft,
             "focus": focus_share,
             "metric_near": _metric_near(surface, c.text),
+            "subject": (1.0 if focus_stems & keyword_token_set(label or _subject(c.text)) else 0.0) if focus_stems else 0.0,
             "prior_clash": 1.0 if (not q.asks_prior and _PRIOR_TEXT.search(c.text)) else 0.0,
             "total": 1.0 if _TOTAL.search(label or c.text) else 0.0,
             "label_extra": _label_extra(q_word_set, label) if label else 0.0,
