@@ -40,7 +40,8 @@ _FIGURE = re.compile(r"(?<![A-Za-z\d])[-(]?\$?\d[\d,]*(?:\.\d+)?%?\)?(?![A-Za-z\
 _DATEY = re.compile(
     r"\b(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec)[a-z]*\.?\s+\d{1,2}(?:,\s*\d{4})?"
     r"|\d{4}\s*年(?:\s*\d{1,2}\s*月(?:\s*\d{1,2}\s*日)?)?|\d{1,2}\s*月\s*\d{1,2}\s*日|\b(?:FY|Q[1-4])\s*'?\d{2,4}\b"
-    r"|(?<![\d.,])(?:19|20)\d{2}(?![\d.,%])|\b\d{1,2}/\d{1,2}/\d{2,4}\b", re.I)
+    r"|(?<![\d.,])(?:19|20)\d{2}(?![\d.,%])|\b\d{1,2}/\d{1,2}/\d{2,4}\b"
+    r"|\b\d{1,2}:\d{2}\s*(?:a\.?m\.?|p\.?m\.?)?|\b\d{1,2}\s*(?:a\.m\.|p\.m\.)|\d{1,2}[:：]\d{2}", re.I)
 _DATE_HINT = re.compile(r"\b(19|20)\d{2}\b|\d+\s*年|\d+\s*月|\d+\s*日|\b(Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)[a-z]*\b"
                         r"|\bQ[1-4]\b|第[一二三四]季度", re.I)
 _PERSON = re.compile(r"\b(?:Mr\.|Ms\.|Mrs\.|Dr\.)\s*[A-Z][a-z]+|\b[A-Z][a-z]+(?:\s[A-Z]\.)?\s[A-Z][a-z]{2,}\b|先生|女士|博士|董事长|总经理|"
@@ -245,16 +246,20 @@ def _metric_near(words: list[str], text: str) -> float:
 
 
 def _subject(text: str) -> str:
-    """What a sentence or row says its figure is: the words before its first figure ("Revenue was
-    RMB458,946 million" -> "Revenue was"; "Product development expenses … were RMB24,683 million, or
-    5% of revenue" -> "Product development expenses … were")."""
+    """What a sentence or row says its figure is: the clause right before its first figure ("Revenue
+    was RMB458,946 million" -> "Revenue was"; "…营业收入、净利润同比有所下降，全年实现净利润445.08亿元" ->
+    "全年实现净利润"; "Product development expenses … were RMB24,683 million, or 5% of revenue" -> what
+    precedes RMB24,683). Dates and times are not figures, and their commas do not end a clause."""
     masked = _DATEY.sub(lambda m: " " * len(m.group(0)), text)
-    m = _FIGURE.search(masked)
-    subject = text[: m.start()] if m else text
+    m = _FIRST_DIGIT.search(masked)
+    end = m.start() if m else len(text)
+    cuts = [x.end() for x in re.finditer(r"[,，;；:：。]", masked[:end])]
+    start = cuts[-1] if cuts and end - cuts[-1] >= 4 else (cuts[-2] if len(cuts) > 1 else 0)
     # "… as a percentage of revenue", "占收入的比例": there revenue is what the figure is measured against
-    return _RATIO_OF.sub(" ", subject)
+    return _RATIO_OF.sub(" ", text[start:end])
 
 
+_FIRST_DIGIT = re.compile(r"(?:RMB|USD|HKD|US\$|HK\$|\$|¥|￥)?(?<![A-Za-z])\d|(?:RMB|USD|HKD)\d")
 _RATIO_OF = re.compile(r"\b(?:as a (?:percentage|percent|share|proportion) of|(?:%|percent) of|relative to)\s+(?:\w+\s+){0,3}"
                        r"|占\S{0,8}?(?:的)?(?:比例|比重|百分比)", re.I)
 
@@ -334,6 +339,7 @@ _GENERIC = set("""company companies total amount amounts much many number value 
 reports year years quarter quarters period fiscal data based according article document documents first second
 third fourth last latest full half six nine three twelve months month ended ending end
 公司 多少 金额 数额 数字 报告 年度 季度 期间 根据 文章 文档 本次 此次 具体 情况 总共 一共 最近 今年 去年 全年
+中期 财年 年报 年度报告 中期报告 季度报告 显示 披露
 人民 人民币 美元 港元 亿元 万元 千元 元 亿 万 年末 年初 期末 期初""".split())
 _ZH_PERIOD = re.compile(r"^(?:第?[一二三四1-4]季度?|[一二三四]季|上半年|下半年|前三季|\d+年|\d+月|年|月|日)$")
 
