@@ -28,7 +28,7 @@ from langchain_core.documents import Document
 from langchain_core.runnables import RunnableSerializable
 
 from .answer_model import AnswerModel, load_model
-from .evidence import _ENUM, Candidate, PageTexts, candidates, featurize, passes_kind, passes_period
+from .evidence import _ENUM, Candidate, PageTexts, candidates, featurize, ordinals, passes_kind, passes_period
 from .prompts import cannot_answer
 from .questions import Question, read, search_text
 from .statements import concept_items
@@ -171,6 +171,11 @@ class ExtractiveAnswerer(RunnableSerializable):
         timed = [c for c in shaped if passes_period(q, c, self._doc_years(c.doc_id))]
         if not timed:
             return q, [], notices, notice("period", q.language)
+        asked = ordinals(q.text)
+        if len(asked) == 1:
+            # "the second risk": the item that says it is the second ("其次是…"), where one does
+            placed = [c for c in timed if ordinals(c.text) & asked]
+            timed = placed or timed
         if q.kind == "figure" and not concept_items(question):
             # the one sentence or row that states the asked metric: where some name it as what their figure
             # is ("Revenue was …", a row labelled so), the others (a part of it, another metric measured
@@ -217,6 +222,13 @@ class ExtractiveAnswerer(RunnableSerializable):
         chosen = [best]
         if best.prev is not None and best.features.get("anaphor") and not best.is_row:
             chosen.insert(0, best.prev)          # "It rose to …" needs the sentence that says what "it" is
+        nxt = best.next
+        if (nxt is not None and not best.is_row and q.kind not in ("figure", "list") and nxt.features
+                and nxt.features.get("anaphor") and nxt.features.get("focus", 0) > best.features.get("focus", 0)
+                and _chars(chosen + [nxt]) <= MAX_CHARS):
+            # "…推出的Qwen3-Omni…" + "该模型定位为开放源代码的…": the next sentence, about the same subject,
+            # holds more of what the question asks
+            chosen.append(nxt)
         if q.kind == "list":
             nxt = best.next
             lead_in = best.text.rstrip().endswith((":", "：")) or len(best.text) < 40

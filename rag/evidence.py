@@ -301,6 +301,17 @@ _AMOUNT = re.compile(r"(?<![\d.])\d[\d,]*(?:\.\d+)?(?!\s*(?:%|percent|个百分�
 MIN_FOCUS = 0.6   # a figure question's own words must be in its answer (or translate into it this closely)
 
 
+# "the second risk", "第二项风险", "其次": a question about the n-th item of an enumeration
+_ORDINALS = [(1, r"\bfirst\b|\b1st\b|首先|第一"), (2, r"\bsecond\b|\b2nd\b|其次|第二"), (3, r"\bthird\b|\b3rd\b|第三"),
+             (4, r"\bfourth\b|\b4th\b|第四"), (-1, r"\blast\b|\bfinally\b|最后")]
+_PERIOD_ORDINAL = re.compile(r"(?:first|second|third|fourth)[\s-](?:quarter|half)|第[一二三四]季度|[一二三四]季度|上半年|下半年", re.I)
+
+
+def ordinals(text: str) -> set[int]:
+    text = _PERIOD_ORDINAL.sub(" ", text)   # "the third quarter" is a period, not an item
+    return {n for n, rx in _ORDINALS if re.search(rx, text, re.I)}
+
+
 def passes_kind(q: Question, c: "Candidate") -> bool:
     """The shape of answer a kind of question needs: a figure question is answered by a sentence or
     row that states a figure (a table's header of periods, "2024年第三季度 (7-9月) | …", states
@@ -315,6 +326,11 @@ def passes_kind(q: Question, c: "Candidate") -> bool:
         if (_RATE_Q.search(q.text) and not _AMOUNT_Q.search(q.text) and not _NOT_RATE_Q.search(q.text)
                 and not _PERCENT.search(c.text)):
             return False
+    asked = ordinals(q.text)
+    if asked and len(asked) == 1:
+        said = ordinals(c.text)
+        if said and not said & asked:
+            return False   # "the second risk" is not answered by "第三是竞争风险"
     if q.kind in ("figure", "when", "who"):
         return _kind_match(q, c) > 0
     return True
