@@ -1,5 +1,9 @@
 """The Gradio app: chat with cited answers, a source viewer, documents, settings.
 
+(Over 500 lines on purpose: this module is the page's layout and the wiring of its events, which
+Gradio builds in one ``gr.Blocks`` context; what they call lives elsewhere — rendering in
+ui/render.py, answering in ui/engine.py, uploads in ui/uploads.py, texts in ui/i18n.py.)
+
 ``build_app(assistant)`` returns the ``gr.Blocks``; ``launch(args)`` is what
 ``rag ui`` runs. The handlers are plain methods of :class:`UIHandlers` so tests
 can drive them without a browser.
