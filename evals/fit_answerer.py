@@ -25,7 +25,6 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import json
-import re
 import sys
 from dataclasses import dataclass
 from difflib import SequenceMatcher
@@ -37,10 +36,10 @@ from rag.answer_model import (ABSTAIN_FEATURES, DEFAULT_ABSTAIN, DEFAULT_WEIGHTS
                               abstain_features, load_model)
 from rag.evidence import FEATURES
 
-from . import external
+from . import external, fit_data
 from .figures import states_figure
-from .runner import DEFAULT_WORK, _Indexes, check_corpus, corpus_for
-from .scoring import load_suite, norm
+from .runner import DEFAULT_WORK, _Indexes
+from .scoring import norm
 from .shared import REPO
 
 OWN_DEV = ["evals/suites/article.dev.jsonl", "evals/suites/disclosures.dev.jsonl", "evals/suites/scoped.dev.jsonl",
@@ -82,53 +81,45 @@ def _example(source, question, refuse, cands, label) -> Example:
     return Example(source, question, refuse, x, y)
 
 
+def _standalone(item: dict) -> str:
+    """A suite question as the assistant asks it (a follow-up rewritten with its history)."""
+    if item.get("history"):
+        from rag.conversation import rewrite_question
+
+        return rewrite_question(item["q"], item["history"]).question
+    return item["q"]
+
+
 def collect(indexes: _Indexes, halves: set[str], suites: list[str], log) -> list[Example]:
     out: list[Example] = []
-    for bench in external.benchmarks_from(external.EXTERNAL):
-        ours, _ = indexes.get([bench.folder / "pdfs"], bench.name)
-        stem = {d["doc_id"]: Path(d.get("source") or "").stem for d in ours.sources()}
-        for half, items in bench.halves():
-            if half not in halves:
-                continue
-            for it in items:
-                cands = _features(ours, it.question)
+    for src, it in fit_data.questions(indexes, halves, suites, log):
+        if isinstance(it, external.BenchItem):
+            cands = _features(src.assistant, it.question)
 
-                def label(c, it=it):
-                    if (stem.get(c.doc_id), c.page) not in it.gold_pages:
-                        return False
-                    if it.evidence:
-                        return any(_inside(c.text, e) for e in it.evidence)
-                    fig = states_figure(c.text, it.answer, it.question)
-                    if fig is not None:
-                        return fig
-                    return SequenceMatcher(None, norm(c.text), norm(it.answer)).ratio() >= 0.5
-
-                out.append(_example(f"{bench.name}.{half}", it.question, False, cands, label))
-            log(f"[fit] {bench.name}.{half}: {len(items)} questions")
-    for s in suites:
-        sp = REPO / s
-        paths = corpus_for(sp)
-        check_corpus(paths)
-        ours, _ = indexes.get(paths, sp.name.split(".")[0])
-        items = load_suite(sp)
-        for it in items:
-            q = it["q"]
-            if it.get("history"):   # a follow-up is answered as the assistant rewrites it
-                from rag.conversation import rewrite_question
-
-                q = rewrite_question(q, it["history"]).question
-            cands = _features(ours, q)
-            variants = [v for g in (it.get("all") or it.get("any") or []) for v in g]
-
-            def label(c, it=it, variants=variants):
-                if it.get("refuse") or (it.get("doc") and c.doc_id != it["doc"]):
+            def label(c, it=it, stem_of=src.stem_of):
+                if (stem_of.get(c.doc_id), c.page) not in it.gold_pages:
                     return False
-                if it.get("evidence"):
-                    return _inside(c.text, it["evidence"])
-                return any(norm(v) in norm(c.text) for v in variants)
+                if it.evidence:
+                    return any(_inside(c.text, e) for e in it.evidence)
+                fig = states_figure(c.text, it.answer, it.question)
+                if fig is not None:
+                    return fig
+                return SequenceMatcher(None, norm(c.text), norm(it.answer)).ratio() >= 0.5
 
-            out.append(_example(sp.name, q, bool(it.get("refuse")), cands, label))
-        log(f"[fit] {sp.name}: {len(items)} questions")
+            out.append(_example(src.name, it.question, False, cands, label))
+            continue
+        q = _standalone(it)
+        cands = _features(src.assistant, q)
+        variants = [v for g in (it.get("all") or it.get("any") or []) for v in g]
+
+        def label(c, it=it, variants=variants):
+            if it.get("refuse") or (it.get("doc") and c.doc_id != it["doc"]):
+                return False
+            if it.get("evidence"):
+                return _inside(c.text, it["evidence"])
+            return any(norm(v) in norm(c.text) for v in variants)
+
+        out.append(_example(src.name, q, bool(it.get("refuse")), cands, label))
     return out
 
 
@@ -203,26 +194,20 @@ def answer_outcomes(indexes: _Indexes, model: AnswerModel, halves: set[str], sui
     from .scoring import answer_passes
 
     out = []
-    for bench in external.benchmarks_from(external.EXTERNAL):
-        ours, _ = indexes.get([bench.folder / "pdfs"], bench.name)
-        ours.extractive.model = model
-        stems = {d["doc_id"]: Path(d.get("source") or "").stem for d in ours.sources()}
-        for half, items in bench.halves():
-            if half in halves:
-                for it in items:
-                    ans, f = _asked(ours, it.question)
-                    ok = any((stems.get(c.doc_id), c.page) in it.gold_pages for c in ans.citations)
-                    out.append((f, ok, False))
-        ours.extractive.model = None
-    for s in suites:
-        sp = REPO / s
-        ours, _ = indexes.get(corpus_for(sp), sp.name.split(".")[0])
-        ours.extractive.model = model
-        for it in load_suite(sp):
-            ans, f = _asked(ours, it["q"], it.get("history"))
-            ok = not it.get("refuse") and answer_passes(it, ans.text, ans.abstained)
-            out.append((f, ok, bool(it.get("refuse"))))
-        ours.extractive.model = None
+    for src, it in fit_data.questions(indexes, halves, suites, lambda m: None):
+        answerer = src.assistant.extractive
+        kept, answerer.model = answerer.model, model
+        try:
+            if isinstance(it, external.BenchItem):
+                ans, f = _asked(src.assistant, it.question)
+                ok = any((src.stem_of.get(c.doc_id), c.page) in it.gold_pages for c in ans.citations)
+                out.append((f, ok, False))
+            else:
+                ans, f = _asked(src.assistant, it["q"], it.get("history"))
+                out.append((f, not it.get("refuse") and answer_passes(it, ans.text, ans.abstained),
+                            bool(it.get("refuse"))))
+        finally:
+            answerer.model = kept
     return out
 
 

@@ -25,9 +25,8 @@ import numpy as np
 
 from rag.ranking import DEFAULT_WEIGHTS, FEATURES, WEIGHTS_FILE, pick_passages, rank_pages
 
-from . import external
-from .runner import DEFAULT_WORK, _Indexes, check_corpus, corpus_for
-from .scoring import load_suite
+from . import external, fit_data
+from .runner import DEFAULT_WORK, _Indexes
 from .shared import REPO
 
 OWN_DEV = ["evals/suites/disclosures.dev.jsonl", "evals/suites/scoped.dev.jsonl"]
@@ -55,25 +54,13 @@ def _gather(assistant, text: str, gold: set, source: str, candidates: int | None
 
 def collect(indexes: _Indexes, halves: set[str], suites: list[str], log, candidates: int | None = None) -> list[Question]:
     out = []
-    for bench in external.benchmarks_from(external.EXTERNAL):
-        ours, _ = indexes.get([bench.folder / "pdfs"], bench.name)
-        ids = {Path(d.get("source") or "").stem: d["doc_id"] for d in ours.sources()}
-        for half, items in bench.halves():
-            if half not in halves:
-                continue
-            for it in items:
-                gold = {(ids.get(d), p) for d, p in it.gold_pages}
-                out.append(_gather(ours, it.question, gold, f"{bench.name}.{half}", candidates))
-            log(f"[fit] {bench.name}.{half}: {len(items)} questions")
-    for s in suites:
-        sp = REPO / s
-        paths = corpus_for(sp)
-        check_corpus(paths)
-        ours, _ = indexes.get(paths, sp.name.split(".")[0])
-        items = [i for i in load_suite(sp) if i.get("doc") and i.get("page") and not i.get("refuse")]
-        for it in items:
-            out.append(_gather(ours, it["q"], {(it["doc"], it["page"])}, sp.name, candidates))
-        log(f"[fit] {sp.name}: {len(items)} questions with a gold page")
+    for src, it in fit_data.questions(indexes, halves, suites, log):
+        if isinstance(it, external.BenchItem):
+            ids = {stem: doc_id for doc_id, stem in src.stem_of.items()}
+            out.append(_gather(src.assistant, it.question, {(ids.get(d), p) for d, p in it.gold_pages}, src.name,
+                               candidates))
+        elif it.get("doc") and it.get("page") and not it.get("refuse"):   # suite items with a gold page
+            out.append(_gather(src.assistant, it["q"], {(it["doc"], it["page"])}, src.name, candidates))
     return out
 
 
