@@ -430,7 +430,9 @@ def worker_query(a) -> dict:
 WORKERS = {"ingest": worker_ingest, "cold": worker_cold, "query": worker_query}
 
 
-def _run_worker(kind: str, **kw) -> dict:
+def _run_worker(kind: str, src: Path | None = None, **kw) -> dict:
+    """One worker in a fresh process; ``src``: run the code of that checkout instead of this one
+    (with cwd=src, ``python -m`` imports from it first; the same Python and packages)."""
     args = [sys.executable, "-m", "evals.bench", "--worker", kind]
     for k, v in kw.items():
         if v is None or v is False:
@@ -439,7 +441,7 @@ def _run_worker(kind: str, **kw) -> dict:
         if v is not True:
             args.append(str(v))
     env = dict(os.environ, TOKENIZERS_PARALLELISM="false", ANONYMIZED_TELEMETRY="False")
-    p = subprocess.run(args, cwd=REPO, capture_output=True, text=True, env=env)
+    p = subprocess.run(args, cwd=src or REPO, capture_output=True, text=True, env=env)
     if p.returncode != 0:
         raise RuntimeError(f"bench worker {kind} {kw} failed:\n{p.stderr[-3000:]}")
     return json.loads(p.stdout.strip().splitlines()[-1])
@@ -475,21 +477,24 @@ def machine() -> dict:
 
 
 def bench_size(key: str, corpus: Path, work: Path, stand_in: bool, n_q: int, systems: list[str],
-               log, profile: bool = False) -> dict:
+               log, profile: bool = False, before: Path | None = None) -> dict:
     qfile = work / f"q-{key}.json"
     qs = questions_for(key, work, n_q)
     qfile.write_text(json.dumps(qs, ensure_ascii=False))
     out = {"size": key, "stand_in": stand_in, "systems": {}}
     for system in systems:
         index = work / f"{system}-{key}"
+        # "before": ours, from another checkout (--before), in the same run
+        src, as_system = (before, "ours") if system == "before" else (None, system)
         log(f"[{key}] {system}: ingest{' (stand-in vectors)' if stand_in else ''} ...")
-        ing = _run_worker("ingest", system=system, corpus=corpus, index=index, stand_in=stand_in)
+        ing = _run_worker("ingest", src, system=as_system, corpus=corpus, index=index, stand_in=stand_in)
         log(f"[{key}] {system}: ingest {ing['wall_s']:.1f}s, {ing['chunks']} chunks; cold start ...")
-        cold_ask = _run_worker("cold", system=system, index=index, stand_in=stand_in, first="ask", question=qs[0])
-        cold_ret = _run_worker("cold", system=system, index=index, stand_in=stand_in, first="retrieve",
+        cold_ask = _run_worker("cold", src, system=as_system, index=index, stand_in=stand_in, first="ask",
+                               question=qs[0])
+        cold_ret = _run_worker("cold", src, system=as_system, index=index, stand_in=stand_in, first="retrieve",
                                question=qs[1])
         log(f"[{key}] {system}: {len(qs)} questions ...")
-        q = _run_worker("query", system=system, index=index, stand_in=stand_in, qfile=qfile,
+        q = _run_worker("query", src, system=as_system, index=index, stand_in=stand_in, qfile=qfile,
                         profile_out=(work / f"profile-{system}-{key}.prof") if profile else None)
         out["systems"][system] = {"ingest": ing, "cold_ask": cold_ask, "cold_retrieve": cold_ret, "query": q}
         log(f"[{key}] {system}: retrieve p95 {q['retrieve_p95_ms']} ms, answer p95 {q['answer_p95_ms']} ms")
@@ -500,18 +505,21 @@ def run(args) -> dict:
     work = Path(args.work)
     work.mkdir(parents=True, exist_ok=True)
     log = (lambda m: print(m, file=sys.stderr, flush=True)) if not args.quiet else (lambda m: None)
-    systems = [s for s in ("ours", "baseline") if not (s == "baseline" and args.no_baseline)]
+    systems = [s for s in ("ours", "before", "baseline") if not (s == "baseline" and args.no_baseline)
+               and not (s == "before" and not args.before)]
+    before = Path(args.before).resolve() if args.before else None
     result = {"machine": machine(), "started": time.strftime("%Y-%m-%d %H:%M:%S"), "sizes": [], "real": None,
-              "args": {"sizes": args.sizes, "questions": args.questions, "stand_in_above": args.stand_in_above}}
+              "args": {"sizes": args.sizes, "questions": args.questions, "stand_in_above": args.stand_in_above,
+                       "before": args.before and _commit_of(Path(args.before))}}
     if args.real:
         log("[real] corpus ...")
-        result["real"] = bench_size("real", SHARED, work, False, args.questions, systems, log)
+        result["real"] = bench_size("real", SHARED, work, False, args.questions, systems, log, before=before)
     for size in [int(s) for s in args.sizes.split(",") if s]:
         corpus = work / f"corpus-{size}"
         info = build_corpus(size, corpus, pdf_sources=not args.no_pdf_sources)
         log(f"[{size}] corpus: {info}")
         r = bench_size(str(size), corpus, work, size > args.stand_in_above, args.questions, systems, log,
-                       profile=args.profile)
+                       profile=args.profile, before=before)
         r["corpus"] = info
         result["sizes"].append(r)
         _write(result, args)   # partial results survive an interrupted run
@@ -567,17 +575,31 @@ ROWS = [
 
 
 def _table(r: dict) -> list[str]:
-    ours, base = r["systems"].get("ours"), r["systems"].get("baseline")
-    lines = ["| metric | ours | baseline | ours / baseline |", "|---|---:|---:|---:|"]
+    ours, before, base = (r["systems"].get(k) for k in ("ours", "before", "baseline"))
+    if before is None:
+        lines = ["| metric | ours | baseline | ours / baseline |", "|---|---:|---:|---:|"]
+    else:
+        lines = ["| metric | ours | before | baseline | ours / before | ours / baseline |", "|---|---:|---:|---:|---:|---:|"]
     for name, get, nd in ROWS:
         def val(s):
             try:
                 return get(s) if s else None
             except (KeyError, TypeError):
                 return None
-        a, b = val(ours), val(base)
-        lines.append(f"| {name} | {_f(a, nd)} | {_f(b, nd)} | {_ratio(a, b)} |")
+        a, p, b = val(ours), val(before), val(base)
+        if before is None:
+            lines.append(f"| {name} | {_f(a, nd)} | {_f(b, nd)} | {_ratio(a, b)} |")
+        else:
+            lines.append(f"| {name} | {_f(a, nd)} | {_f(p, nd)} | {_f(b, nd)} | {_ratio(a, p)} | {_ratio(a, b)} |")
     return lines
+
+
+def _commit_of(src: Path) -> str:
+    try:
+        return subprocess.run(["git", "-C", str(src), "rev-parse", "--short", "HEAD"], capture_output=True,
+                              text=True).stdout.strip() or str(src)
+    except OSError:
+        return str(src)
 
 
 def markdown(res: dict) -> str:
@@ -596,6 +618,9 @@ def markdown(res: dict) -> str:
     summary = ["| size | vectors | ours retrieval p95 | baseline retrieval p95 | ratio | ours answer p95 | "
                "baseline answer p95 | ours ingest chunks/s | baseline chunks/s | ours peak RSS (MB) |",
                "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|"]
+    if res["args"].get("before"):
+        out += [f"'before' is ours at {res['args']['before']} (`--before`), run beside this checkout's in the same "
+                "run: same corpora, questions and machine load.", ""]
     for r in ([res["real"]] if res.get("real") else []) + sorted(res["sizes"], key=lambda r: int(r["size"])):
         o, b = r["systems"].get("ours"), r["systems"].get("baseline")
         g = lambda s, k: s["query"][k] if s else None  # noqa: E731
@@ -606,6 +631,24 @@ def markdown(res: dict) -> str:
             f"{_f(g(b, 'answer_p95_ms'))} | {_f(o['ingest']['chunks_per_s'] if o else None)} | "
             f"{_f(b['ingest']['chunks_per_s'] if b else None)} | {_f(o['ingest']['peak_rss_mb'] if o else None, 0)} |")
     out += ["## Summary", ""] + summary + [""]
+    if res["args"].get("before"):
+        rows = ["| size | retrieval p50 / p95, ours | before | answer p50 / p95, ours | before | ingest s, ours | "
+                "before | index MB, ours | before | query RSS MB, ours | before |",
+                "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
+        for r in ([res["real"]] if res.get("real") else []) + sorted(res["sizes"], key=lambda r: int(r["size"])):
+            o, p = r["systems"].get("ours"), r["systems"].get("before")
+            if not (o and p):
+                continue
+            cells = []
+            for s_ in (o, p):
+                cells.append(f"{_f(s_['query']['retrieve_p50_ms'])} / {_f(s_['query']['retrieve_p95_ms'])}")
+            for s_ in (o, p):
+                cells.append(f"{_f(s_['query']['answer_p50_ms'])} / {_f(s_['query']['answer_p95_ms'])}")
+            cells += [_f(o["ingest"]["wall_s"]), _f(p["ingest"]["wall_s"]), _f(o["ingest"]["index_mb"]),
+                      _f(p["ingest"]["index_mb"]), _f(o["query"]["peak_rss_mb"], 0), _f(p["query"]["peak_rss_mb"], 0)]
+            size = r["size"] if r["size"] == "real" else format(int(r["size"]), ",")
+            rows.append(f"| {size} | " + " | ".join(cells) + " |")
+        out += ["Ours against before:", ""] + rows + [""]
     if res.get("real"):
         r = res["real"]
         out += ["## Real disclosures (../shared/corpus: 4 PDFs, 3 Markdown, 2 text; incl. the 296-page PDF)", ""]
@@ -654,6 +697,8 @@ def main(argv=None) -> int:
                    help="sizes above this are indexed with stand-in vectors instead of USE (see module doc)")
     p.add_argument("--no-real", dest="real", action="store_false", help="skip the real-corpus run")
     p.add_argument("--no-baseline", action="store_true")
+    p.add_argument("--before", metavar="DIR", help="also run ours from this other checkout (e.g. the commit before a "
+                                                   "change), in the same run, as 'before'")
     p.add_argument("--no-pdf-sources", action="store_true",
                    help="build synthetic corpora from the text/Markdown disclosures only (skips ~10-40 s of PDF "
                         "extraction; for the CI smoke test)")
