@@ -55,7 +55,7 @@ class Assistant:
             self.reranker = None
         self.store = IndexStore(s.store.index_dir, self.embedder.id, s.store.collection, s.store.chroma_url,
                                 embedder_spec=None if isinstance(embedder, Embedder) else s.embedder.spec,
-                                chroma_timeout=s.store.chroma_timeout, postfilter_share=s.store.postfilter_share)
+                                chroma_timeout=s.store.chroma_timeout, overfetch_factor=s.store.overfetch_factor)
         self.retriever = HybridRetriever(store=self.store, embedder=self.embedder, k=s.retrieval.top_k,
                                          candidates=s.retrieval.candidates, reranker=self.reranker,
                                          rrf_k=s.retrieval.rrf_k, page_weights=load_weights(s.retrieval.page_ranker_file))
@@ -192,6 +192,14 @@ class Assistant:
         aliases = load_aliases(alias_paths(self.index_dir))
         return self.store.catalog.derived(f"document_index:{aliases.signature()}",
                                           lambda docs: DocumentIndex(docs, aliases))
+
+    def company_name_spans(self, text: str) -> list[tuple[int, int]]:
+        """Where ``text`` names a company of the index (issuer, short name, ticker, alias)."""
+        from .company_names import find_names
+
+        if self.store.catalog.count_chunks() == 0:
+            return []
+        return [span for span, _ in find_names(text, self._document_index().names)]
 
     def _mentioned(self, name: str) -> bool:
         """Whether ``name`` appears in the indexed text (a company the documents discuss)."""

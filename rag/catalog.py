@@ -7,6 +7,21 @@ its vectors are already in Chroma; vectors whose document version is not
 committed are invisible to queries and are deleted later (see ``garbage``).
 That ordering is what makes ingest crash-safe: a kill at any point leaves each
 document either fully searchable (old or new version) or absent.
+
+Each chunk's row also keeps its unit vector as float16 (``vec``, 1 KB at 512 dimensions): the
+one copy of the vectors besides Chroma, committed with the chunk, so it is never behind. It is
+what retrieval reads when it needs vectors other than Chroma's nearest neighbours: a small
+scope searched exactly (at 100k chunks, p50/p95: one document 0.1/0.2 ms, five 5.1/11.1 ms,
+against 95/130 and 56/85 ms through Chroma's `where` filter), the vectors of candidate chunks by
+id (60 chunks: 2.9/7.5 ms) and of whole pages for the page ranker, and the whole of a small index
+(rag/store.py, which reads it into memory once); none of those needs a Chroma client. A second
+copy as one memory-mapped float16 matrix beside the keyword snapshot was measured and removed: it
+was faster only for scopes of thousands of chunks (10% of 100k: 24/34 against 80/108 ms here),
+where Chroma over-fetching is as fast (16.6/31.5 ms), and for a small index searched whole on
+every question (10k: 9.8/13.2 ms, against 48/74 ms reading the blobs each time, which the
+in-memory read avoids); it was slower for small scopes (one document 1.4/4.4, cold 10/15 ms
+against 0.1/0.2, cold 2/3 ms), and it lagged the catalog until rebuilt (evals/BENCHMARKS.md,
+"Storage").
 """
 from __future__ import annotations
 
@@ -226,13 +241,13 @@ class Catalog:
         row = self._conn().execute("SELECT value FROM meta WHERE key='keyword_generation'").fetchone()
         return int(row[0]) if row else 0
 
-    def keyword_rows(self) -> tuple[int, list[tuple[int, str, str, bytes | None]]]:
-        """(generation, [(rowid, keyword tokens, doc_id, float16 vector)]) read in one transaction, for a snapshot."""
+    def keyword_rows(self) -> tuple[int, list[tuple[int, str, str]]]:
+        """(generation, [(rowid, keyword tokens, doc_id)]) read in one transaction, for a snapshot."""
         conn = self._conn()
         conn.execute("BEGIN")
         try:
             generation = self.keyword_generation()
-            rows = conn.execute("SELECT f.rowid, f.tokens, c.doc_id, c.vec FROM chunks_fts f JOIN chunks c"
+            rows = conn.execute("SELECT f.rowid, f.tokens, c.doc_id FROM chunks_fts f JOIN chunks c"
                                 " ON c.rowid = f.rowid ORDER BY f.rowid").fetchall()
         finally:
             conn.execute("COMMIT")
@@ -257,9 +272,21 @@ class Catalog:
                     return None
                 ids.append(cid)
                 blobs.append(blob)
-        if not ids:
-            return [], np.zeros((0, 0), dtype=np.float32)
-        return ids, np.frombuffer(b"".join(blobs), dtype=np.float16).reshape(len(ids), -1).astype(np.float32)
+        return ids, _matrix(blobs)
+
+    def all_chunk_vectors(self) -> tuple[int, tuple[list[str], list[str], "np.ndarray"] | None]:
+        """(keyword generation, (chunk ids, their doc ids, unit vectors as float32 rows)) of every chunk,
+        read in one transaction; None in place of the triple if some chunk lacks a stored vector."""
+        conn = self._conn()
+        conn.execute("BEGIN")
+        try:
+            generation = self.keyword_generation()
+            rows = conn.execute("SELECT chunk_id, doc_id, vec FROM chunks ORDER BY rowid").fetchall()
+        finally:
+            conn.execute("COMMIT")
+        if any(r[2] is None for r in rows):
+            return generation, None
+        return generation, ([r[0] for r in rows], [r[1] for r in rows], _matrix([r[2] for r in rows]))
 
     def pages_titled(self, doc_ids: list[str], phrases: list[str], per_doc: int = 12) -> list[str]:
         """The first chunk of each page (of these documents) whose context names one of ``phrases``
@@ -374,31 +401,25 @@ class Catalog:
 
     def keyword_search(self, query_tokens: list[str], limit: int,
                        doc_ids: list[str] | None = None) -> list[tuple[str, float]]:
-        """BM25 over the FTS5 index; returns (chunk_id, score) best first (score higher = better)."""
+        """BM25 over the FTS5 index; returns (chunk_id, score) best first (score higher = better).
+
+        The index of record, and what answers while the keyword snapshot (rag/keyword_index.py) is
+        behind the catalog; it ranks as the snapshot does. At 100k chunks it takes 22/59 ms
+        (p50/p95) unscoped and ~28/63-77 ms scoped, the snapshot 2.1/4.6 and under 1 ms."""
         uniq = list(dict.fromkeys(t for t in query_tokens if t))
-        if not uniq:
+        if not uniq or limit <= 0:
             return []
         match = _match(uniq)
         if doc_ids is None:
-            # rank inside FTS5 and join only the top rows (not every match) to chunks: same rows,
-            # ~25-45% less time at 100k chunks where common words match thousands of chunks
-            rare = self._rare_tokens(uniq)
-            if rare is not None:
-                return self._keyword_search_common_terms(match, rare, limit)
+            # rank inside FTS5 and join only the top rows (not every match) to chunks
             sql = ("SELECT c.chunk_id, f.s FROM (SELECT rowid, bm25(chunks_fts) AS s FROM chunks_fts"
                    " WHERE chunks_fts MATCH ? ORDER BY s LIMIT ?) f JOIN chunks c ON c.rowid = f.rowid ORDER BY f.s")
             return [(r[0], -r[1]) for r in self._conn().execute(sql, (match, limit))]
+        if not doc_ids:
+            return []
         sql = ("SELECT c.chunk_id, bm25(chunks_fts) AS s FROM chunks_fts JOIN chunks c ON c.rowid = chunks_fts.rowid"
-               " WHERE chunks_fts MATCH ?")
-        args: list = [match]
-        if doc_ids is not None:
-            if not doc_ids:
-                return []
-            sql += f" AND c.doc_id IN ({','.join('?' * len(doc_ids))})"
-            args += list(doc_ids)
-        sql += " ORDER BY s LIMIT ?"
-        args.append(limit)
-        return [(r[0], -r[1]) for r in self._conn().execute(sql, args)]
+               f" WHERE chunks_fts MATCH ? AND c.doc_id IN ({','.join('?' * len(doc_ids))}) ORDER BY s LIMIT ?")
+        return [(r[0], -r[1]) for r in self._conn().execute(sql, [match, *doc_ids, limit])]
 
     def has_terms(self, query_tokens: list[str], phrase: bool = True) -> bool:
         """Whether any chunk holds these keyword tokens: in this order (``phrase``), or all of them."""
@@ -413,7 +434,7 @@ class Catalog:
         except sqlite3.OperationalError:
             return False
 
-    # -- keyword search on large indexes: common terms score, rare terms select ------------------
+    # -- document frequencies (the page ranker's idf) ----------------------------------
     def _term_stats(self, terms: list[str]) -> tuple[int, dict[str, int]]:
         """(rows in the keyword index, document frequency of each term), cached while the catalog is unchanged."""
         conn = self._conn()
@@ -438,48 +459,6 @@ class Catalog:
                     df[term] = d
         return n, {t: df[t] for t in terms}
 
-    def _rare_tokens(self, terms: list[str]) -> list[str] | None:
-        """The terms that select candidates when the exact OR query would be slow, else None (exact).
-
-        FTS5 computes bm25 for every row matching any query term; at 100k chunks a question with
-        "年", "月", "report" matches ~50k rows (~50-120 ms). Like Lucene's common-terms query, terms
-        found in more than COMMON_TERM_FRACTION of rows then only *score* rows that a rarer term of
-        the question matched (scores are FTS5's own bm25 over all terms). Indexes (or questions) where
-        the terms match at most EXACT_POSTINGS rows in total keep the exact query, so small indexes
-        rank exactly as before.
-        """
-        if len(terms) < 2:
-            return None
-        n, df = self._term_stats(terms)
-        if sum(df.values()) <= EXACT_POSTINGS:
-            return None
-        present = [t for t in terms if df[t]]
-        rare = [t for t in present if df[t] <= COMMON_TERM_FRACTION * n]
-        if not rare and present:
-            rare = [min(present, key=lambda t: df[t])]
-        if len(rare) == len(present):
-            return None
-        return rare
-
-    def _keyword_search_common_terms(self, match: str, rare: list[str], limit: int) -> list[tuple[str, float]]:
-        conn = self._conn()
-        cands = [r[0] for r in conn.execute("SELECT rowid FROM chunks_fts WHERE chunks_fts MATCH ?", (_match(rare),))]
-        if not cands:
-            return []
-        # "+rowid": filter the full query's rows before bm25 is computed; a plain rowid IN would make
-        # SQLite run one FTS5 lookup (and its idf counts) per candidate
-        sql = ("SELECT c.chunk_id, f.s FROM (SELECT rowid, bm25(chunks_fts) AS s FROM chunks_fts"
-               f" WHERE chunks_fts MATCH ? AND +rowid IN ({','.join(map(str, cands))}) ORDER BY s LIMIT ?) f"
-               " JOIN chunks c ON c.rowid = f.rowid ORDER BY f.s")
-        return [(r[0], -r[1]) for r in conn.execute(sql, (match, limit))]
-
-
-# Keyword search on large indexes (see Catalog._rare_tokens). Measured at 100k chunks on the 2-core
-# bench machine, 200 questions: keyword p95 50 -> 25 ms; the top 30 keep 88% of the exact rows and
-# the top 6 are the same for 175/200 questions (0.05: 37 ms, 99.6%, 198/200).
-COMMON_TERM_FRACTION = 0.02
-EXACT_POSTINGS = 20_000
-
 
 def _match(terms: list[str]) -> str:
     return " OR ".join('"' + t.replace('"', '""') + '"' for t in terms)
@@ -493,6 +472,15 @@ def _copy_doc(d: dict) -> dict:
         if isinstance(v, dict):
             meta[k] = {kk: (list(vv) if isinstance(vv, list) else vv) for kk, vv in v.items()}
     return {**d, "meta": meta}
+
+
+def _matrix(blobs: list[bytes]):
+    """float16 vector blobs (one per chunk) as float32 rows."""
+    import numpy as np
+
+    if not blobs:
+        return np.zeros((0, 0), dtype=np.float32)
+    return np.frombuffer(b"".join(blobs), dtype=np.float16).reshape(len(blobs), -1).astype(np.float32)
 
 
 def _pack_vector(vec) -> bytes:

@@ -3,9 +3,11 @@
 The catalog's FTS5 table is the keyword index of record: it is written in the same
 transaction as the chunks, so it is never out of step with them. But FTS5 computes
 bm25 for every row that matches any query term, and at 100k chunks a question's
-common words match tens of thousands of rows (p95 ~20-60 ms). A bm25s index keeps
+common words match tens of thousands of rows: 22/59 ms (p50/p95) unscoped, ~28/63-77 ms
+inside a scope, and 0.6-1 s when the page cache has been evicted. A bm25s index keeps
 precomputed BM25 weights as a sparse term x chunk matrix: a query adds up a few
-columns and takes the top k (~1 ms at 100k chunks, whatever the words).
+columns and takes the top k: 2.1/4.6 ms unscoped and under 1 ms in a scope (cold:
+34-60 ms), with the same top 30 as FTS5 (99.9% overlap; evals/BENCHMARKS.md, "Storage").
 
 bm25s cannot add to an index, so it is a *snapshot*: built after an ingest or a
 removal (``build``), tagged with the catalog's keyword generation (a counter bumped in
@@ -13,7 +15,8 @@ every commit that changes chunks), written to a new directory and renamed into p
 A reader uses it only while its generation is the catalog's current one; otherwise
 (an ingest in progress in another process, a crash before the rebuild) keyword search
 falls back to FTS5, which is always current. So a stale snapshot costs speed, never
-correctness.
+correctness. It holds keyword postings only: the chunks' vectors live in the catalog
+(rag/catalog.py says why).
 """
 from __future__ import annotations
 
@@ -40,15 +43,13 @@ def _dir_name(generation: int) -> str:
 
 
 class KeywordSnapshot:
-    """One generation of the BM25 index: the model, which catalog row/document each column is, and
-    the chunks' vectors in the same order (float16, for exact dense search inside a scope)."""
+    """One generation of the BM25 index: the model, and which catalog row/document each column is."""
 
     def __init__(self, path: Path, generation: int, model, rowids: np.ndarray, doc_of: np.ndarray,
-                 doc_ids: list[str], vectors: np.ndarray | None = None):
+                 doc_ids: list[str]):
         self.path, self.generation, self.model = path, generation, model
         self.rowids, self.doc_of = rowids, doc_of
         self.doc_index = {d: i for i, d in enumerate(doc_ids)}
-        self.vectors = vectors   # None: some chunk was indexed before the catalog kept vectors
 
     # -- building -----------------------------------------------------------------------
     @staticmethod
@@ -80,7 +81,6 @@ class KeywordSnapshot:
                 model.save(str(tmp))
                 np.save(tmp / "rowids.npy", np.asarray([r[0] for r in rows], dtype=np.int64))
                 np.save(tmp / "doc_of.npy", np.asarray([index_of[r[2]] for r in rows], dtype=np.int32))
-                _save_vectors(tmp / "vectors.npy", rows)
             else:
                 doc_ids = []
             (tmp / "docs.json").write_text(json.dumps({"generation": generation, "doc_ids": doc_ids,
@@ -110,27 +110,12 @@ class KeywordSnapshot:
             model = bm25s.BM25.load(str(path), mmap=True)
             rowids = np.load(path / "rowids.npy", mmap_mode="r")
             doc_of = np.load(path / "doc_of.npy", mmap_mode="r")
-            vectors = np.load(path / "vectors.npy", mmap_mode="r") if (path / "vectors.npy").exists() else None
         except FileNotFoundError:
             return None   # not built yet, or replaced by a newer generation meanwhile
         except Exception as e:  # a damaged snapshot is only slower search, not a failed question
             log.warning("keyword snapshot %s unreadable (%s); using FTS5", path, e)
             return None
-        return cls(path, generation, model, rowids, doc_of, info["doc_ids"], vectors)
-
-    def dense_search(self, vector: np.ndarray, n: int, doc_ids: list[str]) -> list[tuple[int, float]] | None:
-        """(catalog rowid, cosine) best first over these documents' chunks, exactly; None without vectors.
-
-        A document's chunks are one contiguous run of rows here, so a scope reads a few runs of
-        this memory-mapped matrix instead of one SQLite blob per chunk (at 100k chunks a scope of
-        ~10k chunks took 0.1-0.4 s that way, and seconds when the pages were not cached)."""
-        if self.vectors is None:
-            return None
-        wanted = [self.doc_index[d] for d in set(doc_ids) if d in self.doc_index]
-        if not wanted or n <= 0:
-            return []
-        rows = np.flatnonzero(np.isin(self.doc_of, np.asarray(wanted, dtype=np.int32)))
-        return [(int(self.rowids[rows[i]]), sim) for i, sim in nearest(self.vectors[rows], vector, n)]
+        return cls(path, generation, model, rowids, doc_of, info["doc_ids"])
 
     def _scores(self, term_ids: list[int]) -> np.ndarray:
         # bm25s's own get_scores, plus what FTS5 does for a term in over half the rows (idf 0): the
@@ -166,34 +151,6 @@ class KeywordSnapshot:
         top = top[np.argsort(-scores[top], kind="stable")]
         top = top[scores[top] > 0]
         return [(int(self.rowids[i]), float(scores[i]) * (K1 + 1)) for i in top]
-
-
-def nearest(matrix: np.ndarray, vector, n: int) -> list[tuple[int, float]]:
-    """(row, cosine) of the n rows of a matrix of unit vectors (float16 or float32) nearest ``vector``, best first."""
-    if not len(matrix) or n <= 0:
-        return []
-    q = np.asarray(vector, dtype=np.float32)
-    q = q / (np.linalg.norm(q) or 1.0)
-    sims = np.asarray(matrix, dtype=np.float32) @ q
-    k = min(n, len(sims))
-    top = np.argpartition(-sims, k - 1)[:k]
-    top = top[np.argsort(-sims[top], kind="stable")]
-    return [(int(i), float(sims[i])) for i in top]
-
-
-def _save_vectors(path: Path, rows) -> None:
-    """The rows' float16 vectors as one matrix in row order; nothing when any chunk lacks one."""
-    if not rows or any(r[3] is None for r in rows):
-        return
-    dim = len(rows[0][3]) // 2
-    if any(len(r[3]) != 2 * dim for r in rows):
-        return
-    matrix = np.lib.format.open_memmap(path, mode="w+", dtype=np.float16, shape=(len(rows), dim))
-    for i in range(0, len(rows), 10_000):
-        part = rows[i : i + 10_000]
-        matrix[i : i + len(part)] = np.frombuffer(b"".join(r[3] for r in part), dtype=np.float16).reshape(-1, dim)
-    matrix.flush()
-    del matrix
 
 
 class KeywordIndex:

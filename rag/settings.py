@@ -67,9 +67,10 @@ class StoreSettings(_Section):
                                         "unreachable (its client would otherwise wait forever on a hung server)")
     collection: str = setting("rag_chunks", env="RAG_COLLECTION",
                               doc="Chroma collection (on a server each index gets its own, with a suffix)")
-    postfilter_share: float = setting(0.1, env="RAG_POSTFILTER_SHARE", ge=0,
-                                      doc="a scope holding at least this share of the index's chunks is searched "
-                                          "unfiltered, then filtered; a smaller one exactly")
+    overfetch_factor: float = setting(5.0, env="RAG_OVERFETCH_FACTOR", ge=0,
+                                      doc="a scope of s of the index's t chunks is searched through Chroma unfiltered, "
+                                          "then filtered, when s*s >= this * n * t (n results); a smaller one exactly "
+                                          "over the catalog's vectors (measured: evals/BENCHMARKS.md, Storage)")
     aliases: str | None = setting(env="RAG_ALIASES", keyword="aliases",
                                   doc="alias files (tickers, house abbreviations) read before <index>/aliases.toml; "
                                       "several paths separated by the OS path separator")

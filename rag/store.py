@@ -10,6 +10,15 @@ Embedded Chroma does not see other processes' writes through a client opened
 before them (see vectors.py). After writing vectors a store records a new
 "vectors generation" in the catalog; a store that finds the generation changed
 by someone else reopens its Chroma client before its next read or write.
+
+Where a question's vectors are read (figures: evals/BENCHMARKS.md, "Storage", 100k chunks, p50/p95 ms):
+
+* Chroma's HNSW index for the whole of a large index (4.0/9.1), and for a scope that is a large
+  part of it, over-fetched then filtered (10% of the documents: 16.6/31.5). Its `where` filter is
+  slow at any scope (one document 95/130, five 56/85), so it is not used for scopes.
+* The catalog's float16 copy of each chunk's vector, the only other copy, for everything else:
+  a small scope exactly (one document 0.1/0.2, five 5.1/11.1), the vectors of candidate chunks by
+  id and of whole pages (see catalog.py), and the whole of a small index (below).
 """
 from __future__ import annotations
 
@@ -21,26 +30,34 @@ from pathlib import Path
 import numpy as np
 
 from .catalog import Catalog
-from .keyword_index import KeywordIndex, nearest
+from .keyword_index import KeywordIndex
 from .settings import StoreSettings
 from .vectors import VectorStore
 
-# a scope holding at least this share of the index's chunks is searched unfiltered, then filtered
-# (the store.postfilter_share setting's default)
-POSTFILTER_SHARE = StoreSettings.model_fields["postfilter_share"].default
-# An embedded index of at most this many chunks is searched exactly over the float16 vectors the
-# keyword snapshot keeps (memory-mapped; ~5 ms at this size), as small scopes already are, instead of
-# through Chroma: a question then needs neither chromadb's import nor its client (~1 s of a `rag ask`
-# process here). Above it, Chroma's HNSW index is what keeps a search fast.
+# A scope is searched through Chroma, unfiltered with n * total / in_scope * 1.5 + n results then
+# filtered, when that costs less than reading its chunks' vectors from the catalog: the catalog
+# reads ~8 us a chunk in scope (10k chunks: 80 ms), Chroma returns ~28 us a result (480: 16.6 ms;
+# ~18k: 512 ms), so over-fetching pays once in_scope^2 >= ~5 * n * total (at 100k chunks and n=30:
+# scopes of ~3,900 chunks and more; measured at 100k, evals/BENCHMARKS.md "Storage").
+OVERFETCH_FACTOR = StoreSettings.model_fields["overfetch_factor"].default   # the store.overfetch_factor setting
+# An embedded index of at most this many chunks is searched exactly, whole or scoped, over its
+# chunks' vectors read once from the catalog into memory (float32, 2 KB a chunk: 40 MB at this
+# size): a question then needs neither chromadb's import nor its client (~1 s of a `rag ask`
+# process), and the results are exact (Chroma's HNSW recall@30 against exact search: 0.88 at 10k
+# chunks). Reading them costs 48/74 ms at 10k chunks, once per process and catalog state; a
+# search over them then ~2 ms at 10k (Chroma: 2.0/2.5 ms). They are read when the keyword snapshot
+# is current, i.e. once an ingest or removal is over: while one is under way (here or in another
+# process) or was killed before publishing its snapshot, Chroma answers, as FTS5 answers for the
+# snapshot, rather than the whole read being repeated after every document committed.
 EXACT_MAX_CHUNKS = 20_000
 
 
 class IndexStore:
     def __init__(self, index_dir: Path, embedder_id: str, collection: str = "rag_chunks",
                  chroma_url: str | None = None, embedder_spec: str | None = None,
-                 chroma_timeout: float | None = None, postfilter_share: float = POSTFILTER_SHARE):
+                 chroma_timeout: float | None = None, overfetch_factor: float = OVERFETCH_FACTOR):
         self.index_dir = Path(index_dir)
-        self.postfilter_share = postfilter_share
+        self.overfetch_factor = overfetch_factor
         self.index_dir.mkdir(parents=True, exist_ok=True)
         self.catalog = Catalog(self.index_dir / "catalog.sqlite")
         self.keywords = KeywordIndex(self.catalog, self.index_dir / "keyword")
@@ -57,6 +74,7 @@ class IndexStore:
         if chroma_url:
             collection = self._server_collection(collection)
         self._sync_lock = threading.Lock()
+        self._memory = _InMemoryVectors()
         self._seen_generation = self.catalog.get_meta("vectors_generation")
         self.vectors = VectorStore(self.index_dir, collection, embedder_id, chroma_url, timeout=chroma_timeout)
         self.catalog.set_meta("embedder", embedder_id)
@@ -152,26 +170,38 @@ class IndexStore:
     def dense_search(self, vector, n: int, doc_ids: list[str] | None = None) -> list[tuple[str, float]]:
         """(chunk_id, cosine similarity) best first, committed chunks only, within ``doc_ids`` if given.
 
-        Chroma's HNSW search is fast over the whole index but slow under a filter (at 100k chunks a
-        one-document `where` took ~90 ms: the graph walk visits most nodes to find allowed ones). So
-        a scope that is a large share of the index is searched unfiltered with more results, then
-        filtered; a smaller one is searched exactly over its chunks' vectors: from the snapshot's
-        memory-mapped matrix when it is current, else from the catalog.
+        A small embedded index: exactly, over its vectors in memory, while its keyword snapshot is
+        current. Otherwise the whole index through Chroma; a scope exactly over its chunks' vectors in
+        the catalog, or, when it is a large part of the index, through Chroma unfiltered with more
+        results, then filtered (see OVERFETCH_FACTOR, the store.overfetch_factor setting, and the module docstring for the figures).
         """
+        counts = self.catalog.chunk_counts()
+        total = sum(counts.values())
+        in_scope = total
         if doc_ids is not None:
-            scoped = self._scoped_dense_search(vector, n, list(doc_ids))
-            if scoped is not None:
-                return scoped
-        elif self._small():
-            snap = self.keywords.current()
-            hits = snap.dense_search(vector, n, list(snap.doc_index)) if snap is not None else None
+            doc_ids = sorted(set(doc_ids))
+            in_scope = sum(counts.get(d, 0) for d in doc_ids)
+            if not in_scope or n <= 0:
+                return []
+            if in_scope >= total:
+                doc_ids = None   # a scope holding every chunk is the whole index
+        if not self.vectors.url and total <= EXACT_MAX_CHUNKS and self.keywords.current() is not None:
+            hits = self._memory.search(self.catalog, vector, n, doc_ids)
             if hits is not None:
-                return self._by_chunk_id(hits)
-        return self._committed(self._query_vectors(vector, n, doc_ids))
-
-    def _small(self) -> bool:
-        """Small enough to search exactly without Chroma (embedded mode only: a server is used as such)."""
-        return not self.vectors.url and sum(self.catalog.chunk_counts().values()) <= EXACT_MAX_CHUNKS
+                return hits   # (None: an index made before the catalog kept vectors, searched as a large one)
+        if doc_ids is None:
+            return self._committed(self._query_vectors(vector, n), n)
+        if in_scope * in_scope >= self.overfetch_factor * n * total:
+            want = min(total, int(n * total / in_scope * 1.5) + n)
+            allowed = set(doc_ids)
+            hits = [h for h in self._query_vectors(vector, want) if h[2].get("doc_id") in allowed]
+            if len(hits) >= min(n, in_scope) or want >= total:
+                return self._committed(hits, n)
+        exact = self.catalog.chunk_vectors(doc_ids)
+        if exact is None:   # chunks indexed before the catalog kept vectors: Chroma's filter
+            return self._committed(self._query_vectors(vector, n, doc_ids), n)
+        ids, matrix = exact
+        return [(ids[i], sim) for i, sim in nearest(matrix, vector, n)]
 
     def _query_vectors(self, vector, n, doc_ids=None):
         self._sync_vectors()
@@ -181,29 +211,6 @@ class IndexStore:
         # vectors of uncommitted (in-flight or crashed) versions are skipped here
         committed = self.catalog.chunks_by_ids([h[0] for h in hits])
         return [(cid, sim) for cid, sim, _ in hits if cid in committed][:n]
-
-    def _scoped_dense_search(self, vector, n: int, doc_ids: list[str]) -> list[tuple[str, float]] | None:
-        counts = self.catalog.chunk_counts()
-        in_scope = sum(counts.get(d, 0) for d in set(doc_ids))
-        total = sum(counts.values())
-        if not in_scope or not total:
-            return []
-        if in_scope >= self.postfilter_share * total and not self._small():
-            want = min(total, int(n * total / in_scope * 1.5) + n)
-            allowed = set(doc_ids)
-            hits = [h for h in self._query_vectors(vector, want) if h[2].get("doc_id") in allowed]
-            if len(hits) >= min(n, in_scope) or want >= total:
-                return self._committed(hits, n)
-        snap = self.keywords.current()
-        if snap is not None:
-            hits = snap.dense_search(vector, n, doc_ids)
-            if hits is not None:
-                return self._by_chunk_id(hits)
-        exact = self.catalog.chunk_vectors(sorted(set(doc_ids)))   # the snapshot is behind: from SQLite
-        if exact is None:
-            return None   # chunks indexed before vectors were kept in the catalog: Chroma's filter
-        ids, matrix = exact
-        return [(ids[i], sim) for i, sim in nearest(matrix, vector, n)]
 
     def keyword_search(self, query_tokens: list[str], n: int, doc_ids: list[str] | None = None):
         """(chunk_id, BM25 score) best first: from the keyword snapshot when it is current, else FTS5."""
@@ -223,6 +230,64 @@ class IndexStore:
             self.keywords.rebuild()
         except Exception as e:   # only slower keyword search until the next rebuild; the data is safe
             logging.getLogger(__name__).warning("keyword snapshot of %s not rebuilt: %s", self.index_dir, e)
+
+
+class _InMemoryVectors:
+    """The vectors of a small index, read from the catalog once per catalog state (its keyword
+    generation, bumped by every commit and removal) and kept as one float32 matrix."""
+
+    def __init__(self):
+        self._lock = threading.Lock()
+        self._state = None   # (generation, chunk ids, matrix, {doc_id: row indices}) or (generation, None...)
+
+    def search(self, catalog, vector, n: int, doc_ids: list[str] | None) -> list[tuple[str, float]] | None:
+        """Exactly; None when some chunk has no stored vector."""
+        state = self._load(catalog)
+        ids, matrix, rows_of = state[1:]
+        if ids is None:
+            return None
+        if doc_ids is not None:
+            rows = np.concatenate([rows_of[d] for d in doc_ids if d in rows_of] or [np.zeros(0, np.int64)])
+            return [(ids[rows[i]], sim) for i, sim in nearest(matrix[rows], vector, n)]
+        return [(ids[i], sim) for i, sim in nearest(matrix, vector, n)]
+
+    def _load(self, catalog):
+        generation = catalog.keyword_generation()
+        state = self._state
+        if state is not None and state[0] == generation:
+            return state
+        with self._lock:
+            state = self._state
+            if state is None or state[0] != generation:
+                # read inside one transaction with the generation, so the two agree
+                generation, exact = catalog.all_chunk_vectors()
+                if exact is None:
+                    state = (generation, None, None, None)
+                else:
+                    ids, docs, matrix = exact
+                    rows_of: dict[str, list[int]] = {}
+                    for i, d in enumerate(docs):
+                        rows_of.setdefault(d, []).append(i)
+                    state = (generation, ids, matrix, {d: np.asarray(r, dtype=np.int64) for d, r in rows_of.items()})
+                self._state = state
+        return state
+
+
+def nearest(matrix: np.ndarray, vector, n: int) -> list[tuple[int, float]]:
+    """(row, cosine) of the n rows of a matrix of unit vectors nearest ``vector``, best first.
+
+    einsum, not ``@``: OpenBLAS runs a matrix-vector product of this size on a thread pool, whose
+    wake-ups on a busy 2-core machine cost more than the product (20k x 512: p50 8.0 ms with ``@``,
+    1.5 ms with einsum, at load 3)."""
+    if not len(matrix) or n <= 0:
+        return []
+    q = np.asarray(vector, dtype=np.float32)
+    q = q / (np.linalg.norm(q) or 1.0)
+    sims = np.einsum("ij,j->i", np.asarray(matrix, dtype=np.float32), q)
+    k = min(n, len(sims))
+    top = np.argpartition(-sims, k - 1)[:k]
+    top = top[np.argsort(-sims[top], kind="stable")]
+    return [(int(i), float(sims[i])) for i in top]
 
 
 def sentence_texts(text: str) -> list[str]:

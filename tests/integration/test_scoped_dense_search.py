@@ -1,14 +1,15 @@
-"""Dense search inside a scope: unfiltered-then-filtered, exact over catalog vectors, or Chroma's filter.
+"""Dense search inside a scope: exact over the vectors in memory (a small index) or in the catalog,
+unfiltered-then-filtered through Chroma, or Chroma's filter (an index without stored vectors).
 
 Whichever way a scope is searched, the result must be what Chroma's own filtered query
 returns on a small index (where HNSW is exact): same chunks, same order, same scores.
 """
 from __future__ import annotations
 
-import shutil
-
 import numpy as np
 import pytest
+
+import rag.store as store_module
 
 CITIES = ["Rotterdam", "Jakarta", "Lyon", "Osaka", "Lima", "Accra", "Perth", "Quito"]
 
@@ -40,59 +41,80 @@ def _same(got, want):
 
 
 QUERIES = ["office in Lyon with staff", "Osaka Holdings", "number 7 office", "Quito Perth Lima"]
+# the three ways a scope is searched: a small index's vectors in memory; a large index's scope exactly
+# over the catalog's vectors, or through Chroma unfiltered with more results, then filtered
+# (EXACT_MAX_CHUNKS, the store's overfetch_factor)
+PATHS = {"memory": (None, None), "catalog": (0, float("inf")), "overfetch": (0, 0.0)}
 
 
 @pytest.mark.parametrize("scope", [["lyon"], ["lyon", "osaka"], ["lima", "accra", "perth", "quito", "jakarta"],
                                    [c.lower() for c in CITIES]])
-@pytest.mark.parametrize("share", [0.0, 1.01])   # 0: always unfiltered-then-filtered; >1: always exact
-def test_every_path_matches_chromas_filtered_query(index, monkeypatch, scope, share):
+@pytest.mark.parametrize("path", sorted(PATHS))
+def test_every_path_matches_chromas_filtered_query(index, monkeypatch, scope, path):
     a = index
-    monkeypatch.setattr(a.store, "postfilter_share", share)
-    monkeypatch.setattr(a.store.vectors, "query", _no_filter_allowed(a.store.vectors.query))
+    exact_max, factor = PATHS[path]
+    if exact_max is not None:
+        monkeypatch.setattr(store_module, "EXACT_MAX_CHUNKS", exact_max)
+    if factor is not None:
+        monkeypatch.setattr(a.store, "overfetch_factor", factor)
+    queried = []
+    monkeypatch.setattr(a.store.vectors, "query", _no_filter_allowed(a.store.vectors.query, queried))
     for text in QUERIES:
         q = np.asarray(a.embedder.embed_query(text), dtype=np.float32)
         want = _reference_unguarded(a, q, 5, scope)
         got = a.store.dense_search(q, 5, scope)
         _same(got, want)
         assert {a.store.catalog.chunks_by_ids([c])[c]["doc_id"] for c, _ in got} <= set(scope)
+    # Chroma is asked only when over-fetching, or for a large index's whole (a scope of every document)
+    whole = len(scope) == len(CITIES)
+    assert bool(queried) == (path == "overfetch" or (path == "catalog" and whole))
 
 
-def test_small_scope_is_searched_exactly_without_chroma(index, monkeypatch):
+def test_whole_small_index_is_searched_exactly_without_chroma(index, monkeypatch):
     a = index
-    monkeypatch.setattr(a.store, "postfilter_share", 0.5)   # one document of 8 is "small" here
     q = np.asarray(a.embedder.embed_query("Lyon office"), dtype=np.float32)
-    want = _reference(a, q, 4, ["lyon"])
+    want = _reference(a, q, 3, None)
     monkeypatch.setattr(a.store.vectors, "query", lambda *x, **k: pytest.fail("Chroma queried"))
-    _same(a.store.dense_search(q, 4, ["lyon"]), want)
+    _same(a.store.dense_search(q, 3), want)
     assert a.store.dense_search(q, 4, ["no-such-document"]) == []
 
 
-def test_small_scope_reads_the_snapshot_matrix_and_the_catalog_when_the_snapshot_is_behind(index, monkeypatch):
+def test_a_commit_elsewhere_is_searched_at_once(index, tmp_path, monkeypatch):
+    """A document another writer committed is found by the next search, whole index or scope: through
+    Chroma and the catalog while the keyword snapshot is behind (an ingest under way), then over the
+    small index's vectors in memory, read again once the snapshot is published."""
+    from rag.indexing import ingest_paths
+
     a = index
-    monkeypatch.setattr(a.store, "postfilter_share", 0.5)
-    q = np.asarray(a.embedder.embed_query("Perth office staff"), dtype=np.float32)
-    want = _reference(a, q, 4, ["perth", "quito"])
-    real_catalog_read = a.store.catalog.chunk_vectors
-    monkeypatch.setattr(a.store.catalog, "chunk_vectors", lambda d: pytest.fail("catalog blobs read"))
-    _same(a.store.dense_search(q, 4, ["perth", "quito"]), want)
-    # another process committed since the snapshot (a newer keyword generation): the catalog answers
-    a.store.catalog._conn().execute("UPDATE meta SET value = CAST(CAST(value AS INTEGER) + 1 AS TEXT)"
-                                    " WHERE key = 'keyword_generation'")
+    q = np.asarray(a.embedder.embed_query("Zephyr Airships hangar in Reykjavik"), dtype=np.float32)
+    a.store.dense_search(q, 3)   # loads the vectors of the 8 documents
+    new = tmp_path / "new"
+    new.mkdir()
+    (new / "zephyr.txt").write_text("Zephyr Airships built a hangar in Reykjavik.\n", encoding="utf-8")
+    ingest_paths(a.store, a.embedder, [new], a.settings.ingest.chunk_size)   # commits, publishes no snapshot
     assert a.store.keywords.current() is None
-    reads = []
-    monkeypatch.setattr(a.store.catalog, "chunk_vectors", lambda d: reads.append(d) or real_catalog_read(d))
-    _same(a.store.dense_search(q, 4, ["perth", "quito"]), want)
-    assert reads == [["perth", "quito"]]
+
+    def top_docs():
+        return [a.store.catalog.chunks_by_ids([c])[c]["doc_id"] for c, _ in
+                (a.store.dense_search(q, 3, scope)[0] for scope in (None, ["zephyr", "lyon"]))]
+
+    assert top_docs() == ["zephyr", "zephyr"]
+    a.store.refresh_keyword_index()
+    monkeypatch.setattr(a.store.vectors, "query", lambda *x, **k: pytest.fail("Chroma queried"))
+    assert top_docs() == ["zephyr", "zephyr"]
+    monkeypatch.undo()
+    assert a.remove("zephyr")
+    assert "zephyr" not in {a.store.catalog.chunks_by_ids([c])[c]["doc_id"] for c, _ in a.store.dense_search(q, 20)}
 
 
-def test_chunks_without_catalog_vectors_use_chromas_filter(index, monkeypatch):
+@pytest.mark.parametrize("large", [False, True])
+def test_chunks_without_catalog_vectors_use_chromas_filter(index, monkeypatch, large):
     """An index built before chunks kept their vectors: a NULL makes the scope go through Chroma."""
     a = index
-    monkeypatch.setattr(a.store, "postfilter_share", 0.5)
+    if large:
+        monkeypatch.setattr(store_module, "EXACT_MAX_CHUNKS", 0)
+    monkeypatch.setattr(a.store, "overfetch_factor", float("inf"))
     a.store.catalog._conn().execute("UPDATE chunks SET vec = NULL WHERE doc_id = 'osaka'")
-    shutil.rmtree(a.store.keywords.directory)   # and its snapshot, built from those rows, has no vectors
-    a.store.refresh_keyword_index()
-    assert a.store.keywords.current().vectors is None
     calls = []
     real = a.store.vectors.query
     monkeypatch.setattr(a.store.vectors, "query", lambda v, n, d=None: calls.append(d) or real(v, n, d))
@@ -101,21 +123,25 @@ def test_chunks_without_catalog_vectors_use_chromas_filter(index, monkeypatch):
     assert calls == [["osaka"]]
     assert got and {a.store.catalog.chunks_by_ids([c])[c]["doc_id"] for c, _ in got} == {"osaka"}
     _same(got, _reference(a, q, 4, ["osaka"]))
+    _same(a.store.dense_search(q, 4, ["lyon"]), _reference(a, q, 4, ["lyon"]))   # other documents: as ever
 
 
 def test_uncommitted_vectors_never_come_back(index, monkeypatch):
-    """Vectors of a version that was never committed (a crashed ingest) stay invisible on the post-filter path."""
+    """Vectors of a version that was never committed (a crashed ingest) stay invisible through Chroma."""
     a = index
-    monkeypatch.setattr(a.store, "postfilter_share", 0.0)
+    monkeypatch.setattr(store_module, "EXACT_MAX_CHUNKS", 0)
+    monkeypatch.setattr(a.store, "overfetch_factor", 0.0)
     q = np.asarray(a.embedder.embed_query("Lyon office"), dtype=np.float32)
     a.store.vectors.add(["lyon:ghost:0"], np.asarray([q]), [{"doc_id": "lyon", "version": "ghost", "page": 0}])
-    got = a.store.dense_search(q, 3, ["lyon"])
-    assert got and "lyon:ghost:0" not in [c for c, _ in got]
+    for scope in (["lyon"], None):
+        got = a.store.dense_search(q, 3, scope)
+        assert got and "lyon:ghost:0" not in [c for c, _ in got]
 
 
-def _no_filter_allowed(query):
+def _no_filter_allowed(query, calls):
     def guarded(vector, n, doc_ids=None):
         assert doc_ids is None, "Chroma's filtered query was used"
+        calls.append(n)
         return query(vector, n, None)
     guarded.real = query
     return guarded

@@ -95,10 +95,10 @@ def test_an_assistant_takes_every_tunable_from_its_settings(clean, hash_embedder
     (clean / "rag.toml").write_text(f'[retrieval]\npage_ranker_file = "{weights.name}"\nrrf_k = 15\n'
                                     '[answering]\nthreshold = 0.9\n', encoding="utf-8")
     with Assistant(index_dir=tmp_path / "index", embedder=hash_embedder, top_k=3, candidates=12,
-                   postfilter_share=0.5, min_entity_sim=0.8, answer_second_margin=0.05) as a:
+                   overfetch_factor=2.5, min_entity_sim=0.8, answer_second_margin=0.05) as a:
         assert (a.retriever.k, a.retriever.candidates, a.retriever.rrf_k) == (3, 12, 15)
         assert a.retriever.page_weights["title"] == 9.0
-        assert a.store.postfilter_share == 0.5
+        assert a.store.overfetch_factor == 2.5
         model = a.extractive.model
         assert (model.threshold, model.second_margin, a.extractive.min_entity_sim) == (0.9, 0.05, 0.8)
         assert model.weights == load_model(DATA / "answerer.json").weights

@@ -29,7 +29,7 @@ def test_defaults_are_the_ones_the_project_always_had():
     assert (s.embedder.spec, s.embedder.threads, s.embedder.sentence_vectors) == ("use", 1, True)
     assert (s.embedder.st_device, s.embedder.st_batch_size) == ("cpu", 32)
     assert (s.retrieval.top_k, s.retrieval.candidates, s.retrieval.rrf_k, s.retrieval.reranker) == (8, 30, 60, None)
-    assert s.store.postfilter_share == 0.1
+    assert s.store.overfetch_factor == 5.0
     assert s.retrieval.page_ranker_file == REPO / "rag" / "data" / "page_ranker.json"
     assert s.answering.model_file == REPO / "rag" / "data" / "answerer.json"
     assert (s.answering.threshold, s.answering.second_margin, s.answering.min_entity_sim) == (None, None, 0.70)
@@ -49,7 +49,7 @@ ENVIRONMENT = [
     ("RAG_CHROMA_URL", "http://127.0.0.1:8000", "store.chroma_url", "http://127.0.0.1:8000"),
     ("RAG_CHROMA_TIMEOUT", "2", "store.chroma_timeout", 2.0),
     ("RAG_COLLECTION", "other", "store.collection", "other"),
-    ("RAG_POSTFILTER_SHARE", "0.5", "store.postfilter_share", 0.5),
+    ("RAG_OVERFETCH_FACTOR", "2.5", "store.overfetch_factor", 2.5),
     ("RAG_ALIASES", "/tmp/a.toml", "store.aliases", "/tmp/a.toml"),
     ("RAG_EMBEDDER", "sentence-transformers:/m", "embedder.spec", "sentence-transformers:/m"),
     ("RAG_EMBED_THREADS", "2", "embedder.threads", 2),
