@@ -21,15 +21,27 @@ that
 * is short (at most 6 English words / 12 Chinese characters) and names nothing
   itself (no company, place, product, figure or year of its own),
 
-gets the key terms of the conversation prepended: the names of the last standalone
-question (companies, places, products, as found by the answerer's ``salient_terms``),
-its years and fiscal periods, and its two (four, when it names nothing) most specific
-nouns; the terms of follow-ups in between come first ("那示例云呢？" adds 示例云). A
-short Chinese follow-up whose words jieba does not know contributes its core ("示例云").
-Terms the follow-up already contains are not repeated, and standalone questions pass
-through unchanged. E.g. after "示例集团在哪些国家开设数据中心？", "那它的资本开支呢？"
-becomes "示例集团 数据中心 那它的资本开支呢？"; after "What was Acme's revenue in
-fiscal 2025?", "And net income?" becomes "Acme fiscal 2025 revenue And net income?".
+* or refers to something with a pronoun ("How many employees did it have?", 它的/其/该公司)
+  and names no company of its own,
+
+gets the key terms of the conversation prepended: the companies the last standalone
+question names (as written there: the index's issuers, short names and tickers when the
+pipeline passes ``names``, and whatever looks like a company name), other names (places,
+products, as found by the answerer's ``salient_terms``), its years and fiscal periods, and
+its two (four, when it names nothing) most specific nouns; the terms of follow-ups in
+between come first ("那示例云呢？" adds 示例云). A short Chinese follow-up whose words
+jieba does not know contributes its core ("示例云").
+A follow-up that asks for a measure of its own ("And net income?", "那商品交易总额呢？")
+keeps the companies and periods but not the earlier measure, which would pull retrieval
+back to the figure already answered, and in Chinese it is asked the way the earlier question
+was ("不良贷款率呢？" after "…净利润是多少？" becomes "…不良贷款率是多少？"); one that points back at the earlier topic with a
+demonstrative ("这能降低哪些风险？", "What does this mean for margins?") keeps it. A
+follow-up that names its own period drops the earlier one. Terms the follow-up already
+contains are not repeated, and standalone questions pass through unchanged. E.g. after
+"示例集团在哪些国家开设数据中心？", "这能降低哪些风险？" becomes "示例集团 数据中心
+这能降低哪些风险？" and "那它的资本开支呢？" becomes "示例集团 那它的资本开支呢？"; after
+"What was Acme's revenue in fiscal 2025?", "And net income?" becomes "Acme fiscal 2025 And
+net income?" and "What about fiscal 2024?" becomes "Acme revenue What about fiscal 2024?".
 The prepended terms steer retrieval (keyword and dense); the answer's
 ``rewritten_question`` shows what was searched.
 """
@@ -64,7 +76,16 @@ _FOLLOWUP_EN = re.compile(
     r"^\s*(it|its|it's|they|them|their|theirs|this|that|these|those|he|she|his|her|and|also|what about|how about|"
     r"what else|same|then|so|why|how come|compared|versus|vs\.?|in that case|and what|what of)\b", re.I)
 _FOLLOWUP_ZH = re.compile(r"^\s*(它们|它|其|他们|她们|他|她|该|这些|那些|这个|那个|这|那么|那|此|还有|另外|同时|以及|而|并且|对比|相比|那它)")
-_YEAR = re.compile(r"\b(?:fiscal(?:\s+year)?\s+|FY\s*)?(?:19|20)\d{2}\b|\d{2,4}\s*(?:财年|年度|年)|\b(?:Q[1-4]|H[12])\b|第[一二三四]季度|[上下]半年", re.I)
+_YEAR = re.compile(r"\b(?:fiscal(?:\s+year)?\s+|FY\s*)?(?:19|20)\d{2}\b|\d{2,4}\s*(?:财年|年度|年)|\b(?:Q[1-4]|H[12])\b|第[一二三四]季度|[上下]半年"
+                   r"|\b(?:first|second|third|fourth)\s+(?:fiscal\s+)?quarter\b|\b(?:first|second)\s+half\b", re.I)
+# a demonstrative pointing back at the earlier topic (the topic is kept, see the module docstring)
+_DEMONSTRATIVE = re.compile(r"^\s*(?:这些|这个|那个|那些|这|此|(?:and\s+)?(?:this|that|these|those)\b)", re.I)
+# a pronoun anywhere: a question leaning on an earlier one for its subject
+_PRONOUN = re.compile(r"\b(?:it|its|they|their|them)\b|它们|它|其|该公司|该集团|该行|他们", re.I)
+# words of a period or of asking, not a measure: a follow-up made of these asks for the earlier measure
+_NOT_A_MEASURE = {"quarter", "quarters", "year", "years", "month", "months", "period", "fiscal", "half", "same",
+                  "first", "second", "third", "fourth", "last", "previous", "prior", "next", "季度", "年度", "半年",
+                  "同期", "上期", "本期", "去年", "今年", "kinds", "kind", "types", "type"}
 
 
 @dataclass
@@ -126,27 +147,57 @@ def _core(question: str) -> str:
     return _ZH_TAIL.sub("", q) if is_cjk_text(q) else q.rstrip(" ?？.")
 
 
-def key_terms(question: str) -> list[str]:
-    """What a question is about: names, years/periods, then its most specific nouns.
+def company_mentions(text: str, names=None) -> list[str]:
+    """The companies ``text`` names, as written there, in order: the index's names (``names``, a
+    callable returning (start, end) spans in the NFKC form of the text) and what looks like a company
+    name (rag/company_names.py)."""
+    import unicodedata
 
-    Names come from the answerer's ``salient_terms``; for Chinese, nouns from jieba's
-    tagger; a short Chinese follow-up whose words are unknown ("那示例云呢？") gives its
-    remaining core ("示例云").
+    from .company_names import company_candidates
+
+    q = unicodedata.normalize("NFKC", text or "").replace("’", "'")
+    spans = list(names(q)) if names is not None else []
+    for _, (a, b) in company_candidates(q):
+        if not any(not (b <= x or a >= y) for x, y in spans):
+            spans.append((a, b))
+    return list(dict.fromkeys(q[a:b].strip(" ,.'") for a, b in sorted(spans) if q[a:b].strip(" ,.'")))
+
+
+def key_terms(question: str, names=None) -> list[str]:
+    """What a question is about: companies and other names, years/periods, then its most specific nouns.
+
+    Companies come from :func:`company_mentions`, other names from the answerer's
+    ``salient_terms``; for Chinese, nouns from jieba's tagger; a short Chinese follow-up whose
+    words are unknown ("那示例云呢？") gives its remaining core ("示例云").
     """
+    terms, words = _terms_and_nouns(question, names)
+    return terms + words
+
+
+def _terms_and_nouns(question: str, names=None) -> tuple[list[str], list[str]]:
     from .answering import salient_terms   # jieba-backed; imported lazily
 
     core = _core(question)
-    names = []
+    names_found = company_mentions(core, names)
+    names = list(names_found)
     for t in salient_terms(core):
         t = re.sub(r"['’]s$", "", t)
-        if t and not re.fullmatch(r"\d+(?:\.\d+)?%?", t) and t.lower() not in _GENERIC:
+        if (t and not re.fullmatch(r"\d+(?:\.\d+)?%?", t) and t.lower() not in _GENERIC
+                and not any(normalize(t) in normalize(c) for c in names_found)):
             names.append(t)
     periods = [m.group(0).strip() for m in _YEAR.finditer(core)]
     terms = list(dict.fromkeys(names + periods))
     if is_cjk_text(core):
         import jieba.posseg as pseg
 
-        words = [w.word for w in pseg.cut(core) if w.flag.startswith(_NOUN_FLAGS) and len(w.word) >= 2]
+        cut = list(pseg.cut(core))
+        words = [w.word for w in cut if w.flag.startswith(_NOUN_FLAGS) and len(w.word) >= 2]
+        # a Chinese question that opens with a noun names its subject there ("示例集团在哪些国家…",
+        # "示例集团的…"): a subject, kept like a name, not a measure
+        if not names_found and len(cut) >= 3 and cut[0].flag.startswith(_NOUN_FLAGS) and len(cut[0].word) >= 2 \
+                and cut[0].word not in terms and cut[0].word.lower() not in _GENERIC:
+            terms.insert(0, cut[0].word)
+            words = [w for w in words if w != cut[0].word]
         cjk_len = len(re.sub(r"[^\u3400-\u9fff]", "", core))
         if not terms and not words and 2 <= cjk_len <= 6:
             words = [core.strip()]
@@ -156,13 +207,32 @@ def key_terms(question: str) -> list[str]:
     words = [w for w in dict.fromkeys(words) if w.lower() not in _GENERIC and normalize(w) not in STOPWORDS
              and not any(normalize(w) in t or t in normalize(w) for t in terms_norm)]
     words = sorted(words, key=len, reverse=True)[: (2 if terms else 4)]
-    return terms + words
+    return terms, words
 
 
-def is_followup(question: str) -> bool:
+def asks_own_measure(question: str) -> bool:
+    """Whether a follow-up names a measure or topic of its own ("And net income?", "那商品交易总额呢？")
+    rather than only a period or a pronoun ("What about 2024?", "它呢？"), and does not point back
+    at the earlier topic with a demonstrative ("这能降低哪些风险？")."""
+    if _DEMONSTRATIVE.match(question) or _DEMONSTRATIVE.match(_core(question)):
+        return False
+    _, words = _terms_and_nouns(question)
+    return any(w.lower() not in _NOT_A_MEASURE and not _YEAR.fullmatch(w) for w in words)
+
+
+def _own_names(question: str) -> list[str]:
+    from .answering import salient_terms
+
+    return [t for t in salient_terms(question) if t.lower() not in _GENERIC and not _YEAR.fullmatch(t)
+            and not re.fullmatch(r"(?i)what|which|how|who|when|where|and|\d+(?:\.\d+)?%?", t)]
+
+
+def is_followup(question: str, names=None) -> bool:
     q = question.strip()
     if _FOLLOWUP_EN.match(q) or _FOLLOWUP_ZH.match(q):
         return True
+    if _PRONOUN.search(q) and not company_mentions(q, names) and not _own_names(q):
+        return True   # "How many employees did it have?": nothing in the question for "it" to be
     if is_cjk_text(q):
         n = len(re.sub(r"[^\u3400-\u9fff]", "", q))
         if re.search(r"呢\s*[？?]?\s*$", q) and n <= 12:
@@ -182,31 +252,58 @@ def is_followup(question: str) -> bool:
 MAX_CONTEXT_TERMS = 5
 
 
-def context_terms(previous: list[str]) -> list[str]:
-    """Key terms of the conversation so far, newest first; a standalone question resets them."""
+def context_terms(previous: list[str], names=None) -> tuple[list[str], set[str]]:
+    """Key terms of the conversation so far, newest first (a standalone question resets them), and
+    which of them are nouns (measures and topics) rather than names or periods."""
     ctx: list[str] = []
+    nouns: set[str] = set()
     for q in previous:
-        own = key_terms(q)
-        ctx = list(dict.fromkeys(own + ctx))[:MAX_CONTEXT_TERMS] if is_followup(q) else own
-    return ctx
+        terms, words = _terms_and_nouns(q, names)
+        own = terms + words
+        if is_followup(q, names):
+            ctx = list(dict.fromkeys(own + ctx))[:MAX_CONTEXT_TERMS]
+            nouns |= set(words)
+        else:
+            ctx, nouns = own, set(words)
+    return ctx, nouns
 
 
-def heuristic_rewrite(question: str, history) -> str:
-    """See the module docstring."""
+def heuristic_rewrite(question: str, history, names=None) -> str:
+    """See the module docstring. ``names``: the index's company names (see :func:`company_mentions`)."""
     prev = previous_questions(history)
-    if not prev or not is_followup(question):
+    if not prev or not is_followup(question, names):
         return question
     have = normalize(question)
-    terms = [t for t in context_terms(prev) if normalize(t) not in have]
+    ctx, nouns = context_terms(prev, names)
+    terms = [t for t in ctx if normalize(t) not in have]
     if _YEAR.search(question):   # "那2025年第一季度呢？" names its own period: the earlier one no longer holds
         terms = [t for t in terms if not _YEAR.fullmatch(t.strip())]
+    if asks_own_measure(question):   # "And net income?": not the earlier measure as well
+        terms = [t for t in terms if t not in nouns]
+        question = _ask_as_before(question, prev[-1])
     if not terms:
         return question
     return " ".join(terms) + " " + question.strip()
 
 
-def rewrite_question(question: str, history=None, llm=None, config=None) -> Rewrite:
-    """The standalone form of ``question`` given ``history`` (LLM when given, else heuristic)."""
+_ZH_ASK = re.compile(r"(?:是|有|为|共|约)?(?:多少|几|什么|哪些)[^，。？?！!]{0,6}[？?]?\s*$")
+
+
+def _ask_as_before(question: str, previous: str) -> str:
+    """"不良贷款率呢？" after "…净利润是多少？" asks the same way: "不良贷款率是多少？" (so the answer
+    takes the shape the earlier question's did: a figure, a list)."""
+    q = question.strip()
+    if not (is_cjk_text(q) and re.search(r"呢\s*[？?]?\s*$", q)):
+        return question
+    m = _ZH_ASK.search(previous.strip())
+    if not m:
+        return question
+    return re.sub(r"(?:的)?呢\s*[？?]?\s*$", "", q) + m.group(0)
+
+
+def rewrite_question(question: str, history=None, llm=None, config=None, names=None) -> Rewrite:
+    """The standalone form of ``question`` given ``history`` (LLM when given, else heuristic);
+    ``names``: the index's company names, for the heuristic (see :func:`company_mentions`)."""
     msgs = normalize_history(history)
     if not any(m["role"] == "user" for m in msgs):
         return Rewrite(question, question)
@@ -222,10 +319,10 @@ def rewrite_question(question: str, history=None, llm=None, config=None) -> Rewr
             reason = "the LLM's rewrite was unusable"
         if out:
             return Rewrite(out, question, "llm")
-        fallback = heuristic_rewrite(question, msgs)
+        fallback = heuristic_rewrite(question, msgs, names)
         return Rewrite(fallback, question, "heuristic",
                        f"follow-up rewritten without the LLM ({reason})" if fallback != question else "")
-    rewritten = heuristic_rewrite(question, msgs)
+    rewritten = heuristic_rewrite(question, msgs, names)
     return Rewrite(rewritten, question, "heuristic" if rewritten != question else "none")
 
 

@@ -32,7 +32,7 @@ def build(assistant) -> Runnable:
             from .conversation import rewrite_question
 
             rw = rewrite_question(state["question"], state["history"], llm=assistant.chat_model(state.get("answerer")),
-                                  config=config)
+                                  config=config, names=assistant.company_name_spans)
             state["standalone"] = rw.question
             state["notices"] = [rw.notice] if rw.notice else []
         return state

@@ -13,13 +13,37 @@ PREV_EN = "What was Alibaba's revenue in fiscal 2025?"
 
 # -- the heuristic (no LLM) ------------------------------------------------------------------
 @pytest.mark.parametrize("prev, follow, expected", [
-    (PREV_ZH, "那它的资本开支呢？", "阿里巴巴 数据中心 那它的资本开支呢？"),
-    (PREV_EN, "And net income?", "Alibaba fiscal 2025 revenue And net income?"),
-    ("阿里巴巴的AI投入计划是多少？", "为什么？", "AI 阿里巴巴 计划 为什么？"),
+    # a measure of its own: the company and period carry over, the earlier measure does not
+    (PREV_ZH, "那它的资本开支呢？", "阿里巴巴 那它的资本开支呢？"),
+    (PREV_EN, "And net income?", "Alibaba fiscal 2025 And net income?"),
+    # a demonstrative points back at the earlier topic, which carries over
+    (PREV_ZH, "这能降低哪些风险？", "阿里巴巴 数据中心 这能降低哪些风险？"),
+    # a period of its own replaces the earlier one; the measure carries over
+    (PREV_EN, "What about fiscal 2024?", "Alibaba revenue What about fiscal 2024?"),
+    ("What was Acme's revenue in the second quarter of 2023?", "What about the same quarter of 2024?",
+     "Acme revenue What about the same quarter of 2024?"),
+    # a pronoun anywhere in a longer question: the subject comes from the conversation
+    ("What was Acme's revenue in the first quarter of 2023?", "How many employees did it have at the end of the quarter?",
+     "Acme first quarter 2023 How many employees did it have at the end of the quarter?"),
+    ("阿里巴巴的AI投入计划是多少？", "为什么？", "阿里巴巴 AI 计划 为什么？"),
 ])
 def test_heuristic_prepends_the_previous_key_terms(prev, follow, expected):
     rw = rewrite_question(follow, [prev])
     assert rw == Rewrite(expected, follow, "heuristic")
+
+
+def test_the_index_names_the_company_carried_over():
+    """A company name the index knows is carried whole, as the earlier question wrote it (jieba alone
+    splits an unknown name such as 示例芯科 and would carry a fragment)."""
+    prev = "示例芯科2024年第三季度的营业收入是多少？"
+
+    def names(text):
+        i = text.find("示例芯科")
+        return [(i, i + 4)] if i >= 0 else []
+
+    assert rewrite_question("产能利用率呢？", [prev], names=names).question == "示例芯科 2024年 第三季度 产能利用率是多少？"
+    # a follow-up naming a company of its own is standalone, pronoun or not
+    assert not is_followup("示例芯科的毛利率是多少？它提高了吗？", names)
 
 
 @pytest.mark.parametrize("question", [
@@ -75,7 +99,7 @@ def test_llm_rewrite_failure_falls_back_to_the_heuristic(llm_assistant, fake_llm
     fake_llm.script(Reply(status=500),
                     Reply(lambda b: f"阿里巴巴宣布了三年逾530亿美元的AI投入计划[{cite('530亿美元')(b)}]。"))
     ans = llm_assistant.ask("那它的计划呢？", history=["阿里巴巴的AI投入计划是多少？"])
-    assert ans.rewritten_question == "AI 阿里巴巴 那它的计划呢？"
+    assert ans.rewritten_question == "阿里巴巴 AI 那它的计划是多少？"
     assert any("follow-up rewritten without the LLM" in n and "HTTP 500" in n for n in ans.notices)
     assert ans.answerer == "llm"
 
@@ -84,7 +108,7 @@ def test_unusable_llm_rewrite_is_not_used(llm_assistant, fake_llm):
     fake_llm.script(Reply("阿里巴巴宣布了三年逾530亿美元的AI投入计划[1]。\n这是答案，不是问题。"),
                     Reply(lambda b: f"阿里巴巴宣布了三年逾530亿美元的AI投入计划[{cite('530亿美元')(b)}]。"))
     ans = llm_assistant.ask("那它的计划呢？", history=["阿里巴巴的AI投入计划是多少？"])
-    assert ans.rewritten_question == "AI 阿里巴巴 那它的计划呢？"
+    assert ans.rewritten_question == "阿里巴巴 AI 那它的计划是多少？"
     assert any("unusable" in n for n in ans.notices)
 
 
