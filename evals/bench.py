@@ -28,6 +28,9 @@ not (the USE rows measure it). Questions are embedded with USE as they are.
 
 It writes a Markdown table (--md) and a JSON file (--json). It is a benchmark,
 not a test; tests/bench runs its smallest size as a smoke check.
+
+(Over 500 lines on purpose: the driver re-runs this module with --worker for each system and
+size in a fresh process, so the driver, its workers and the report are one runnable file.)
 """
 from __future__ import annotations
 

@@ -29,6 +29,9 @@ in memory once loaded, so its cold figure is also a fresh process's first query 
 (median of 3). Also: each copy's size on disk, the resident memory a process gains by searching
 through it, and HNSW recall@30 against exact search. A path whose first questions take over 0.5 s
 each is stopped after 20 (n is reported).
+
+(Over 500 lines on purpose: each family of paths runs in a fresh process that re-runs this
+module, so the driver, its workers and the report are one runnable file.)
 """
 from __future__ import annotations
 

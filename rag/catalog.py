@@ -21,7 +21,8 @@ where Chroma over-fetching is as fast (16.6/31.5 ms), and for a small index sear
 every question (10k: 9.8/13.2 ms, against 48/74 ms reading the blobs each time, which the
 in-memory read avoids); it was slower for small scopes (one document 1.4/4.4, cold 10/15 ms
 against 0.1/0.2, cold 2/3 ms), and it lagged the catalog until rebuilt (evals/BENCHMARKS.md,
-"Storage").
+"Storage"). (Just over 500 lines: one SQLite schema and every query on it, kept together so
+that a change to a table is seen with all that reads it.)
 """
 from __future__ import annotations
 
