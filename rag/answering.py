@@ -31,7 +31,7 @@ from .answer_model import AnswerModel, load_model
 from .evidence import _ENUM, Candidate, PageTexts, candidates, featurize, ordinals, passes_kind, passes_period
 from .prompts import cannot_answer
 from .questions import Question, read, search_text
-from .statements import concept_items
+from .statements import concept_items, is_vocabulary_term
 from .text import STOPWORDS, is_cjk_text, keyword_tokens, language_of, normalize, tokens
 from .types import Answer, Citation
 
@@ -76,7 +76,11 @@ def salient_terms(question: str) -> list[str]:
     # so is a former or other name given in passing ("Block (formerly known as Square)")
     for m in re.finditer(r"(?i)\((?:formerly(?: known as)?|f/k/a|also known as|a\.?k\.?a\.?|now)\s+([^)]+)\)", question):
         defined.update(re.findall(r"[A-Za-z][A-Za-z0-9&.\-']*", m.group(1)))
-    words = re.findall(r"[A-Za-z][A-Za-z0-9&.\-']*|\d+(?:[.,]\d+)*%?", question)
+    found = list(re.finditer(r"[A-Za-z][A-Za-z0-9&.\-']*|\d+(?:[.,]\d+)*%?", question))
+    words = [m.group(0) for m in found]
+    # a capitalised word that opens a sentence ("… ratio? Define working capital as …") is no name
+    opens = [not question[: m.start()].strip() or question[: m.start()].rstrip()[-1] in ".?!:;。？！：；"
+             for m in found]
     rest = [w for w in words[1:] if w[0].isalpha() and not w.isupper()]
     # a question written in Title Case ("What Was The Adjusted EBITDA For FY 2023") capitalises
     # ordinary words: only acronyms and numbers count as names there
@@ -87,7 +91,7 @@ def salient_terms(question: str) -> list[str]:
             continue
         if w[0].isdigit():
             out.append(w.replace(",", ""))
-        elif w[0].isupper() and (i > 0 or w.isupper()) and len(w) > 1 and (w.isupper() or not title_case):
+        elif w[0].isupper() and (not opens[i] or w.isupper()) and len(w) > 1 and (w.isupper() or not title_case):
             if w.isupper() or not _COMMON_ENDING.search(w):
                 out.append(w)
         elif any(c.isdigit() for c in w):
@@ -285,7 +289,8 @@ class ExtractiveAnswerer(RunnableSerializable):
         missing, pending = [], []
         for term in salient_terms(question):
             t = normalize(term)
-            if t in _GENERIC_CAPS or t in haystack or re.sub(r"\s+", "", t) in hay_nospace or t in self.known_terms:
+            if (t in _GENERIC_CAPS or t in haystack or re.sub(r"\s+", "", t) in hay_nospace or t in self.known_terms
+                    or is_vocabulary_term(term)):   # "PPNE": a measure, written out as often as abbreviated
                 continue
             if "-" in term:  # "AI-related" is there when "AI" is: its lower-case parts are modifiers
                 named = [normalize(p) for p in term.split("-") if p[:1].isupper() or any(ch.isdigit() for ch in p)]

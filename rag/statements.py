@@ -104,6 +104,14 @@ def concept_items(question: str) -> list[str]:
     return out
 
 
+def is_vocabulary_term(term: str) -> bool:
+    """Whether ``term`` is itself a line item, measure or statement of the vocabulary ("PPNE", "capex",
+    "EBITDA", "资产总计"): a word of financial reporting, not a name a passage must repeat."""
+    raw = unicodedata.normalize("NFKC", term or "").lower().strip()
+    v = vocabulary()
+    return any(p.raw == raw for p in v.items + v.titles) or any(p.raw == raw for p, _ in v.concepts)
+
+
 def statements_asked(question: str) -> dict[str, float]:
     """Statements a question needs: 1.0 for one it names, 0.5 for one its line items live on."""
     named = statements_named(question)

@@ -118,3 +118,16 @@ def test_salient_terms_skip_title_case_words_and_period_labels():
     assert salient_terms("Which region had the Highest EBITDAR Contribution during FY2022?") == ["EBITDAR"]
     assert salient_terms("Did the company open a data center in Japan?") == ["Japan"]
     assert "FY2023Q1" not in salient_terms("As of FY2023Q1, why did the company raise guidance?")
+
+
+def test_a_word_opening_a_sentence_is_not_a_name():
+    q = "What is Acme's FY2020 working capital ratio? Define working capital ratio as current assets over liabilities."
+    assert salient_terms(q) == ["Acme"]
+    assert salient_terms("Revenue fell. Did Globex report a loss?") == ["Globex"]
+
+
+def test_reporting_vocabulary_is_not_a_name_the_passages_must_repeat():
+    from rag.statements import is_vocabulary_term
+
+    assert is_vocabulary_term("PPNE") and is_vocabulary_term("capex") and is_vocabulary_term("资产总计")
+    assert not is_vocabulary_term("Globex") and not is_vocabulary_term("Japan")
