@@ -26,9 +26,9 @@ from .statements import concept_items, statements_asked, statements_named
 from .text import STOPWORDS, keyword_token_set, keyword_tokens
 
 WEIGHTS_FILE = Path(__file__).resolve().parent / "data" / "page_ranker.json"
-FEATURES = ("rrf", "dense", "keyword", "hits", "statement", "title", "coverage", "first", "named_page")
+FEATURES = ("rrf", "dense", "keyword", "hits", "statement", "title", "coverage", "first", "named_page", "items")
 DEFAULT_WEIGHTS = {"rrf": 1.0, "dense": 1.0, "keyword": 0.5, "hits": 0.3, "statement": 0.8, "title": 0.5,
-                   "coverage": 1.0, "first": 0.0, "named_page": 1.0, "bias": 0.0}
+                   "coverage": 1.0, "first": 0.0, "named_page": 1.0, "items": 0.5, "bias": 0.0}
 # "on page 42", "p. 42", "第42页", "第 42 页": a question that names the page it is about
 _PAGE_REF = re.compile(r"(?i)\b(?:page|p\.)\s*(\d{1,4})\b|第\s*(\d{1,4})\s*页")
 
@@ -77,6 +77,10 @@ def page_candidates(question: str, rows: dict[str, dict], fused: dict[str, float
         if t not in weight and t not in STOPWORDS and len(t) > 1:
             weight[t] = 0.5 * idf.get(t, 1.0)
     total = sum(weight.values()) or 1.0
+    # the line items a measure the question names is computed from, each as a whole phrase: a page
+    # holding "total current assets" and "total current liabilities" is where working capital is read
+    item_phrases = [ws for ws in dict.fromkeys(tuple(t for t in keyword_tokens(x) if t not in STOPWORDS)
+                                               for x in concept_items(question)) if ws]
     pages_text = pages_text or {}
     unit = None
     if qvec is not None:
@@ -116,6 +120,8 @@ def page_candidates(question: str, rows: dict[str, dict], fused: dict[str, float
             "coverage": sum(w for t, w in weight.items() if t in tokens) / total if tokens else 0.0,
             "first": 1.0 if (page or 0) <= 1 else 0.0,
             "named_page": 1.0 if page in named_pages else 0.0,
+            "items": (sum(all(t in tokens for t in ws) for ws in item_phrases) / len(item_phrases)
+                      if item_phrases and tokens else 0.0),
         }
     return list(pages.values())
 

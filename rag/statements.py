@@ -67,7 +67,19 @@ def vocabulary(path: Path = VOCABULARY) -> Vocabulary:
 
 def _contains(words: list[str], phrase: tuple[str, ...]) -> bool:
     n = len(phrase)
-    return any(tuple(words[i:i + n]) == phrase for i in range(len(words) - n + 1))
+    if any(tuple(words[i:i + n]) == phrase for i in range(len(words) - n + 1)):
+        return True
+    # a phrase also matches with words run together ("free cashflow" for "free cash flow")
+    target = "".join(phrase)
+    for i in range(len(words)):
+        acc = ""
+        for w in words[i:i + n]:
+            acc += w
+            if len(acc) >= len(target):
+                break
+        if acc == target:
+            return True
+    return False
 
 
 def _matches(text: str, phrases: tuple[_Phrase, ...]) -> set[str]:

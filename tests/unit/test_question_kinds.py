@@ -88,3 +88,20 @@ def test_passages_take_each_top_page_first_then_second_chunks():
     pages = [PageCandidate("d", 1, ["a1", "a2"]), PageCandidate("d", 2, ["b1"]), PageCandidate("d", 3, ["c1", "c2"])]
     assert pick_passages(pages, 4) == ["a1", "b1", "c1", "a2"]
     assert pick_passages(pages, 2) == ["a1", "b1"]
+
+
+def test_a_phrase_of_the_vocabulary_matches_with_its_words_run_together():
+    assert statements_asked("Has free cashflow conversion improved?") == statements_asked(
+        "Has free cash flow conversion improved?") != {}
+
+
+def test_a_page_holding_the_items_a_named_measure_is_computed_from():
+    from rag.ranking import page_candidates
+
+    rows = {"a": {"doc_id": "d", "page": 3, "text": "Total current assets 10 Total current liabilities 4"},
+            "b": {"doc_id": "d", "page": 7, "text": "Working capital is managed with care."}}
+    pages_text = {("d", 3): [("a", None, ["total", "current", "asset", "liabil"])],
+                  ("d", 7): [("b", None, ["work", "capit", "manag", "care"])]}
+    got = {p.page: p.features["items"] for p in page_candidates(
+        "What was the working capital ratio?", rows, {"a": 0.5, "b": 0.5}, {}, {}, 60, pages_text)}
+    assert got[3] > got[7] == 0.0
