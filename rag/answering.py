@@ -172,7 +172,7 @@ class ExtractiveAnswerer(RunnableSerializable):
         shaped = [c for c in cands if passes_kind(q, c)]
         if not shaped:
             return q, [], notices, notice("kind", q.language, kind=q.kind)
-        timed = [c for c in shaped if passes_period(q, c, self._doc_years(c.doc_id))]
+        timed = [c for c in shaped if passes_period(q, c, self._doc_years(c.doc_id), self._doc_quarter(c.doc_id))]
         if not timed:
             return q, [], notices, notice("period", q.language)
         asked = ordinals(q.text)
@@ -217,6 +217,12 @@ class ExtractiveAnswerer(RunnableSerializable):
         m = (self.catalog.document(doc_id) or {}).get("meta", {})
         text = " ".join(str(m.get(k, "")) for k in ("period", "period_end", "title", "date"))
         return set(re.findall(r"(?<!\d)((?:19|20)\d{2})(?!\d)", text))
+
+    def _doc_quarter(self, doc_id: str) -> int | None:
+        """The quarter a quarterly document reports (its period "2023Q1", "FY2023Q3"), else None."""
+        period = str(((self.catalog.document(doc_id) or {}).get("meta", {})).get("period") or "")
+        m = re.fullmatch(r"(?:FY)?(?:19|20)\d{2}Q([1-4])", period.strip())
+        return int(m.group(1)) if m else None
 
     def _abstain(self, question: str, lang: str, docs, notices: list[str], score: float = 0.0) -> Answer:
         return Answer(question, cannot_answer(lang), True, notices=notices, passages=_passages(docs), confidence=score)

@@ -264,10 +264,12 @@ _RATIO_OF = re.compile(r"\b(?:as a (?:percentage|percent|share|proportion) of|(?
                        r"|占\S{0,8}?(?:的)?(?:比例|比重|百分比)", re.I)
 
 
-def passes_period(q: Question, c: "Candidate", doc_years: set[str]) -> bool:
+def passes_period(q: Question, c: "Candidate", doc_years: set[str], doc_quarter: int | None = None) -> bool:
     """A question about a period is not answered from another one: a candidate whose own years (its
     text, the column header it is read under) or, when it names none, its document's years, are all
-    other years than the asked ones; or that names only other quarters than the asked ones."""
+    other years than the asked ones; or that names only other quarters than the asked ones, or, when
+    it names no quarter, sits in a quarterly report of another quarter (a Q1 release's table read
+    under "Three Months Ended Apr 1, 2023 / Apr 2, 2022" answers nothing about a third quarter)."""
     if q.years:
         years = set(_YEAR.findall(c.text + " " + c.header_text))
         if years and not years & q.years:
@@ -277,6 +279,8 @@ def passes_period(q: Question, c: "Candidate", doc_years: set[str]) -> bool:
     said = {n for n, rx in _QUARTER_WORDS.items() if re.search(rx, c.text + " " + c.header_text, re.I)}
     if q.quarters and said and not said & q.quarters:
         return False
+    if q.quarters and not said and doc_quarter and doc_quarter not in q.quarters and not _OUTLOOK_Q.search(q.text):
+        return False   # (guidance for a later quarter is given in the report of an earlier one)
     if q.quarters and not said and _YEAR_TO_DATE.search(c.text + " " + c.header_text):
         return False   # a quarter asked, a year-to-date figure given ("2024年前三季度 (1-9月)", "nine months ended")
     subject = _subject(c.text)

@@ -131,3 +131,20 @@ def test_reporting_vocabulary_is_not_a_name_the_passages_must_repeat():
 
     assert is_vocabulary_term("PPNE") and is_vocabulary_term("capex") and is_vocabulary_term("资产总计")
     assert not is_vocabulary_term("Globex") and not is_vocabulary_term("Japan")
+
+
+def test_a_quarter_asked_is_not_answered_from_another_quarters_report():
+    from rag.evidence import passes_period
+
+    row = _row_candidate("Net revenue $ 11,715 $ 18,353", "Three Months Ended Apr 1, 2023 Apr 2, 2022")
+    assert not passes_period(read("What was revenue in the third quarter of 2022?"), row, {"2023"}, doc_quarter=1)
+    assert passes_period(read("What was revenue in the first quarter of 2022?"), row, {"2023"}, doc_quarter=1)
+    # guidance for the next quarter is given in the report of this one
+    assert passes_period(read("What revenue guidance was given for the second quarter of 2023?"), row, {"2023"},
+                         doc_quarter=1)
+
+
+def _row_candidate(text: str, header: str):
+    from rag.evidence import Candidate
+
+    return Candidate(Document(text, metadata={"doc_id": "d"}), 0, 0, len(text), text, is_row=True, header_text=header)
