@@ -213,10 +213,16 @@ class ExtractiveAnswerer(RunnableSerializable):
         return answer
 
     def _doc_years(self, doc_id: str) -> set[str]:
-        """The years a document's own description names (period, period end, title, date)."""
+        """The years a document's own description names (period, period end, title; its date only when
+        those name none: a 2024 annual report is dated 2025 and says nothing about 2025)."""
         m = (self.catalog.document(doc_id) or {}).get("meta", {})
-        text = " ".join(str(m.get(k, "")) for k in ("period", "period_end", "title", "date"))
-        return set(re.findall(r"(?<!\d)((?:19|20)\d{2})(?!\d)", text))
+        years = set()
+        for keys in (("period", "period_end", "title"), ("date",)):
+            text = " ".join(str(m.get(k, "")) for k in keys)
+            years = set(re.findall(r"(?<!\d)((?:19|20)\d{2})(?!\d)", text))
+            if years:
+                break
+        return years
 
     def _doc_quarter(self, doc_id: str) -> int | None:
         """The quarter a quarterly document reports (its period "2023Q1", "FY2023Q3"), else None."""

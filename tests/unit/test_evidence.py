@@ -148,3 +148,14 @@ def _row_candidate(text: str, header: str):
     from rag.evidence import Candidate
 
     return Candidate(Document(text, metadata={"doc_id": "d"}), 0, 0, len(text), text, is_row=True, header_text=header)
+
+
+def test_a_reports_years_are_its_period_not_its_publication_date():
+    class _Catalog:
+        def document(self, doc_id):
+            return {"meta": {"annual": {"period": "FY2024", "period_end": "2024-12-31", "date": "2025-03-14"},
+                             "undated": {"date": "2025-03-14"}}[doc_id]}
+
+    a = ExtractiveAnswerer.model_construct(catalog=_Catalog())
+    assert a._doc_years("annual") == {"2024"}
+    assert a._doc_years("undated") == {"2025"}   # nothing else to go by
