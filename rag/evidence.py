@@ -288,6 +288,9 @@ def passes_period(q: Question, c: "Candidate", doc_years: set[str], doc_quarter:
         return False   # "Last year's third quarter net income was …": the figure is the prior period's
     if _OUTLOOK_TEXT.search(subject) and not _OUTLOOK_Q.search(q.text):
         return False   # "Forecasting second-quarter revenue of …": a forecast, not what was reported
+    if q.years and not q.quarters and not _PART_OF_YEAR.search(q.text) and c.is_row and \
+            len({n for n, rx in _QUARTER_WORDS.items() if re.search(rx, c.header_text, re.I)}) >= 2:
+        return False   # a year asked, a row of a quarter-by-quarter table given (分季度主要财务指标)
     if not q.quarters and _FULL_YEAR_Q.search(q.text) and not _PART_OF_YEAR.search(q.text):
         # the whole year asked: a candidate that speaks only of part of a year is another period
         if _PART_OF_YEAR.search(c.text + " " + c.header_text) and not _FULL_YEAR_Q.search(c.text + " " + c.header_text):

@@ -159,3 +159,14 @@ def test_a_reports_years_are_its_period_not_its_publication_date():
     a = ExtractiveAnswerer.model_construct(catalog=_Catalog())
     assert a._doc_years("annual") == {"2024"}
     assert a._doc_years("undated") == {"2025"}   # nothing else to go by
+
+
+def test_a_year_asked_is_not_answered_by_a_row_of_a_quarter_by_quarter_table():
+    from rag.evidence import passes_period
+
+    row = _row_candidate("归属于本行股东的净利润 14,932 10,947 13,850 4,779",
+                         "项目 2024年第一季度 2024年第二季度 2024年第三季度 2024年第四季度")
+    assert not passes_period(read("2024年归属于本行股东的净利润是多少？"), row, {"2024"})
+    assert passes_period(read("2024年第二季度归属于本行股东的净利润是多少？"), row, {"2024"})
+    annual = _row_candidate("归属于本行股东的净利润 44,508 46,455", "项目 2024年 2023年")
+    assert passes_period(read("2024年归属于本行股东的净利润是多少？"), annual, {"2024"})
