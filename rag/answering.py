@@ -32,7 +32,7 @@ from .evidence import _ENUM, Candidate, PageTexts, candidates, featurize, ordina
 from .prompts import cannot_answer
 from .questions import Question, read, search_text
 from .statements import concept_items, is_vocabulary_term
-from .text import STOPWORDS, is_cjk_text, keyword_tokens, language_of, normalize, tokens
+from .text import STOPWORDS, is_cjk_text, keyword_token_set, keyword_tokens, language_of, normalize, tokens
 from .types import Answer, Citation
 
 MAX_CHARS = 350
@@ -108,6 +108,18 @@ def salient_terms(question: str) -> list[str]:
                 if not any(p.word in t and p.word != t for t in terms):
                     out.append(p.word)
     return list(dict.fromkeys(out))
+
+
+def _items_in(c: Candidate, items: list[str]) -> frozenset:
+    """Which of a measure's line items a row's label names (whole phrases, stemmed)."""
+    label = re.split(r"\s[-(]?\$?\d", c.text, maxsplit=1)[0]
+    words = keyword_token_set(label)
+    found = set()
+    for it in items:
+        toks = {t for t in keyword_token_set(it) if t not in STOPWORDS}
+        if toks and toks <= words:
+            found.add(it)
+    return frozenset(found)
 
 
 class ExtractiveAnswerer(RunnableSerializable):
@@ -245,6 +257,18 @@ class ExtractiveAnswerer(RunnableSerializable):
             # "…推出的Qwen3-Omni…" + "该模型定位为开放源代码的…": the next sentence, about the same subject,
             # holds more of what the question asks
             chosen.append(nxt)
+        items = concept_items(q.text)
+        if best.is_row and items:
+            # a measure computed from line items ("working capital", "quick ratio"): the rows of its other
+            # items on the same page join the best one, so the figures it is computed from are all quoted
+            have = [_items_in(best, items)]
+            for c in self._page_rows(best):
+                if ((got := _items_in(c, items)) and not any(got <= h for h in have)
+                        and _chars(chosen + [c]) <= MAX_CHARS):
+                    chosen.append(c)
+                    have.append(got)
+                if len(chosen) >= 3:
+                    break
         if q.kind == "list":
             nxt = best.next
             lead_in = best.text.rstrip().endswith((":", "：")) or len(best.text) < 40
@@ -260,8 +284,26 @@ class ExtractiveAnswerer(RunnableSerializable):
                     break
         return chosen
 
+    def _page_rows(self, row: Candidate) -> list[Candidate]:
+        """The other table rows on ``row``'s page, read under the same header (a statement's rows
+        beyond the passages retrieved: the balance sheet's current liabilities under its current assets)."""
+        from ingest.tables import classify
+
+        text = self.catalog.page_text(row.doc_id, row.page) or ""
+        out, pos = [], 0
+        for line in text.split("\n"):
+            a, pos = pos, pos + len(line) + 1
+            stripped = line.strip()
+            if not stripped or a == row.start or classify(stripped) != "data":
+                continue
+            start = a + line.index(stripped)
+            out.append(Candidate(row.doc, row.rank, start, start + len(stripped), stripped, is_row=True,
+                                 header=row.header, header_text=row.header_text))
+        return out
+
     def _compose(self, question: str, q: Question, chosen: list[Candidate], docs) -> Answer:
         chosen = sorted(dict.fromkeys(chosen), key=lambda c: (c.rank, c.page or 0, c.start))
+        last_under = {(c.doc_id, c.page, c.header): c for c in chosen if c.is_row and c.header}
         parts, citations = [], []
         budget = MAX_CHARS
         for c in chosen:
@@ -272,8 +314,8 @@ class ExtractiveAnswerer(RunnableSerializable):
                 continue   # the chunk and the page must agree: never show an unverifiable quote
             start, end = _trim(page_text, c.start, c.end, q, budget if len(chosen) == 1 else budget // len(chosen))
             spans = [(start, end)]
-            if c.is_row and c.header and c.header[1] <= c.start:
-                spans.append(c.header)   # the column header the row is read under, after the row
+            if c.is_row and c.header and c.header[1] <= c.start and last_under.get((c.doc_id, c.page, c.header)) is c:
+                spans.append(c.header)   # the column header the rows are read under, after the last of them
             first = True
             for a, b in spans:
                 text = page_text[a:b]

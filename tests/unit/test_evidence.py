@@ -170,3 +170,25 @@ def test_a_year_asked_is_not_answered_by_a_row_of_a_quarter_by_quarter_table():
     assert passes_period(read("2024年第二季度归属于本行股东的净利润是多少？"), row, {"2024"})
     annual = _row_candidate("归属于本行股东的净利润 44,508 46,455", "项目 2024年 2023年")
     assert passes_period(read("2024年归属于本行股东的净利润是多少？"), annual, {"2024"})
+
+
+BALANCE = ("Consolidated Balance Sheets (In Millions)\nMay 31, 2020 May 26, 2019\nCash and cash equivalents 1,677.8 450.0\n"
+           "Total current assets 5,121.3 4,186.5\nLand, buildings and equipment 3,580.6 3,787.2\n"
+           "Total assets 30,806.7 30,111.2\nAccounts payable 3,247.7 2,854.1\nTotal current liabilities 7,491.5 7,087.1\n"
+           "Long-term debt 10,929.0 11,624.8")
+
+
+def test_a_measure_computed_from_line_items_quotes_every_items_row_once_with_its_header():
+    # the passage handed over holds only the top of the balance sheet; the other item is read off its page
+    top = BALANCE[: BALANCE.index("Land")]
+    a = _answerer({("b", 50): BALANCE})
+    docs = [Document(page_content=top, metadata={"chunk_id": "b-50", "doc_id": "b", "page": 50, "start": 0,
+                                                 "end": len(top), "dense": 0.5, "context": ""})]
+    ans = a.answer("What is the working capital ratio (total current assets over total current liabilities)?", docs)
+    assert not ans.abstained, ans.notices
+    quotes = [c.quote for c in ans.citations]
+    assert any(q.startswith("Total current assets 5,121.3") for q in quotes)
+    assert any(q.startswith("Total current liabilities 7,491.5") for q in quotes)
+    assert sum("May 31, 2020 May 26, 2019" in q for q in quotes) == 1   # the shared header once
+    for c in ans.citations:
+        assert BALANCE[c.start:c.end] == c.quote
