@@ -275,9 +275,10 @@ class Catalog:
                 blobs.append(blob)
         return ids, _matrix(blobs)
 
-    def all_chunk_vectors(self) -> tuple[int, tuple[list[str], list[str], "np.ndarray"] | None]:
-        """(keyword generation, (chunk ids, their doc ids, unit vectors as float32 rows)) of every chunk,
-        read in one transaction; None in place of the triple if some chunk lacks a stored vector."""
+    def all_chunk_vectors(self, half: bool = False) -> tuple[int, tuple[list[str], list[str], "np.ndarray"] | None]:
+        """(keyword generation, (chunk ids, their doc ids, unit vectors as float32 rows, float16 with
+        ``half``)) of every chunk, read in one transaction; None in place of the triple if some chunk
+        lacks a stored vector."""
         conn = self._conn()
         conn.execute("BEGIN")
         try:
@@ -287,7 +288,7 @@ class Catalog:
             conn.execute("COMMIT")
         if any(r[2] is None for r in rows):
             return generation, None
-        return generation, ([r[0] for r in rows], [r[1] for r in rows], _matrix([r[2] for r in rows]))
+        return generation, ([r[0] for r in rows], [r[1] for r in rows], _matrix([r[2] for r in rows], half))
 
     def pages_titled(self, doc_ids: list[str], phrases: list[str], per_doc: int = 12) -> list[str]:
         """The first chunk of each page (of these documents) whose context names one of ``phrases``
@@ -475,13 +476,14 @@ def _copy_doc(d: dict) -> dict:
     return {**d, "meta": meta}
 
 
-def _matrix(blobs: list[bytes]):
-    """float16 vector blobs (one per chunk) as float32 rows."""
+def _matrix(blobs: list[bytes], half: bool = False):
+    """float16 vector blobs (one per chunk) as float32 rows (float16 with ``half``)."""
     import numpy as np
 
     if not blobs:
-        return np.zeros((0, 0), dtype=np.float32)
-    return np.frombuffer(b"".join(blobs), dtype=np.float16).reshape(len(blobs), -1).astype(np.float32)
+        return np.zeros((0, 0), dtype=np.float16 if half else np.float32)
+    m = np.frombuffer(b"".join(blobs), dtype=np.float16).reshape(len(blobs), -1)
+    return m if half else m.astype(np.float32)
 
 
 def _pack_vector(vec) -> bytes:

@@ -71,6 +71,8 @@ def _contains(words: list[str], phrase: tuple[str, ...]) -> bool:
         return True
     # a phrase also matches with words run together ("free cashflow" for "free cash flow")
     target = "".join(phrase)
+    if n < 2 or target not in "".join(words):
+        return False
     for i in range(len(words)):
         acc = ""
         for w in words[i:i + n]:

@@ -75,6 +75,7 @@ class IndexStore:
             collection = self._server_collection(collection)
         self._sync_lock = threading.Lock()
         self._memory = _InMemoryVectors()
+        self._memory_large = _InMemoryVectors(half=True)
         self._seen_generation = self.catalog.get_meta("vectors_generation")
         self.vectors = VectorStore(self.index_dir, collection, embedder_id, chroma_url, timeout=chroma_timeout)
         self.catalog.set_meta("embedder", embedder_id)
@@ -197,6 +198,12 @@ class IndexStore:
             hits = [h for h in self._query_vectors(vector, want) if h[2].get("doc_id") in allowed]
             if len(hits) >= min(n, in_scope) or want >= total:
                 return self._committed(hits, n)
+        if self.keywords.current() is not None:
+            # a large index's scope: over its vectors kept in memory once a background read has
+            # filled them (a long-lived process: the UI, a server), else from the catalog
+            hits = self._memory_large.search(self.catalog, vector, n, doc_ids, wait=False)
+            if hits is not None:
+                return hits
         exact = self.catalog.chunk_vectors(doc_ids)
         if exact is None:   # chunks indexed before the catalog kept vectors: Chroma's filter
             return self._committed(self._query_vectors(vector, n, doc_ids), n)
@@ -233,16 +240,30 @@ class IndexStore:
 
 
 class _InMemoryVectors:
-    """The vectors of a small index, read from the catalog once per catalog state (its keyword
-    generation, bumped by every commit and removal) and kept as one float32 matrix."""
+    """An index's vectors, read from the catalog once per catalog state (its keyword generation,
+    bumped by every commit and removal) and kept as one matrix: float32 for a small index searched
+    whole; float16 (``half``: 100 MB at 100k chunks) for a large one, whose scopes are searched
+    exactly over their rows. Reading a large index's vectors takes ~1 s at 100k chunks, so ``wait=False``
+    reads them in a background thread and answers None (the caller reads the scope from the catalog)
+    until they are there: a one-question process never pays for it, a long-lived one gets scopes of
+    thousands of chunks in a few ms instead of ~15 ms (evals/BENCHMARKS.md)."""
 
-    def __init__(self):
+    def __init__(self, half: bool = False):
+        self.half = half
         self._lock = threading.Lock()
+        self._loading = False
         self._state = None   # (generation, chunk ids, matrix, {doc_id: row indices}) or (generation, None...)
 
-    def search(self, catalog, vector, n: int, doc_ids: list[str] | None) -> list[tuple[str, float]] | None:
-        """Exactly; None when some chunk has no stored vector."""
-        state = self._load(catalog)
+    def search(self, catalog, vector, n: int, doc_ids: list[str] | None,
+               wait: bool = True) -> list[tuple[str, float]] | None:
+        """Exactly; None when some chunk has no stored vector, or (``wait=False``) not read yet."""
+        if wait:
+            state = self._load(catalog)
+        else:
+            state = self._state
+            if state is None or state[0] != catalog.keyword_generation():
+                self._load_in_background(catalog)
+                return None
         ids, matrix, rows_of = state[1:]
         if ids is None:
             return None
@@ -250,6 +271,22 @@ class _InMemoryVectors:
             rows = np.concatenate([rows_of[d] for d in doc_ids if d in rows_of] or [np.zeros(0, np.int64)])
             return [(ids[rows[i]], sim) for i, sim in nearest(matrix[rows], vector, n)]
         return [(ids[i], sim) for i, sim in nearest(matrix, vector, n)]
+
+    def _load_in_background(self, catalog) -> None:
+        with self._lock:
+            if self._loading:
+                return
+            self._loading = True
+
+        def run():
+            try:
+                self._load(catalog)
+            except Exception as e:  # a failed read only leaves scopes to the catalog
+                logging.getLogger(__name__).warning("vectors of %s not read into memory: %s", catalog.path, e)
+            finally:
+                self._loading = False
+
+        threading.Thread(target=run, name="rag-vectors-read", daemon=True).start()
 
     def _load(self, catalog):
         generation = catalog.keyword_generation()
@@ -260,7 +297,7 @@ class _InMemoryVectors:
             state = self._state
             if state is None or state[0] != generation:
                 # read inside one transaction with the generation, so the two agree
-                generation, exact = catalog.all_chunk_vectors()
+                generation, exact = catalog.all_chunk_vectors(half=self.half)
                 if exact is None:
                     state = (generation, None, None, None)
                 else:

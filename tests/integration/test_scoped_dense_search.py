@@ -150,3 +150,29 @@ def _no_filter_allowed(query, calls):
 def _reference_unguarded(a, q, n, doc_ids):
     query = getattr(a.store.vectors.query, "real", a.store.vectors.query)
     return [(c, s) for c, s, _ in query(q, n, doc_ids)]
+
+
+def test_a_large_indexs_scopes_come_from_memory_once_a_background_read_has_filled_it(index, monkeypatch):
+    """Above EXACT_MAX_CHUNKS a scope is read from the catalog until the vectors, read in a background
+    thread on the first scoped search, are in memory; both give Chroma's filtered answer."""
+    import time
+
+    a = index
+    monkeypatch.setattr(store_module, "EXACT_MAX_CHUNKS", 0)
+    monkeypatch.setattr(a.store, "overfetch_factor", float("inf"))
+    monkeypatch.setattr(a.store.vectors, "query", lambda *x, **k: pytest.fail("Chroma queried"))
+    q = np.asarray(a.embedder.embed_query("Perth office staff"), dtype=np.float32)
+    reads = []
+    real = a.store.catalog.chunk_vectors
+    monkeypatch.setattr(a.store.catalog, "chunk_vectors", lambda d: reads.append(d) or real(d))
+    first = a.store.dense_search(q, 4, ["perth", "quito"])
+    assert reads == [["perth", "quito"]]                # answered from the catalog meanwhile
+    for _ in range(200):                                 # the background read finishes
+        if a.store._memory_large._state is not None:
+            break
+        time.sleep(0.01)
+    assert a.store._memory_large._state is not None and a.store._memory_large._state[2].dtype == np.float16
+    second = a.store.dense_search(q, 4, ["perth", "quito"])
+    assert reads == [["perth", "quito"]]                # now from memory
+    assert [c for c, _ in second] == [c for c, _ in first]
+    assert all(abs(x - y) < 1e-3 for (_, x), (_, y) in zip(first, second))
