@@ -8,10 +8,16 @@ embedder id; opening it with a different embedder is refused.
 Embedded mode and other processes: a PersistentClient keeps its own view of the
 collection, and Chroma does not notice writes made by another process (a
 ``rag ingest`` next to a running UI, or a killed one). Reads through such a
-stale view miss the new vectors or fail ("Error finding id", "Nothing found on
-disk"). So the store can be reopened (``reopen``: a fresh client, as a new
-process would get), which IndexStore does when the catalog says another process
-wrote vectors, and a read that fails that way is retried once on a fresh client.
+stale view miss the new vectors (tests/reliability/test_concurrency.py shows it). So
+the store can be reopened (``reopen``: a fresh client, as a new process would get),
+which IndexStore does when the catalog says another process wrote vectors.
+
+Opening a new on-disk store is serialised by a file lock (processes opening one fresh
+index at once race in Chroma's schema set-up; a test shows it). A retry of reads that
+failed on a stale view ("Error finding id") used to sit here too; it is gone because no
+test could show it needed (2026-12-02, chromadb as pinned: searches through Chroma during
+another process's ingest, repeated, never failed without it). That test stays, so the
+retry comes back with a test if a Chroma version needs it.
 """
 from __future__ import annotations
 
@@ -123,32 +129,6 @@ class _Gate:
                 self._cond.notify_all()
 
 
-def _stale_view(exc: BaseException) -> bool:
-    """Errors a PersistentClient gives when another process changed the collection under it."""
-    msg = str(exc)
-    return type(exc).__name__ == "InternalError" and any(
-        s in msg for s in ("Error finding id", "Nothing found on disk", "hnsw segment reader", "Error reading"))
-
-
-def _embedded_read(method):
-    """Embedded mode: a read that fails on a stale view is retried once on a fresh client."""
-
-    @functools.wraps(method)
-    def wrapper(self, *args, **kwargs):
-        self._ensure_open()
-        try:
-            with self._gate.shared():
-                return method(self, *args, **kwargs)
-        except Exception as e:
-            if self.url or not _stale_view(e):
-                raise
-        self.reopen()
-        with self._gate.shared():
-            return method(self, *args, **kwargs)
-
-    return wrapper
-
-
 def _shared(method):
     @functools.wraps(method)
     def wrapper(self, *args, **kwargs):
@@ -183,8 +163,8 @@ class VectorStore:
     def _open(self) -> None:
         if self.url:
             return self._open_unlocked()
-        # Two processes creating a new on-disk store at once race in Chroma's own schema
-        # migration ("table collections already exists"): serialise the opening per index.
+        # Processes creating a new on-disk store at once race in Chroma's own schema set-up
+        # ("table collections already exists"; test_concurrency.py shows it): one opener per index.
         from filelock import FileLock
 
         self._index_dir.mkdir(parents=True, exist_ok=True)
@@ -245,12 +225,12 @@ class VectorStore:
                 if self._client is None:
                     self._open()
 
-    @_embedded_read
+    @_shared
     @_server_call
     def count(self) -> int:
         return self._col.count()
 
-    @_embedded_read
+    @_shared
     @_server_call
     def entries(self, doc_id: str | None = None, version: str | None = None) -> list[tuple[str, dict]]:
         """(id, metadata) of the stored vectors, optionally of one document / version (for checks)."""
@@ -279,7 +259,7 @@ class VectorStore:
     def delete_version(self, doc_id: str, version: str) -> None:
         self._col.delete(where={"$and": [{"doc_id": doc_id}, {"version": version}]})
 
-    @_embedded_read
+    @_shared
     @_server_call
     def query(self, vector, n: int, doc_ids: list[str] | None = None) -> list[tuple[str, float, dict]]:
         """(chunk_id, similarity, metadata) best first; similarity = 1 - cosine distance."""

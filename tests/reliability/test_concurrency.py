@@ -160,9 +160,16 @@ def test_threads_and_ui_ask_while_ingesting(corpus_assistant, tmp_path):
           f"Chroma returned {len(uncommitted_seen)} not-yet-committed chunk ids, none reached an answer")
 
 
-def test_queries_stay_correct_while_another_process_ingests(corpus_assistant, tmp_path):
-    """A long-lived reader (like `rag ui`) and a `rag ingest` process on the same index."""
+@pytest.mark.parametrize("through_chroma", [False, True])
+def test_queries_stay_correct_while_another_process_ingests(corpus_assistant, tmp_path, monkeypatch, through_chroma):
+    """A long-lived reader (like `rag ui`) and a `rag ingest` process on the same index; with
+    ``through_chroma`` every search goes through the reader's embedded Chroma client, as an index
+    above EXACT_MAX_CHUNKS does (the case the stale-read retry in rag/vectors.py is for)."""
     a = corpus_assistant
+    if through_chroma:
+        import rag.store as store_module
+
+        monkeypatch.setattr(store_module, "EXACT_MAX_CHUNKS", 0)
     folder = tmp_path / "new"
     _write_new_docs(folder, sentences=40)
     stop = threading.Event()
@@ -246,3 +253,40 @@ def test_lock_times_out_with_a_clear_error(tmp_path):
         t.join()
     with ingest_lock(index, wait_seconds=0.5):  # free again once the holder is done
         pass
+
+
+def test_a_reader_sees_through_chroma_the_vectors_another_process_wrote(corpus_assistant, tmp_path, monkeypatch):
+    """The cross-process case the store's generation check exists for: a long-lived reader whose
+    embedded Chroma client was opened (and used) before another process added vectors. Searched
+    through Chroma (as an index above EXACT_MAX_CHUNKS is), the new vectors must be found."""
+    import rag.store as store_module
+
+    a = corpus_assistant
+    monkeypatch.setattr(store_module, "EXACT_MAX_CHUNKS", 0)
+    probe = np.asarray(a.embedder.embed_query(BRAZIL_QUESTION), dtype=np.float32)
+    assert a.store.dense_search(probe, 3)          # the reader's client is open and has answered
+    folder = tmp_path / "new"
+    _write_new_docs(folder, sentences=10)
+    r = rag("ingest", folder, index=a.index_dir)
+    assert r.returncode == 0, r.stderr
+    for q, word, fact in NEW_DOCS.values():
+        hits = a.store.dense_search(np.asarray(a.embedder.embed_query(fact), dtype=np.float32), 5)
+        rows = a.store.catalog.chunks_by_ids([cid for cid, _ in hits])
+        assert any(fact in rows[cid]["text"] for cid, _ in hits), q
+
+
+def test_processes_opening_a_new_index_at_once_do_not_race(tmp_path):
+    """Four processes opening the embedded Chroma store of one fresh index at the same moment (a UI
+    and ingests started together). Chroma's own schema set-up once raced here ("table collections
+    already exists"); this is the test that says whether an open lock is needed."""
+    import subprocess
+    import sys
+
+    code = ("import sys; from pathlib import Path; from rag.vectors import VectorStore; "
+            "VectorStore(Path(sys.argv[1]), 'rag_chunks', 'test-embedder')._ensure_open(); print('opened')")
+    for trial in range(3):
+        index = tmp_path / f"fresh-{trial}"
+        procs = [subprocess.Popen([sys.executable, "-c", code, str(index)], stdout=subprocess.PIPE,
+                                  stderr=subprocess.PIPE, text=True) for _ in range(4)]
+        outs = [p.communicate(timeout=120) for p in procs]
+        assert all(p.returncode == 0 and "opened" in o for p, (o, _) in zip(procs, outs)), [e[-500:] for _, e in outs]
