@@ -285,20 +285,26 @@ class ExtractiveAnswerer(RunnableSerializable):
         return chosen
 
     def _page_rows(self, row: Candidate) -> list[Candidate]:
-        """The other table rows on ``row``'s page, read under the same header (a statement's rows
-        beyond the passages retrieved: the balance sheet's current liabilities under its current assets)."""
+        """The other table rows on ``row``'s page, each with the header it is read under (a statement's
+        rows beyond the passages retrieved: the balance sheet's current liabilities under its current assets)."""
         from ingest.tables import classify
 
-        text = self.catalog.page_text(row.doc_id, row.page) or ""
+        pages = PageTexts(self.catalog)
+        text = pages.text(row.doc_id, row.page) or ""
         out, pos = [], 0
         for line in text.split("\n"):
             a, pos = pos, pos + len(line) + 1
             stripped = line.strip()
-            if not stripped or a == row.start or classify(stripped) != "data":
+            if not stripped or classify(stripped) != "data":
                 continue
             start = a + line.index(stripped)
-            out.append(Candidate(row.doc, row.rank, start, start + len(stripped), stripped, is_row=True,
-                                 header=row.header, header_text=row.header_text))
+            if start == row.start:
+                continue
+            c = Candidate(row.doc, row.rank, start, start + len(stripped), stripped, is_row=True)
+            h = pages.header_for(row.doc_id, row.page, start)
+            if h is not None:
+                c.header, c.header_text = (h[0], h[1]), h[2]
+            out.append(c)
         return out
 
     def _compose(self, question: str, q: Question, chosen: list[Candidate], docs) -> Answer:

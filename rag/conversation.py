@@ -34,8 +34,9 @@ jieba does not know contributes its core ("示例云").
 A follow-up that asks for a measure of its own ("And net income?", "那商品交易总额呢？")
 keeps the companies and periods but not the earlier measure, which would pull retrieval
 back to the figure already answered, and in Chinese it is asked the way the earlier question
-was ("不良贷款率呢？" after "…净利润是多少？" becomes "…不良贷款率是多少？"); one that points back at the earlier topic with a
-demonstrative ("这能降低哪些风险？", "What does this mean for margins?") keeps it. A
+was ("不良贷款率呢？" after "…净利润是多少？" becomes "…不良贷款率是多少？"); one that points
+back at the earlier topic with a demonstrative ("这能降低哪些风险？", "What does this mean for
+margins?") keeps it. A
 follow-up that names its own period drops the earlier one. Terms the follow-up already
 contains are not repeated, and standalone questions pass through unchanged. E.g. after
 "示例集团在哪些国家开设数据中心？", "这能降低哪些风险？" becomes "示例集团 数据中心
