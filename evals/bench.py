@@ -433,10 +433,11 @@ def worker_query(a) -> dict:
 WORKERS = {"ingest": worker_ingest, "cold": worker_cold, "query": worker_query}
 
 
-def _run_worker(kind: str, src: Path | None = None, **kw) -> dict:
-    """One worker in a fresh process; ``src``: run the code of that checkout instead of this one
-    (with cwd=src, ``python -m`` imports from it first; the same Python and packages)."""
-    args = [sys.executable, "-m", "evals.bench", "--worker", kind]
+def run_module_worker(module: str, kind: str, src: Path | None = None, **kw) -> dict:
+    """``python -m module --worker kind --key value ...`` in a fresh process; its last stdout line is
+    the JSON result. ``src``: run the code of that checkout instead of this one (with cwd=src,
+    ``python -m`` imports from it first; the same Python and packages)."""
+    args = [sys.executable, "-m", module, "--worker", kind]
     for k, v in kw.items():
         if v is None or v is False:
             continue
@@ -446,8 +447,12 @@ def _run_worker(kind: str, src: Path | None = None, **kw) -> dict:
     env = dict(os.environ, TOKENIZERS_PARALLELISM="false", ANONYMIZED_TELEMETRY="False")
     p = subprocess.run(args, cwd=src or REPO, capture_output=True, text=True, env=env)
     if p.returncode != 0:
-        raise RuntimeError(f"bench worker {kind} {kw} failed:\n{p.stderr[-3000:]}")
+        raise RuntimeError(f"{module} worker {kind} {kw} failed:\n{p.stderr[-3000:]}")
     return json.loads(p.stdout.strip().splitlines()[-1])
+
+
+def _run_worker(kind: str, src: Path | None = None, **kw) -> dict:
+    return run_module_worker("evals.bench", kind, src, **kw)
 
 
 # ---------------------------------------------------------------------------------------------

@@ -41,7 +41,6 @@ import os
 import random
 import sqlite3
 import statistics
-import subprocess
 import sys
 import time
 from pathlib import Path
@@ -534,18 +533,9 @@ WORKERS = {"prep": worker_prep, "chroma": worker_chroma, "catalog": worker_catal
 
 
 def _run(kind: str, **kw) -> dict:
-    args = [sys.executable, "-m", "evals.bench_storage", "--worker", kind]
-    for k, v in kw.items():
-        if v is None or v is False:
-            continue
-        args.append("--" + k.replace("_", "-"))
-        if v is not True:
-            args.append(str(v))
-    env = dict(os.environ, ANONYMIZED_TELEMETRY="False")
-    p = subprocess.run(args, cwd=REPO, capture_output=True, text=True, env=env)
-    if p.returncode != 0:
-        raise RuntimeError(f"bench_storage worker {kind} {kw} failed:\n{p.stderr[-3000:]}")
-    return json.loads(p.stdout.strip().splitlines()[-1])
+    from evals.bench import run_module_worker
+
+    return run_module_worker("evals.bench_storage", kind, **kw)
 
 
 # ---------------------------------------------------------------------------------------------
