@@ -323,9 +323,13 @@ class Catalog:
                 continue
             q = ("SELECT c.chunk_id, c.page, c.vec, f.tokens FROM chunks c JOIN chunks_fts f ON f.rowid = c.rowid"
                  f" WHERE c.doc_id=? AND c.page IN ({','.join('?' * len(nums))}) ORDER BY c.ord")
-            for cid, page, blob, toks in conn.execute(q, [doc_id, *nums]):
-                vec = np.frombuffer(blob, dtype=np.float16).astype(np.float32) if blob is not None else None
-                out.setdefault((doc_id, page), []).append((cid, vec, toks.split()))
+            rows = conn.execute(q, [doc_id, *nums]).fetchall()
+            blobs = [r[2] for r in rows if r[2] is not None]
+            # one conversion for the document's rows, not one per chunk
+            vecs = iter(_matrix(blobs) if blobs and len({len(b) for b in blobs}) == 1
+                        else [np.frombuffer(b, dtype=np.float16).astype(np.float32) for b in blobs])
+            for cid, page, blob, toks in rows:
+                out.setdefault((doc_id, page), []).append((cid, next(vecs) if blob is not None else None, toks.split()))
         return out
 
     def document_frequencies(self, terms: list[str]) -> tuple[int, dict[str, int]]:

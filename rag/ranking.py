@@ -54,8 +54,15 @@ class PageCandidate:
     score: float = 0.0
 
 
-def _content_words(text: str) -> set[str]:
-    return {t for t in keyword_token_set(text) if t not in STOPWORDS and not t[0].isdigit() and len(t) > 1}
+@lru_cache(maxsize=8192)
+def _content_words(text: str) -> frozenset[str]:
+    return frozenset(t for t in keyword_token_set(text) if t not in STOPWORDS and not t[0].isdigit() and len(t) > 1)
+
+
+@lru_cache(maxsize=8192)
+def _statements_in(head: str) -> frozenset[str]:
+    # (the same pages come back question after question: their titles are read once)
+    return frozenset(statements_named(head))
 
 
 def page_candidates(question: str, rows: dict[str, dict], fused: dict[str, float], dense: dict[str, float],
@@ -89,6 +96,18 @@ def page_candidates(question: str, rows: dict[str, dict], fused: dict[str, float
         unit = np.asarray(qvec, dtype=np.float32)
         unit = unit / (float(np.linalg.norm(unit)) or 1.0)
     kw_max = max(keyword.values(), default=0.0) or 1.0
+    # the best dense similarity of any chunk on each page, in one product over all their vectors
+    best_sim: dict[tuple, float] = {}
+    if unit is not None:
+        keys = [k for k, whole in pages_text.items() for _, v, _ in whole if v is not None]
+        vecs = [v for whole in pages_text.values() for _, v, _ in whole if v is not None]
+        if vecs:
+            import numpy as np
+
+            sims_all = np.einsum("ij,j->i", np.stack(vecs), unit)
+            for k, sim in zip(keys, sims_all.tolist()):
+                if sim > best_sim.get(k, -1.0):
+                    best_sim[k] = sim
     pages: dict[tuple, PageCandidate] = {}
     for cid in sorted(rows, key=lambda c: -fused.get(c, 0.0)):
         r = rows[cid]
@@ -103,12 +122,12 @@ def page_candidates(question: str, rows: dict[str, dict], fused: dict[str, float
         scores = sorted((fused.get(c, 0.0) * (rrf_k + 1) for c in pc.chunks), reverse=True)
         contexts = " ".join(dict.fromkeys((rows[c].get("context") or "") for c in pc.chunks))
         head = contexts + " " + " ".join(rows[c]["text"][:120] for c in pc.chunks if rows[c].get("start", 1) == 0)
-        named = statements_named(head)
+        named = _statements_in(head)
         title_words = _content_words(contexts)
         whole = pages_text.get((doc_id, page), []) if page is not None else []
         tokens = ({t for _, _, toks in whole for t in toks} if page is not None
                   else set(keyword_token_set(rows[pc.chunks[0]]["text"])) | keyword_token_set(contexts))
-        sims = [float(v @ unit) for _, v, _ in whole if v is not None] if unit is not None else []
+        sims = [best_sim[(doc_id, page)]] if page is not None and (doc_id, page) in best_sim else []
         sims += [dense.get(c) or 0.0 for c in pc.chunks]
         pc.features = {
             "rrf": scores[0] + 0.5 * (scores[1] if len(scores) > 1 else 0.0),

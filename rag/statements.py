@@ -84,7 +84,16 @@ def _contains(words: list[str], phrase: tuple[str, ...]) -> bool:
     return False
 
 
-def _matches(text: str, phrases: tuple[_Phrase, ...]) -> set[str]:
+def _matches(text: str, kind: str) -> set[str]:
+    """Statements whose ``kind`` of phrases ("titles" or "items") ``text`` holds."""
+    return set(_matches_cached(text, kind))
+
+
+# Questions and page titles are matched against a few hundred phrases, and the same texts come back
+# (one question is read by retrieval, the page ranker and the answerer; pages recur across questions).
+@lru_cache(maxsize=4096)
+def _matches_cached(text: str, kind: str) -> frozenset[str]:
+    phrases = getattr(vocabulary(), kind)
     norm = unicodedata.normalize("NFKC", text or "").lower()
     words = keyword_tokens(norm, keep_stopwords=True) if re.search(r"[a-z]", norm) else []
     found = set()
@@ -93,12 +102,12 @@ def _matches(text: str, phrases: tuple[_Phrase, ...]) -> set[str]:
             continue
         if (p.text and p.text in norm) or (p.words and _contains(words, p.words)):
             found.add(p.statement)
-    return found
+    return frozenset(found)
 
 
 def statements_named(text: str) -> set[str]:
     """Statements whose title ``text`` names ("Consolidated Statements of Cash Flows" -> cash_flow)."""
-    return _matches(text, vocabulary().titles)
+    return _matches(text, "titles")
 
 
 def title_phrases(statements) -> list[str]:
@@ -109,13 +118,18 @@ def title_phrases(statements) -> list[str]:
 def concept_items(question: str) -> list[str]:
     """The line items the measures a question names are computed from ("capital intensive" ->
     capital expenditures, property plant and equipment, total assets, ...)."""
+    return list(_concept_items(question))
+
+
+@lru_cache(maxsize=1024)
+def _concept_items(question: str) -> tuple[str, ...]:
     norm = unicodedata.normalize("NFKC", question or "").lower()
     words = keyword_tokens(norm, keep_stopwords=True) if re.search(r"[a-z]", norm) else []
     out: list[str] = []
     for p, needs in vocabulary().concepts:
         if (p.text and p.text in norm) or (p.words and _contains(words, p.words)):
             out += [n for n in needs if n not in out]
-    return out
+    return tuple(out)
 
 
 def is_vocabulary_term(term: str) -> bool:
@@ -129,6 +143,5 @@ def is_vocabulary_term(term: str) -> bool:
 def statements_asked(question: str) -> dict[str, float]:
     """Statements a question needs: 1.0 for one it names, 0.5 for one its line items live on."""
     named = statements_named(question)
-    implied = (_matches(question, vocabulary().items) | _matches(" ; ".join(concept_items(question)),
-                                                                  vocabulary().items)) - named
+    implied = (_matches(question, "items") | _matches(" ; ".join(concept_items(question)), "items")) - named
     return {**{s: 1.0 for s in named}, **{s: 0.5 for s in implied}}
