@@ -250,7 +250,8 @@ class _InMemoryVectors:
 
     def __init__(self, half: bool = False):
         self.half = half
-        self._lock = threading.Lock()
+        self._lock = threading.Lock()          # held while reading the vectors
+        self._loading_lock = threading.Lock()  # only for the flag: a question never waits on a read
         self._loading = False
         self._state = None   # (generation, chunk ids, matrix, {doc_id: row indices}) or (generation, None...)
 
@@ -273,7 +274,7 @@ class _InMemoryVectors:
         return [(ids[i], sim) for i, sim in nearest(matrix, vector, n)]
 
     def _load_in_background(self, catalog) -> None:
-        with self._lock:
+        with self._loading_lock:
             if self._loading:
                 return
             self._loading = True

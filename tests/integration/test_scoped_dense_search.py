@@ -176,3 +176,26 @@ def test_a_large_indexs_scopes_come_from_memory_once_a_background_read_has_fille
     assert reads == [["perth", "quito"]]                # now from memory
     assert [c for c, _ in second] == [c for c, _ in first]
     assert all(abs(x - y) < 1e-3 for (_, x), (_, y) in zip(first, second))
+
+
+def test_questions_do_not_wait_for_the_background_read(index, monkeypatch):
+    """While the large index's vectors are being read (held here until released), scoped searches keep
+    being answered from the catalog at once."""
+    import threading
+    import time
+
+    a = index
+    monkeypatch.setattr(store_module, "EXACT_MAX_CHUNKS", 0)
+    monkeypatch.setattr(a.store, "overfetch_factor", float("inf"))
+    release = threading.Event()
+    real = a.store.catalog.all_chunk_vectors
+    monkeypatch.setattr(a.store.catalog, "all_chunk_vectors", lambda half=False: release.wait(30) and real(half))
+    q = np.asarray(a.embedder.embed_query("Lyon office"), dtype=np.float32)
+    want = _reference(a, q, 3, ["lyon", "osaka"])
+    try:
+        for _ in range(3):
+            t0 = time.monotonic()
+            _same(a.store.dense_search(q, 3, ["lyon", "osaka"]), want)
+            assert time.monotonic() - t0 < 5, "a question waited for the background read"
+    finally:
+        release.set()
