@@ -59,11 +59,6 @@ def _content_words(text: str) -> frozenset[str]:
     return frozenset(t for t in keyword_token_set(text) if t not in STOPWORDS and not t[0].isdigit() and len(t) > 1)
 
 
-@lru_cache(maxsize=8192)
-def _statements_in(head: str) -> frozenset[str]:
-    # (the same pages come back question after question: their titles are read once)
-    return frozenset(statements_named(head))
-
 
 def page_candidates(question: str, rows: dict[str, dict], fused: dict[str, float], dense: dict[str, float],
                     keyword: dict[str, float], rrf_k: int, pages_text: dict[tuple, list[tuple]] | None = None,
@@ -122,7 +117,7 @@ def page_candidates(question: str, rows: dict[str, dict], fused: dict[str, float
         scores = sorted((fused.get(c, 0.0) * (rrf_k + 1) for c in pc.chunks), reverse=True)
         contexts = " ".join(dict.fromkeys((rows[c].get("context") or "") for c in pc.chunks))
         head = contexts + " " + " ".join(rows[c]["text"][:120] for c in pc.chunks if rows[c].get("start", 1) == 0)
-        named = _statements_in(head)
+        named = statements_named(head)   # (cached in rag/statements.py: pages recur across questions)
         title_words = _content_words(contexts)
         whole = pages_text.get((doc_id, page), []) if page is not None else []
         tokens = ({t for _, _, toks in whole for t in toks} if page is not None
