@@ -490,14 +490,13 @@ def _copy_doc(d: dict) -> dict:
     return {**d, "meta": meta}
 
 
-def _matrix(blobs: list[bytes], half: bool = False):
-    """float16 vector blobs (one per chunk) as float32 rows (float16 with ``half``)."""
+def _matrix(blobs: list[bytes]):
+    """float16 vector blobs (one per chunk) as float32 rows."""
     import numpy as np
 
     if not blobs:
-        return np.zeros((0, 0), dtype=np.float16 if half else np.float32)
-    m = np.frombuffer(b"".join(blobs), dtype=np.float16).reshape(len(blobs), -1)
-    return m if half else m.astype(np.float32)
+        return np.zeros((0, 0), dtype=np.float32)
+    return np.frombuffer(b"".join(blobs), dtype=np.float16).reshape(len(blobs), -1).astype(np.float32)
 
 
 def _pack_vector(vec) -> bytes:
