@@ -55,7 +55,8 @@ class Assistant:
             self.reranker = None
         self.store = IndexStore(s.store.index_dir, self.embedder.id, s.store.collection, s.store.chroma_url,
                                 embedder_spec=None if isinstance(embedder, Embedder) else s.embedder.spec,
-                                chroma_timeout=s.store.chroma_timeout, overfetch_factor=s.store.overfetch_factor)
+                                chroma_timeout=s.store.chroma_timeout, overfetch_factor=s.store.overfetch_factor,
+                                scope_cache_mb=s.store.scope_cache_mb)
         self.retriever = HybridRetriever(store=self.store, embedder=self.embedder, k=s.retrieval.top_k,
                                          candidates=s.retrieval.candidates, reranker=self.reranker,
                                          rrf_k=s.retrieval.rrf_k, page_weights=load_weights(s.retrieval.page_ranker_file))

@@ -258,27 +258,28 @@ class Catalog:
         """Chunks per document, from the cached document rows."""
         return self.derived("chunk_counts", lambda docs: {d["doc_id"]: d["chunks"] or 0 for d in docs})
 
-    def chunk_vectors(self, doc_ids: list[str]) -> tuple[list[str], "np.ndarray"] | None:
-        """(chunk ids, their unit vectors as float32 rows) of these documents; None if any lacks a stored vector."""
+    def chunk_vectors(self, doc_ids: list[str]) -> dict[str, tuple[list[str], "np.ndarray"]] | None:
+        """{doc_id: (chunk ids, their unit vectors as float16 rows)} of these documents (a document with
+        no chunks is absent); None if some chunk lacks a stored vector."""
         import numpy as np
 
         conn = self._conn()
-        ids: list[str] = []
-        blobs: list[bytes] = []
+        read: dict[str, tuple[list[str], list[bytes]]] = {}
         for i in range(0, len(doc_ids), 500):
             part = doc_ids[i : i + 500]
-            for cid, blob in conn.execute(f"SELECT chunk_id, vec FROM chunks WHERE doc_id IN "
-                                          f"({','.join('?' * len(part))})", part):
+            for doc_id, cid, blob in conn.execute(f"SELECT doc_id, chunk_id, vec FROM chunks WHERE doc_id IN "
+                                                  f"({','.join('?' * len(part))}) ORDER BY rowid", part):
                 if blob is None:
                     return None
+                ids, blobs = read.setdefault(doc_id, ([], []))
                 ids.append(cid)
                 blobs.append(blob)
-        return ids, _matrix(blobs)
+        return {d: (ids, np.frombuffer(b"".join(blobs), dtype=np.float16).reshape(len(blobs), -1))
+                for d, (ids, blobs) in read.items()}
 
-    def all_chunk_vectors(self, half: bool = False) -> tuple[int, tuple[list[str], list[str], "np.ndarray"] | None]:
-        """(keyword generation, (chunk ids, their doc ids, unit vectors as float32 rows, float16 with
-        ``half``)) of every chunk, read in one transaction; None in place of the triple if some chunk
-        lacks a stored vector."""
+    def all_chunk_vectors(self) -> tuple[int, tuple[list[str], list[str], "np.ndarray"] | None]:
+        """(keyword generation, (chunk ids, their doc ids, unit vectors as float32 rows)) of every chunk,
+        read in one transaction; None in place of the triple if some chunk lacks a stored vector."""
         import numpy as np
 
         conn = self._conn()
@@ -286,9 +287,8 @@ class Catalog:
         try:
             generation = self.keyword_generation()
             n, dim = conn.execute("SELECT COUNT(*), MAX(LENGTH(vec)) / 2 FROM chunks").fetchone()
-            # filled row by row: no list of blobs beside the matrix (at 100k chunks that doubled the
-            # memory the read takes)
-            matrix = np.empty((n, dim or 0), dtype=np.float16 if half else np.float32)
+            # filled row by row: no list of blobs beside the matrix (that doubled the memory the read takes)
+            matrix = np.empty((n, dim or 0), dtype=np.float32)
             ids, docs = [], []
             for i, (cid, doc_id, blob) in enumerate(conn.execute("SELECT chunk_id, doc_id, vec FROM chunks ORDER BY rowid")):
                 if blob is None or len(blob) != 2 * dim:

@@ -17,7 +17,8 @@ Where a question's vectors are read (figures: evals/BENCHMARKS.md, "Storage", 10
   part of it, over-fetched then filtered (10% of the documents: 16.6/31.5). Its `where` filter is
   slow at any scope (one document 95/130, five 56/85), so it is not used for scopes.
 * The catalog's float16 copy of each chunk's vector, the only other copy, for everything else:
-  a small scope exactly (one document 0.1/0.2, five 5.1/11.1), the vectors of candidate chunks by
+  a small scope exactly (one document 0.1/0.2, five 5.1/11.1; a document's vectors, once read, are
+  kept in memory up to store.scope_cache_mb, see _ScopeVectors), the vectors of candidate chunks by
   id and of whole pages (see catalog.py), and the whole of a small index (below).
 """
 from __future__ import annotations
@@ -25,6 +26,7 @@ from __future__ import annotations
 import logging
 import threading
 import uuid
+from collections import OrderedDict
 from pathlib import Path
 
 import numpy as np
@@ -50,12 +52,14 @@ OVERFETCH_FACTOR = StoreSettings.model_fields["overfetch_factor"].default   # th
 # process) or was killed before publishing its snapshot, Chroma answers, as FTS5 answers for the
 # snapshot, rather than the whole read being repeated after every document committed.
 EXACT_MAX_CHUNKS = 20_000
+SCOPE_CACHE_MB = StoreSettings.model_fields["scope_cache_mb"].default   # the store.scope_cache_mb setting
 
 
 class IndexStore:
     def __init__(self, index_dir: Path, embedder_id: str, collection: str = "rag_chunks",
                  chroma_url: str | None = None, embedder_spec: str | None = None,
-                 chroma_timeout: float | None = None, overfetch_factor: float = OVERFETCH_FACTOR):
+                 chroma_timeout: float | None = None, overfetch_factor: float = OVERFETCH_FACTOR,
+                 scope_cache_mb: float = SCOPE_CACHE_MB):
         self.index_dir = Path(index_dir)
         self.overfetch_factor = overfetch_factor
         self.index_dir.mkdir(parents=True, exist_ok=True)
@@ -75,7 +79,7 @@ class IndexStore:
             collection = self._server_collection(collection)
         self._sync_lock = threading.Lock()
         self._memory = _InMemoryVectors()
-        self._memory_large = _InMemoryVectors(half=True)
+        self._scopes = _ScopeVectors(scope_cache_mb * 2**20)
         self._seen_generation = self.catalog.get_meta("vectors_generation")
         self.vectors = VectorStore(self.index_dir, collection, embedder_id, chroma_url, timeout=chroma_timeout)
         self.catalog.set_meta("embedder", embedder_id)
@@ -172,9 +176,10 @@ class IndexStore:
         """(chunk_id, cosine similarity) best first, committed chunks only, within ``doc_ids`` if given.
 
         A small embedded index: exactly, over its vectors in memory, while its keyword snapshot is
-        current. Otherwise the whole index through Chroma; a scope exactly over its chunks' vectors in
-        the catalog, or, when it is a large part of the index, through Chroma unfiltered with more
-        results, then filtered (see OVERFETCH_FACTOR, the store.overfetch_factor setting, and the module docstring for the figures).
+        current. Otherwise the whole index through Chroma; a scope exactly over its documents' vectors
+        (from the catalog, kept per document up to store.scope_cache_mb), or, when it is a large part
+        of the index, through Chroma unfiltered with more results, then filtered (see OVERFETCH_FACTOR,
+        the store.overfetch_factor setting, and the module docstring for the figures).
         """
         counts = self.catalog.chunk_counts()
         total = sum(counts.values())
@@ -198,17 +203,10 @@ class IndexStore:
             hits = [h for h in self._query_vectors(vector, want) if h[2].get("doc_id") in allowed]
             if len(hits) >= min(n, in_scope) or want >= total:
                 return self._committed(hits, n)
-        if self.keywords.current() is not None:
-            # a large index's scope: over its vectors kept in memory once a background read has
-            # filled them (a long-lived process: the UI, a server), else from the catalog
-            hits = self._memory_large.search(self.catalog, vector, n, doc_ids, wait=False)
-            if hits is not None:
-                return hits
-        exact = self.catalog.chunk_vectors(doc_ids)
-        if exact is None:   # chunks indexed before the catalog kept vectors: Chroma's filter
+        hits = self._scopes.search(self.catalog, vector, n, doc_ids)
+        if hits is None:   # chunks indexed before the catalog kept vectors: Chroma's filter
             return self._committed(self._query_vectors(vector, n, doc_ids), n)
-        ids, matrix = exact
-        return [(ids[i], sim) for i, sim in nearest(matrix, vector, n)]
+        return hits
 
     def _query_vectors(self, vector, n, doc_ids=None):
         self._sync_vectors()
@@ -240,54 +238,22 @@ class IndexStore:
 
 
 class _InMemoryVectors:
-    """An index's vectors, read from the catalog once per catalog state (its keyword generation,
-    bumped by every commit and removal) and kept as one matrix: float32 for a small index searched
-    whole; float16 (``half``: 100 MB at 100k chunks) for a large one, whose scopes are searched
-    exactly over their rows. Reading a large index's vectors takes ~1 s at 100k chunks, so ``wait=False``
-    reads them in a background thread and answers None (the caller reads the scope from the catalog)
-    until they are there: a one-question process never pays for it, a long-lived one gets scopes of
-    thousands of chunks in a few ms instead of ~15 ms (evals/BENCHMARKS.md)."""
+    """A small index's vectors (float32), read from the catalog once per catalog state (its keyword
+    generation, bumped by every commit and removal) and searched exactly, whole or scoped."""
 
-    def __init__(self, half: bool = False):
-        self.half = half
-        self._lock = threading.Lock()          # held while reading the vectors
-        self._loading_lock = threading.Lock()  # only for the flag: a question never waits on a read
-        self._loading = False
+    def __init__(self):
+        self._lock = threading.Lock()   # held while reading the vectors
         self._state = None   # (generation, chunk ids, matrix, {doc_id: row indices}) or (generation, None...)
 
-    def search(self, catalog, vector, n: int, doc_ids: list[str] | None,
-               wait: bool = True) -> list[tuple[str, float]] | None:
-        """Exactly; None when some chunk has no stored vector, or (``wait=False``) not read yet."""
-        if wait:
-            state = self._load(catalog)
-        else:
-            state = self._state
-            if state is None or state[0] != catalog.keyword_generation():
-                self._load_in_background(catalog)
-                return None
-        ids, matrix, rows_of = state[1:]
+    def search(self, catalog, vector, n: int, doc_ids: list[str] | None) -> list[tuple[str, float]] | None:
+        """Exactly; None when some chunk has no stored vector."""
+        ids, matrix, rows_of = self._load(catalog)[1:]
         if ids is None:
             return None
         if doc_ids is not None:
             rows = np.concatenate([rows_of[d] for d in doc_ids if d in rows_of] or [np.zeros(0, np.int64)])
             return [(ids[rows[i]], sim) for i, sim in nearest(matrix[rows], vector, n)]
         return [(ids[i], sim) for i, sim in nearest(matrix, vector, n)]
-
-    def _load_in_background(self, catalog) -> None:
-        with self._loading_lock:
-            if self._loading:
-                return
-            self._loading = True
-
-        def run():
-            try:
-                self._load(catalog)
-            except Exception as e:  # a failed read only leaves scopes to the catalog
-                logging.getLogger(__name__).warning("vectors of %s not read into memory: %s", catalog.path, e)
-            finally:
-                self._loading = False
-
-        threading.Thread(target=run, name="rag-vectors-read", daemon=True).start()
 
     def _load(self, catalog):
         generation = catalog.keyword_generation()
@@ -298,7 +264,7 @@ class _InMemoryVectors:
             state = self._state
             if state is None or state[0] != generation:
                 # read inside one transaction with the generation, so the two agree
-                generation, exact = catalog.all_chunk_vectors(half=self.half)
+                generation, exact = catalog.all_chunk_vectors()
                 if exact is None:
                     state = (generation, None, None, None)
                 else:
@@ -309,6 +275,60 @@ class _InMemoryVectors:
                     state = (generation, ids, matrix, {d: np.asarray(r, dtype=np.int64) for d, r in rows_of.items()})
                 self._state = state
         return state
+
+
+class _ScopeVectors:
+    """A large index's scopes, searched exactly over their documents' vectors (float16, as the catalog
+    stores them), each document's kept after its first read and dropped, least recently used first,
+    past a budget (the store.scope_cache_mb setting).
+
+    Why per document and bounded: an analyst asks about a few companies in turn, so the same documents
+    come back; the first question of a scope reads them from the catalog (at 100k chunks 0.1 ms for
+    one document's ~50 chunks, ~5 ms for five; evals/BENCHMARKS.md "Storage"), later ones find them in
+    memory. Keeping the whole index's vectors instead (100 MB at 100k chunks) had raised a querying
+    process's memory above the code before the storage change (835 against 773 MB at 100k)."""
+
+    def __init__(self, budget_bytes: float):
+        self.budget = budget_bytes
+        self._lock = threading.Lock()
+        self._generation = None
+        self._docs: OrderedDict[str, tuple[list[str], np.ndarray]] = OrderedDict()
+        self._bytes = 0
+
+    def search(self, catalog, vector, n: int, doc_ids: list[str]) -> list[tuple[str, float]] | None:
+        """Exactly; None when some chunk of the scope has no stored vector."""
+        generation = catalog.keyword_generation()
+        with self._lock:
+            if generation != self._generation:   # a commit or removal since: start afresh
+                self._docs.clear()
+                self._bytes = 0
+                self._generation = generation
+            have = {}
+            for d in doc_ids:
+                if d in self._docs:
+                    self._docs.move_to_end(d)
+                    have[d] = self._docs[d]
+        missing = [d for d in doc_ids if d not in have]
+        if missing:
+            read = catalog.chunk_vectors(missing)
+            if read is None:
+                return None
+            read.update({d: ([], np.zeros((0, 0), np.float16)) for d in missing if d not in read})
+            have.update(read)
+            with self._lock:
+                if generation == self._generation:
+                    for d, entry in read.items():
+                        if d not in self._docs:
+                            self._docs[d] = entry
+                            self._bytes += entry[1].nbytes
+                    while self._bytes > self.budget and self._docs:
+                        self._bytes -= self._docs.popitem(last=False)[1][1].nbytes
+        parts = [have[d] for d in doc_ids if len(have[d][0])]
+        if not parts:
+            return []
+        ids = [cid for part_ids, _ in parts for cid in part_ids]
+        matrix = parts[0][1] if len(parts) == 1 else np.concatenate([m for _, m in parts])
+        return [(ids[i], sim) for i, sim in nearest(matrix, vector, n)]
 
 
 def nearest(matrix: np.ndarray, vector, n: int) -> list[tuple[int, float]]:

@@ -50,6 +50,7 @@ ENVIRONMENT = [
     ("RAG_CHROMA_TIMEOUT", "2", "store.chroma_timeout", 2.0),
     ("RAG_COLLECTION", "other", "store.collection", "other"),
     ("RAG_OVERFETCH_FACTOR", "2.5", "store.overfetch_factor", 2.5),
+    ("RAG_SCOPE_CACHE_MB", "8", "store.scope_cache_mb", 8.0),
     ("RAG_ALIASES", "/tmp/a.toml", "store.aliases", "/tmp/a.toml"),
     ("RAG_EMBEDDER", "sentence-transformers:/m", "embedder.spec", "sentence-transformers:/m"),
     ("RAG_EMBED_THREADS", "2", "embedder.threads", 2),
