@@ -30,7 +30,7 @@ from langchain_core.runnables import RunnableSerializable
 from .answer_model import AnswerModel, load_model
 from .evidence import _ENUM, Candidate, PageTexts, candidates, featurize, ordinals, passes_kind, passes_period
 from .prompts import cannot_answer
-from .questions import Question, read, search_text
+from .questions import QUESTION_WORD, Question, read, search_text
 from .statements import concept_items, is_vocabulary_term
 from .text import STOPWORDS, is_cjk_text, keyword_token_set, keyword_tokens, language_of, normalize, tokens
 from .types import Answer, Citation
@@ -57,13 +57,36 @@ def notice(key: str, language: str, **kw) -> str:
 
 _PERIOD_WORD = re.compile(r"(?i)(jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*|q[1-4](?:\d{2,4})?"
                           r"|(?:fy)?\d{2,4}(?:q[1-4]|h[12])|fy\d{2,4}|h[12]|\d{1,2}(st|nd|rd|th)")
-_Q_WORD = re.compile(r"^(what|which|who|how|when|where|why|did|does|do|is|are|was|were|can|could|according|in|for|"
-                     r"on|by|list|name|give|tell|if|as|among|using|based|has|have|had|roughly|approximately)$", re.I)
+_Q_WORD = QUESTION_WORD
 # English word endings that make a capitalised word an ordinary word in Title Case, not a name
 # ("Highest", "Contribution", "Operating", "Adjusted", "Management")
 _COMMON_ENDING = re.compile(r"(?:est|ing|tion|sion|ment|ness|ity|ed|ly|ive|ous|able|ible|ance|ence)$")
 _GENERIC_CAPS = {"gaap", "non-gaap", "ceo", "cfo", "eps", "ebitda", "ebit", "ebita", "usd", "rmb", "us", "fy", "yoy",
                  "adr", "adrs", "pp&e", "r&d", "ai", "i"}
+
+
+_OTHER_NAME = re.compile(r"(?i)\((?:formerly(?: known as)?|f/k/a|also known as|a\.?k\.?a\.?|now)\s+([^)]+)\)")
+
+
+def other_names(question: str) -> dict[str, list[str]]:
+    """Each word of a name the question gives with another name in parentheses ("Block (formerly known
+    as Square)"), mapped to the words of that other name: a document written before or after a
+    renaming uses only one of them, so either one being there is enough."""
+    question = search_text(question)
+    out: dict[str, list[str]] = {}
+    for m in _OTHER_NAME.finditer(question):
+        other = re.findall(r"[A-Za-z][A-Za-z0-9&.\-']*", m.group(1))
+        # the name just before the parenthesis: its run of capitalised words
+        words = question[: m.start()].split()
+        name = []
+        for w in reversed(words):
+            w = re.sub(r"['’]s$", "", w).strip(",;:")
+            if not w[:1].isupper() or _Q_WORD.match(w):
+                break
+            name.insert(0, w)
+        for w in name:
+            out.setdefault(w, []).extend(other)
+    return out
 
 
 def salient_terms(question: str) -> list[str]:
@@ -74,7 +97,7 @@ def salient_terms(question: str) -> list[str]:
     # an abbreviation the question itself introduces ("free cash flow (FCF)") is not a name to look for
     defined = {m.group(1) for m in re.finditer(r"\(([A-Z][A-Za-z&]{1,9})\)", question)}
     # so is a former or other name given in passing ("Block (formerly known as Square)")
-    for m in re.finditer(r"(?i)\((?:formerly(?: known as)?|f/k/a|also known as|a\.?k\.?a\.?|now)\s+([^)]+)\)", question):
+    for m in _OTHER_NAME.finditer(question):
         defined.update(re.findall(r"[A-Za-z][A-Za-z0-9&.\-']*", m.group(1)))
     found = list(re.finditer(r"[A-Za-z][A-Za-z0-9&.\-']*|\d+(?:[.,]\d+)*%?", question))
     words = [m.group(0) for m in found]
@@ -347,8 +370,11 @@ class ExtractiveAnswerer(RunnableSerializable):
                                       + meta_text))
         hay_nospace = re.sub(r"\s+", "", haystack)
         missing, pending = [], []
+        others = other_names(question)
         for term in salient_terms(question):
             t = normalize(term)
+            if any(normalize(o) in haystack for o in others.get(term, [])):
+                continue   # the document uses the company's other name
             if (t in _GENERIC_CAPS or t in haystack or re.sub(r"\s+", "", t) in hay_nospace or t in self.known_terms
                     or is_vocabulary_term(term)):   # "PPNE": a measure, written out as often as abbreviated
                 continue
@@ -379,27 +405,51 @@ def _chars(cands: list[Candidate]) -> int:
     return sum(len(c.text) + 1 for c in cands)
 
 
-_CLAUSE = re.compile(r"(?<=[;；,，、])\s*|(?<=[.。])\s+")
+_CLAUSE = re.compile(r"(?<=[;；，、])\s*|(?<=,)(?!\d)\s*|(?<=[.。])\s+")   # not inside "381,603"
+# a new row's label after a row's figures, on a line where the PDF's text layer ran a table's rows
+# together ("... activities$ 381,603 $ 465,699 Net cash provided by (used in) investing ...")
+_ROW_START = re.compile(r"(?<=[\d)%])\s+(?=[A-Z\u3400-\u9fff])")
+_TWO_FIGURES_AT_END = re.compile(r"\d[\d,.]*\)?%?\s+[(\-$¥]*\s?\d[\d,.]*\)?%?\s*$")
+
+
+def _row_cuts(text: str) -> set[int]:
+    """Where the rows of a table line begin, if the line is rows run together: three or more parts,
+    most of them ending in two figures (a label's own year or note number does not make a row)."""
+    cuts = [m.end() for m in _ROW_START.finditer(text)]
+    parts = [text[a:b] for a, b in zip([0] + cuts, cuts + [len(text)])]
+    if len(parts) < 3 or sum(bool(_TWO_FIGURES_AT_END.search(p)) for p in parts) < 2 * len(parts) / 3:
+        return set()
+    return set(cuts)
 
 
 def _trim(page_text: str, start: int, end: int, q: Question, budget: int) -> tuple[int, int]:
     """A sentence longer than ``budget`` is cut to the contiguous clauses that hold the most of the
-    question's words (a verbatim span still: offsets move, the text is not rewritten)."""
-    if end - start <= budget:
-        return start, end
+    question's words (a verbatim span still: offsets move, the text is not rewritten). A table line
+    holding several rows is cut to the fewest rows that hold the most of them, whatever its length:
+    a figure's answer is its row."""
     text = page_text[start:end]
-    cuts = sorted({0, len(text), *(m.end() for m in _CLAUSE.finditer(text))})
+    row_cuts = _row_cuts(text)
+    if end - start <= budget and not row_cuts:
+        return start, end
+    cuts = sorted({0, len(text), *row_cuts, *(m.end() for m in _CLAUSE.finditer(text))})
     words = set(q.words)
-    clause_hits = [len(words & set(keyword_tokens(text[a:b]))) for a, b in zip(cuts, cuts[1:])]
-    best, best_score = (0, min(len(text), budget)), -1.0
+    # (words are read apart from figures run into them, "activities2,315,195", for scoring only)
+    clause_words = [words & set(keyword_tokens(re.sub(r"(?<=[A-Za-z])(?=[\d$(])", " ", text[a:b])))
+                    for a, b in zip(cuts, cuts[1:])]
+    best, best_score = (0, min(len(text), budget)), float("-inf")
     for i in range(len(cuts) - 1):
-        score = 0.0
+        covered: set[str] = set()
+        hits = 0
         for j in range(i + 1, len(cuts)):
             if cuts[j] - cuts[i] > budget:
                 break
-            score += clause_hits[j - 1]
-            if score + 0.001 * (cuts[j] - cuts[i]) > best_score:
-                best, best_score = (cuts[i], cuts[j]), score + 0.001 * (cuts[j] - cuts[i])
+            covered |= clause_words[j - 1]
+            hits += len(clause_words[j - 1])
+            # clauses: the run holding the most of the words, the longest among equals; rows: the
+            # run holding the most distinct words, the shortest among equals
+            score = (len(covered) - 0.001 * (cuts[j] - cuts[i])) if row_cuts else hits + 0.001 * (cuts[j] - cuts[i])
+            if score > best_score:
+                best, best_score = (cuts[i], cuts[j]), score
     a, b = best
     while a < b and text[a].isspace():
         a += 1

@@ -23,6 +23,10 @@ from .text import STOPWORDS, is_cjk_text, keyword_tokens, language_of
 
 KINDS = ("figure", "yesno", "choice", "list", "who", "when", "where", "describe")
 
+# a word that opens a question without naming anything ("What", "According", "Using")
+QUESTION_WORD = re.compile(r"^(what|which|who|how|when|where|why|did|does|do|is|are|was|were|can|could|according|in|for|"
+                           r"on|by|list|name|give|tell|if|as|among|using|based|has|have|had|roughly|approximately)$", re.I)
+
 _WHO = re.compile(r"^\s*(who|whom|whose)\b|\bname of (?:[\w'’]+ ){0,3}(?:person|chair\w*|ceo|cfo|chief \w+ officer|"
                   r"auditor|president|director)|谁|哪位|姓名|叫什么名字", re.I)
 _WHEN = re.compile(r"\b(when|what date|which year|what year|which day|what time)\b|何时|什么时候|哪一年|哪年|哪天|日期是|几月", re.I)

@@ -192,3 +192,36 @@ def test_a_measure_computed_from_line_items_quotes_every_items_row_once_with_its
     assert sum("May 31, 2020 May 26, 2019" in q for q in quotes) == 1   # the shared header once
     for c in ans.citations:
         assert BALANCE[c.start:c.end] == c.quote
+
+
+def test_a_company_asked_with_its_former_name_is_found_under_either():
+    from rag.answering import other_names
+
+    q = "How much cash did Globex (formerly known as Initech) generate from operations in FY2020?"
+    assert other_names(q) == {"Globex": ["Initech"]}
+    text = "Initech reported net cash provided by operating activities of $381.6 million in 2020."
+    a = _answerer({("p", 1): text})
+    ans = a.answer(q, _docs("p", 1, text))
+    assert not ans.abstained and "$381.6 million" in ans.text, (ans.text, ans.notices)
+    other = text.replace("Initech", "Hooli")
+    b = _answerer({("p", 1): other})
+    assert b.answer(q, _docs("p", 1, other)).abstained   # neither name: still not answered
+
+
+RUN_TOGETHER = ("Net cash provided by operating activities$ 381,603 $ 465,699 Net cash provided by (used in) investing "
+                "activities:(606,636) 95,193 Net cash provided by (used in) financing activities2,315,195 (98,874) "
+                "Effect of foreign exchange rate on cash and cash equivalents12,995 3,841")
+
+
+def test_a_line_of_rows_run_together_is_quoted_as_the_asked_row():
+    """pypdf sometimes runs a statement's rows into one line: the answer is the row asked about, cut at
+    row boundaries (never inside a figure such as 381,603), verbatim."""
+    from rag.answering import _row_cuts, _trim
+
+    assert len(_row_cuts(RUN_TOGETHER)) == 3
+    assert not _row_cuts("In 2023 Globex grew revenue by 5% and in 2024 Initech grew 7%.")
+    a, b = _trim(RUN_TOGETHER, 0, len(RUN_TOGETHER), read("How much cash did financing activities provide?"), MAX_CHARS)
+    assert RUN_TOGETHER[a:b] == "Net cash provided by (used in) financing activities2,315,195 (98,874)"
+    long = "The company, which has many segments and markets, " * 7 + "held cash of 381,603 at year end."
+    a, b = _trim(long, 0, len(long), read("How much cash did it hold?"), MAX_CHARS)
+    assert "381,603" in long[a:b]
