@@ -34,15 +34,16 @@ jieba does not know contributes its core ("示例云").
 A follow-up that asks for a measure of its own ("And net income?", "那商品交易总额呢？")
 keeps the companies and periods but not the earlier measure, which would pull retrieval
 back to the figure already answered, and in Chinese it is asked the way the earlier question
-was ("不良贷款率呢？" after "…净利润是多少？" becomes "…不良贷款率是多少？"); one that points
+was ("不良贷款率呢？" after "…净利润是多少？" becomes "…不良贷款率是多少？", "What about membership
+fees?" after a question for a figure "How much was membership fees?"); one that points
 back at the earlier topic with a demonstrative ("这能降低哪些风险？", "What does this mean for
 margins?") keeps it. A
 follow-up that names its own period drops the earlier one. Terms the follow-up already
 contains are not repeated, and standalone questions pass through unchanged. E.g. after
 "示例集团在哪些国家开设数据中心？", "这能降低哪些风险？" becomes "示例集团 数据中心
 这能降低哪些风险？" and "那它的资本开支呢？" becomes "示例集团 那它的资本开支呢？"; after
-"What was Acme's revenue in fiscal 2025?", "And net income?" becomes "Acme fiscal 2025 And
-net income?" and "What about fiscal 2024?" becomes "Acme revenue What about fiscal 2024?".
+"What was Acme's revenue in fiscal 2025?", "And net income?" becomes "Acme fiscal 2025 How
+much was net income?" and "What about fiscal 2024?" becomes "Acme revenue What about fiscal 2024?".
 The prepended terms steer retrieval (keyword and dense); the answer's
 ``rewritten_question`` shows what was searched.
 """
@@ -290,11 +291,22 @@ def heuristic_rewrite(question: str, history, names=None) -> str:
 _ZH_ASK = re.compile(r"(?:是|有|为|共|约)?(?:多少|几|什么|哪些)[^，。？?！!]{0,6}[？?]?\s*$")
 
 
+_EN_ALSO = re.compile(r"^\s*(?:and\s+)?(?:what|how)\s+about\s+|^\s*and\s+(?:what\s+(?:of|was|is|were|are)\s+)?", re.I)
+
+
 def _ask_as_before(question: str, previous: str) -> str:
-    """"不良贷款率呢？" after "…净利润是多少？" asks the same way: "不良贷款率是多少？" (so the answer
-    takes the shape the earlier question's did: a figure, a list)."""
+    """"不良贷款率呢？" after "…净利润是多少？" asks the same way: "不良贷款率是多少？"; "What about
+    membership fees?" after "What was net income …?" asks "How much was membership fees?" (so the
+    answer takes the shape the earlier question's did: a figure, a list)."""
     q = question.strip()
-    if not (is_cjk_text(q) and re.search(r"呢\s*[？?]?\s*$", q)):
+    if not is_cjk_text(q):
+        from .questions import kind_of
+
+        m = _EN_ALSO.match(q)
+        if not m or kind_of(previous) != "figure" or kind_of(q) == "figure":
+            return question
+        return f"How much was {q[m.end():]}"
+    if not re.search(r"呢\s*[？?]?\s*$", q):
         return question
     m = _ZH_ASK.search(previous.strip())
     if not m:

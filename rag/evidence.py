@@ -24,9 +24,9 @@ from ingest.sentences import split_sentences
 from ingest.tables import classify, line_headers
 
 from .glossary import expand
-from .questions import Question
+from .questions import QUESTION_WORD, Question
 from .patterns import YEAR_IN_TEXT
-from .statements import statements_named
+from .statements import is_vocabulary_term, statements_named
 from .text import STOPWORDS, keyword_token_set, keyword_tokens
 
 # A sentence that addresses the reader with instructions is not evidence of a fact
@@ -372,7 +372,19 @@ def focus_words(q: Question) -> list[str]:
     numbers and words every question of its kind has ("company", "total", 公司, 多少)."""
     from .text import tokens
 
-    caps = {w.lower() for w in re.findall(r"\b[A-Z][A-Za-z&.'-]+", q.text)[1:]}
+    # capitalised words are names, except one opening a sentence that is a question word or reporting
+    # vocabulary ("What", "Revenue"); a rewritten follow-up opens with the company it carries ("Intel …").
+    # An abbreviation the question gives for what it asks ("商品交易总额（GMV）") is no name either.
+    # (a ticker after a company's name, "Costco（COST）", stays a name)
+    defined = set()
+    for m in re.finditer(r"[(（]\s*([A-Z][A-Za-z&]{1,9})\s*[)）]", q.text):
+        before = q.text[: m.start()].rstrip()
+        initials = "".join(w[0] for w in re.findall(r"[A-Za-z]+", before)[-len(m.group(1)):]).upper()
+        if re.search(r"[\u3400-\u9fff]$", before) or initials == m.group(1).upper():
+            defined.add(m.group(1))
+    caps = {m.group(0).lower() for m in re.finditer(r"\b[A-Z][A-Za-z&.'-]+", q.text)
+            if m.group(0) not in defined and not (re.search(r"(?:^|[.?!:;。？！])\s*$", q.text[: m.start()])
+                                                  and (QUESTION_WORD.match(m.group(0)) or is_vocabulary_term(m.group(0))))}
     names = set()
     if _CJK.search(q.text):   # Chinese names (people, places, organisations) are not what is asked
         import jieba.posseg as pseg

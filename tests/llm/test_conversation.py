@@ -15,7 +15,11 @@ PREV_EN = "What was Alibaba's revenue in fiscal 2025?"
 @pytest.mark.parametrize("prev, follow, expected", [
     # a measure of its own: the company and period carry over, the earlier measure does not
     (PREV_ZH, "那它的资本开支呢？", "阿里巴巴 那它的资本开支呢？"),
-    (PREV_EN, "And net income?", "Alibaba fiscal 2025 And net income?"),
+    # ... and, after a question for a figure, is asked as one (so the answer is a figure, or none)
+    (PREV_EN, "And net income?", "Alibaba fiscal 2025 How much was net income?"),
+    ("What was Acme's net income for the third quarter of fiscal 2023?", "What about membership fees?",
+     "Acme third quarter fiscal 2023 How much was membership fees?"),
+    ("Which regions did Acme enter in 2023?", "What about risks?", "Acme 2023 What about risks?"),
     # a demonstrative points back at the earlier topic, which carries over
     (PREV_ZH, "这能降低哪些风险？", "阿里巴巴 数据中心 这能降低哪些风险？"),
     # a period of its own replaces the earlier one; the measure carries over

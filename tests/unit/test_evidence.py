@@ -225,3 +225,16 @@ def test_a_line_of_rows_run_together_is_quoted_as_the_asked_row():
     long = "The company, which has many segments and markets, " * 7 + "held cash of 381,603 at year end."
     a, b = _trim(long, 0, len(long), read("How much cash did it hold?"), MAX_CHARS)
     assert "381,603" in long[a:b]
+
+
+def test_what_a_question_asks_about_excludes_names_but_not_the_abbreviation_it_defines():
+    from rag.evidence import focus_words
+
+    # a rewritten follow-up opens with the company it carries: a name, not what is asked
+    assert focus_words(read("Globex third quarter 2023 How much was membership fees?")) == ["membership", "fees"]
+    # an opening question word or reporting word is no name
+    assert "revenue" in focus_words(read("Revenue fell. Did Globex report a loss?"))
+    # the abbreviation of the asked measure is what is asked; a ticker after a company's name is a name
+    assert "gmv" in focus_words(read("Globex 2023年第二季度的商品交易总额（GMV）是多少？"))
+    assert "gmv" in focus_words(read("What was its Gross Merchandise Volume (GMV)?"))
+    assert "glbx" not in focus_words(read("Globex（GLBX）2023财年的净销售额是多少？"))
