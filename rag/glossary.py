@@ -18,16 +18,34 @@ from pathlib import Path
 GLOSSARY = Path(__file__).resolve().parent / "data" / "glossary.toml"
 
 
-def _load_pairs(path: Path = GLOSSARY) -> list[tuple[tuple[str, ...], tuple[str, ...]]]:
+def _load(path: Path = GLOSSARY) -> dict:
     try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
+        return tomllib.loads(path.read_text(encoding="utf-8"))
     except (OSError, tomllib.TOMLDecodeError) as e:
         raise ValueError(f"{path}: cannot read the glossary ({e})") from None
-    return [(tuple(p["zh"]), tuple(t.lower() for t in p["en"])) for p in data.get("pair", [])
+
+
+def _load_pairs(path: Path = GLOSSARY) -> list[tuple[tuple[str, ...], tuple[str, ...]]]:
+    return [(tuple(p["zh"]), tuple(t.lower() for t in p["en"])) for p in _load(path).get("pair", [])
             if p.get("zh") and p.get("en")]
 
 
 PAIRS: list[tuple[tuple[str, ...], tuple[str, ...]]] = _load_pairs()
+# English abbreviations of reporting terms and the words they stand for ("pp&e" -> "property plant
+# and equipment"): statements write the words out, questions often do not
+ABBREVIATIONS: dict[str, str] = {a.lower(): e["long"].lower() for e in _load().get("abbreviation", [])
+                                 if e.get("long") for a in e.get("short", [])}
+_ABBR_PATTERN = (re.compile(r"(?<![a-z0-9&])(" + "|".join(sorted(map(re.escape, ABBREVIATIONS), key=len, reverse=True))
+                            + r")(?![a-z0-9&])") if ABBREVIATIONS else None)
+
+
+def written_out(text: str) -> list[str]:
+    """What the abbreviations in ``text`` stand for ("PPNE" -> "property plant and equipment")."""
+    if _ABBR_PATTERN is None:
+        return []
+    low = text.lower()
+    return list(dict.fromkeys(ABBREVIATIONS[m.group(1)] for m in _ABBR_PATTERN.finditer(low)
+                              if ABBREVIATIONS[m.group(1)] not in low))
 
 _ZH_TO_EN: dict[str, tuple[str, ...]] = {}
 _EN_TO_ZH: dict[str, tuple[str, ...]] = {}
@@ -53,6 +71,6 @@ def translations(text: str) -> list[str]:
 
 
 def expand(text: str) -> str:
-    """``text`` followed by the glossary translations of its terms."""
-    extra = translations(text)
+    """``text`` followed by the glossary translations of its terms and its abbreviations written out."""
+    extra = list(dict.fromkeys(translations(text) + written_out(text)))
     return text + (" " + " ".join(extra) if extra else "")

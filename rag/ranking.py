@@ -22,6 +22,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from .questions import search_text
+from .glossary import written_out
 from .statements import concept_items, statements_asked, statements_named
 from .text import STOPWORDS, keyword_token_set, keyword_tokens
 
@@ -75,7 +76,9 @@ def page_candidates(question: str, rows: dict[str, dict], fused: dict[str, float
     q_terms = [t for t in dict.fromkeys(keyword_tokens(search_text(question))) if t not in STOPWORDS and len(t) > 1]
     idf = idf or {}
     weight = {t: idf.get(t, 1.0) for t in q_terms}
-    for t in keyword_tokens(" ; ".join(concept_items(question))):   # what a named measure is computed from
+    # what a named measure is computed from, and what an abbreviation stands for ("PPNE": a balance
+    # sheet writes "property, plant and equipment")
+    for t in keyword_tokens(" ; ".join(concept_items(question) + written_out(search_text(question)))):
         if t not in weight and t not in STOPWORDS and len(t) > 1:
             weight[t] = 0.5 * idf.get(t, 1.0)
     total = sum(weight.values()) or 1.0

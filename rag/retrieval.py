@@ -24,6 +24,7 @@ from .ranking import page_candidates, pages_named, pick_passages, statement_quer
 from .ranking import rank_pages as rank_page_candidates
 from .questions import search_text
 from .settings import RetrievalSettings
+from .glossary import written_out
 from .statements import concept_items, statements_asked, title_phrases
 from .text import keyword_tokens
 
@@ -164,7 +165,8 @@ class HybridRetriever(BaseRetriever):
         """The candidates' pages with their ranking features."""
         catalog = self.store.catalog
         keys = list(dict.fromkeys((r["doc_id"], r["page"]) for r in cands.rows.values()))
-        terms = keyword_tokens(search_text(question) + " ; " + " ; ".join(concept_items(question)))
+        terms = keyword_tokens(search_text(question) + " ; " + " ; ".join(concept_items(question) +
+                                                                           written_out(search_text(question))))
         n, df = catalog.document_frequencies(terms)
         # Robertson/Sparck Jones idf, floored at a little above zero like FTS5's
         idf = {t: max(1e-3, math.log((n - d + 0.5) / (d + 0.5) + 1.0)) for t, d in df.items()}

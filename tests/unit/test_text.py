@@ -40,3 +40,15 @@ def test_language_of():
     assert language_of("阿里巴巴在哪些国家开设数据中心？") == "zh"
     assert language_of("Where is Alibaba opening data centers?") == "en"
     assert language_of("阿里巴巴 Qwen3-Omni 模型") == "zh"
+
+
+def test_an_abbreviation_of_a_reporting_term_also_searches_the_words_it_stands_for():
+    from rag.glossary import expand, written_out
+
+    assert written_out("Did Globex grow its PPNE between FY20 and FY21?") == ["property plant and equipment"]
+    assert written_out("What were SG&A and R&D in 2023?") == ["selling general and administrative",
+                                                              "research and development"]
+    # whole abbreviations only, and not when the words are there already
+    assert written_out("a proper happening in the capexx line") == []
+    assert written_out("PP&E (property plant and equipment)") == []
+    assert expand("capex of 2023").startswith("capex of 2023 ") and "capital expenditures" in expand("capex of 2023")
