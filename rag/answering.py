@@ -28,7 +28,8 @@ from langchain_core.documents import Document
 from langchain_core.runnables import RunnableSerializable
 
 from .answer_model import AnswerModel, load_model
-from .evidence import _ENUM, Candidate, PageTexts, candidates, featurize, ordinals, passes_kind, passes_period
+from .evidence import (_ENUM, Candidate, PageTexts, candidates, featurize, ordinals, passes_kind, passes_period,
+                       subject_of)
 from .prompts import cannot_answer
 from .questions import QUESTION_WORD, Question, read, search_text
 from .statements import concept_items, is_vocabulary_term
@@ -220,9 +221,24 @@ class ExtractiveAnswerer(RunnableSerializable):
             # is ("Revenue was …", a row labelled so), the others (a part of it, another metric measured
             # against it) do not answer. (A measure computed from line items, "working capital ratio", is
             # answered by those items' rows instead.)
-            named = [c for c in timed if c.features.get("subject")]
+            # (what it asks about may be a name: "Data Center and AI group revenue", a segment's)
+            asked = self._asked_names(question, docs)
+            named = [c for c in timed if c.features.get("subject")
+                     or (asked and asked & keyword_token_set(subject_of(c)))]
             timed = named or timed
         return q, timed, notices, None
+
+    def _asked_names(self, question: str, docs: list[Document]) -> set[str]:
+        """The names in a question other than the company's own (issuer, short names, tickers of the
+        passages' documents), as keyword stems: a segment, a product, a region."""
+        own: set[str] = set()
+        for doc_id in dict.fromkeys(d.metadata.get("doc_id") for d in docs):
+            m = (self.catalog.document(doc_id) or {}).get("meta", {})
+            own |= keyword_token_set(" ".join([str(m.get("issuer") or "")] +
+                                              [str(x) for k in ("aliases", "tickers") for x in (m.get(k) or [])]))
+        words = [w for w in salient_terms(question) if not w[0].isdigit() and w.lower() not in _GENERIC_CAPS
+                 and not is_vocabulary_term(w)]
+        return {t for t in keyword_token_set(" ".join(words)) if t not in STOPWORDS and t not in own}
 
     def answer(self, question: str, docs: list[Document], qvec=None) -> Answer:
         lang = language_of(question)

@@ -259,6 +259,13 @@ def _subject(text: str) -> str:
     return _RATIO_OF.sub(" ", text[start:end])
 
 
+def subject_of(c: "Candidate") -> str:
+    """What a candidate says its figure is: a row's label, else the clause before a sentence's figure."""
+    if c.is_row:
+        return re.split(r"\s[-(]?\$?\d", c.text, maxsplit=1)[0]
+    return _subject(c.text)
+
+
 _FIRST_DIGIT = re.compile(r"(?:RMB|USD|HKD|US\$|HK\$|\$|¥|￥)?(?<![A-Za-z])\d|(?:RMB|USD|HKD)\d")
 _RATIO_OF = re.compile(r"\b(?:as a (?:percentage|percent|share|proportion) of|(?:%|percent) of|relative to)\s+(?:\w+\s+){0,3}"
                        r"|占\S{0,8}?(?:的)?(?:比例|比重|百分比)", re.I)

@@ -238,3 +238,13 @@ def test_what_a_question_asks_about_excludes_names_but_not_the_abbreviation_it_d
     assert "gmv" in focus_words(read("Globex 2023年第二季度的商品交易总额（GMV）是多少？"))
     assert "gmv" in focus_words(read("What was its Gross Merchandise Volume (GMV)?"))
     assert "glbx" not in focus_words(read("Globex（GLBX）2023财年的净销售额是多少？"))
+
+
+def test_a_figure_asked_of_a_named_segment_is_read_from_that_segments_row():
+    """What a figure question asks about may be a name ("Cloud and AI group revenue"): the row labelled
+    with that name answers, not another segment's row that shares a common word ("Group")."""
+    page = ("Business Unit Revenue and Trends Q1 2023 vs. Q1 2022\n"
+            "Widgets Group (WG) $5.8 billion down 38%\nCloud and AI (CAI) $3.7 billion down 39%")
+    a = _answerer({("p", 1): page})
+    ans = a.answer("Globex first quarter 2023 How much was its Cloud and AI group revenue?", _docs("p", 1, page))
+    assert "$3.7 billion" in ans.text and "$5.8 billion" not in ans.text, ans.text
