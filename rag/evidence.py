@@ -227,6 +227,10 @@ _PART_OF_YEAR = re.compile(r"\b(?:Q[1-4]|(?:first|second|third|fourth)[\s-]quart
                            re.I)
 _YEAR_TO_DATE = re.compile(r"\b(?:six|nine) months\b|year[\s-]to[\s-]date|前三季|上半年|1-9月|1-6月|止[六九]个月|\b(?:24|36) weeks\b",
                            re.I)
+# a quarter's own column ("Three Months Ended", "12 Weeks Ended", 本季度): a table that has one beside its
+# year-to-date columns states the quarter too
+_QUARTER_COLUMN = re.compile(r"\b(?:three|3) months\b|\b1[236] weeks\b|\bquarter ended\b|本季度|本报告期|第[一二三四]季度|7-9月|4-6月|10-12月",
+                             re.I)
 _FULL_YEAR_Q = re.compile(r"\b(full[\s-]year|for the (?:fiscal )?year|annual|whole year)\b|全年|年度(?!报告)|整年", re.I)
 
 
@@ -288,7 +292,8 @@ def passes_period(q: Question, c: "Candidate", doc_years: set[str], doc_quarter:
         return False
     if q.quarters and not said and doc_quarter and doc_quarter not in q.quarters and not _OUTLOOK_Q.search(q.text):
         return False   # (guidance for a later quarter is given in the report of an earlier one)
-    if q.quarters and not said and _YEAR_TO_DATE.search(c.text + " " + c.header_text):
+    if q.quarters and not said and _YEAR_TO_DATE.search(c.text + " " + c.header_text) and \
+            not _QUARTER_COLUMN.search(c.header_text):
         return False   # a quarter asked, a year-to-date figure given ("2024年前三季度 (1-9月)", "nine months ended")
     subject = _subject(c.text)
     if not q.asks_prior and _PRIOR_TEXT.search(subject):

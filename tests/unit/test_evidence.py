@@ -248,3 +248,17 @@ def test_a_figure_asked_of_a_named_segment_is_read_from_that_segments_row():
     a = _answerer({("p", 1): page})
     ans = a.answer("Globex first quarter 2023 How much was its Cloud and AI group revenue?", _docs("p", 1, page))
     assert "$3.7 billion" in ans.text and "$5.8 billion" not in ans.text, ans.text
+
+
+def test_a_quarter_is_read_from_a_table_with_both_quarter_and_year_to_date_columns():
+    """A quarterly report's table often has the quarter's columns beside the year-to-date ones: its
+    rows state the quarter; a table with year-to-date columns only does not."""
+    from rag.evidence import passes_period
+
+    q = read("How much were membership fees in the third quarter of fiscal 2023?")
+    both = _row_candidate("Membership fees 1,044 984 3,071 2,897", "12 Weeks Ended 36 Weeks Ended May 7, 2023 May 8, 2022")
+    assert passes_period(q, both, {"2023"}, doc_quarter=3)
+    ytd = _row_candidate("Membership fees 3,071 2,897", "36 Weeks Ended May 7, 2023 May 8, 2022")
+    assert not passes_period(q, ytd, {"2023"}, doc_quarter=3)
+    zh = _row_candidate("营业收入 1,539,469,001.00 4,123,000,000.00", "项目 第三季度 (7-9月) 前三季度 (1-9月)")
+    assert passes_period(read("2024年第三季度的营业收入是多少？"), zh, {"2024"}, doc_quarter=3)
