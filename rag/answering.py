@@ -32,6 +32,7 @@ from .evidence import (_ENUM, Candidate, PageTexts, candidates, featurize, ordin
                        subject_of)
 from .prompts import cannot_answer
 from .questions import QUESTION_WORD, Question, read, search_text
+from .ranking import PAGE_REF, pages_named
 from .statements import concept_items, is_vocabulary_term
 from .text import STOPWORDS, is_cjk_text, keyword_token_set, keyword_tokens, language_of, normalize, tokens
 from .types import Answer, Citation
@@ -95,6 +96,7 @@ def salient_terms(question: str) -> list[str]:
     the start, acronyms, numbers; Chinese place, person, organisation and other proper nouns)."""
     out = []
     question = search_text(question)   # not the answer-format instructions after it ("Answer in USD millions.")
+    question = PAGE_REF.sub(" ", question)   # "第169页", "page 42": where to look, not a figure to find
     # an abbreviation the question itself introduces ("free cash flow (FCF)") is not a name to look for
     defined = {m.group(1) for m in re.finditer(r"\(([A-Z][A-Za-z&]{1,9})\)", question)}
     # so is a former or other name given in passing ("Block (formerly known as Square)")
@@ -211,6 +213,11 @@ class ExtractiveAnswerer(RunnableSerializable):
         timed = [c for c in shaped if passes_period(q, c, self._doc_years(c.doc_id), self._doc_quarter(c.doc_id))]
         if not timed:
             return q, [], notices, notice("period", q.language)
+        on_pages = pages_named(question)
+        if on_pages:
+            # "第169页的存出保证金": the page the question names, where it holds a candidate
+            there = [c for c in timed if c.page in on_pages]
+            timed = there or timed
         asked = ordinals(q.text)
         if len(asked) == 1:
             # "the second risk": the item that says it is the second ("其次是…"), where one does

@@ -31,11 +31,11 @@ FEATURES = ("rrf", "dense", "keyword", "hits", "statement", "title", "coverage",
 DEFAULT_WEIGHTS = {"rrf": 1.0, "dense": 1.0, "keyword": 0.5, "hits": 0.3, "statement": 0.8, "title": 0.5,
                    "coverage": 1.0, "first": 0.0, "named_page": 1.0, "items": 0.5, "bias": 0.0}
 # "on page 42", "p. 42", "第42页", "第 42 页": a question that names the page it is about
-_PAGE_REF = re.compile(r"(?i)\b(?:page|p\.)\s*(\d{1,4})\b|第\s*(\d{1,4})\s*页")
+PAGE_REF = re.compile(r"(?i)\b(?:page|p\.)\s*(\d{1,4})\b|第\s*(\d{1,4})\s*页")
 
 
 def pages_named(question: str) -> set[int]:
-    return {int(a or b) for a, b in _PAGE_REF.findall(question or "")}
+    return {int(a or b) for a, b in PAGE_REF.findall(question or "")}
 
 
 @lru_cache(maxsize=4)

@@ -262,3 +262,14 @@ def test_a_quarter_is_read_from_a_table_with_both_quarter_and_year_to_date_colum
     assert not passes_period(q, ytd, {"2023"}, doc_quarter=3)
     zh = _row_candidate("营业收入 1,539,469,001.00 4,123,000,000.00", "项目 第三季度 (7-9月) 前三季度 (1-9月)")
     assert passes_period(read("2024年第三季度的营业收入是多少？"), zh, {"2024"}, doc_quarter=3)
+
+
+def test_a_question_naming_a_page_is_answered_from_that_page_and_its_number_is_no_figure_to_find():
+    assert salient_terms("在示例公司2025年年报第111页提到的估值技术是什么？") == salient_terms("在示例公司2025年年报提到的估值技术是什么？")
+    assert "42" not in salient_terms("What does page 42 say about the Globex dividend?")
+    one = "存出保证金 2,504,048.00 1,169,570.00"
+    two = "存出保证金 1,169,570.00 1,000,000.00"
+    a = _answerer({("r", 83): one, ("r", 169): two})
+    docs = _docs("r", 83, one) + _docs("r", 169, two)
+    ans = a.answer("年报第169页的存出保证金是多少？", docs)
+    assert not ans.abstained and ans.citations[0].page == 169, (ans.text, ans.notices)
