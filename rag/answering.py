@@ -28,8 +28,8 @@ from langchain_core.documents import Document
 from langchain_core.runnables import RunnableSerializable
 
 from .answer_model import AnswerModel, load_model
-from .evidence import (_ENUM, Candidate, PageTexts, candidates, featurize, ordinals, passes_kind, passes_period,
-                       subject_of)
+from .evidence import _ENUM, Candidate, PageTexts, candidates, featurize, ordinals, passes_kind, subject_of
+from .evidence_periods import passes_period
 from .prompts import cannot_answer
 from .questions import QUESTION_WORD, Question, read, search_text
 from .ranking import PAGE_REF, pages_named

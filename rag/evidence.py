@@ -23,6 +23,7 @@ import numpy as np
 from ingest.sentences import split_sentences
 from ingest.tables import classify, line_headers
 
+from .evidence_periods import DATE_LIKE, OUTLOOK_Q, OUTLOOK_TEXT, PRIOR_TEXT, QUARTER_WORDS, subject_clause
 from .glossary import expand
 from .questions import QUESTION_WORD, Question
 from .patterns import YEAR_IN_TEXT
@@ -37,11 +38,6 @@ INSTRUCTION = re.compile(
     r"|\bsystem prompt\b|忽略(?:之前|以上|前面|上述)?的?(?:所有)?(?:指令|指示|提示|说明)|请(?:直接)?回答[：:]|你(?:必须|应该)回答",
     re.I)
 _FIGURE = re.compile(r"(?<![A-Za-z\d])[-(]?\$?\d[\d,]*(?:\.\d+)?%?\)?(?![A-Za-z\d])")
-_DATEY = re.compile(
-    r"\b(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec)[a-z]*\.?\s+\d{1,2}(?:,\s*\d{4})?"
-    r"|\d{4}\s*年(?:\s*\d{1,2}\s*月(?:\s*\d{1,2}\s*日)?)?|\d{1,2}\s*月\s*\d{1,2}\s*日|\b(?:FY|Q[1-4])\s*'?\d{2,4}\b"
-    r"|(?<![\d.,])(?:19|20)\d{2}(?![\d.,%])|\b\d{1,2}/\d{1,2}/\d{2,4}\b"
-    r"|\b\d{1,2}:\d{2}\s*(?:a\.?m\.?|p\.?m\.?)?|\b\d{1,2}\s*(?:a\.m\.|p\.m\.)|\d{1,2}[:：]\d{2}", re.I)
 _DATE_HINT = re.compile(r"\b(19|20)\d{2}\b|\d+\s*年|\d+\s*月|\d+\s*日|\b(Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)[a-z]*\b"
                         r"|\bQ[1-4]\b|第[一二三四]季度", re.I)
 _PERSON = re.compile(r"\b(?:Mr\.|Ms\.|Mrs\.|Dr\.)\s*[A-Z][a-z]+|\b[A-Z][a-z]+(?:\s[A-Z]\.)?\s[A-Z][a-z]{2,}\b|先生|女士|博士|董事长|总经理|"
@@ -183,7 +179,7 @@ def _overlap(weights: dict[str, float], toks: set[str]) -> float:
 
 
 def _has_figure(text: str) -> bool:
-    return bool(_FIGURE.search(_DATEY.sub(" ", text)))
+    return bool(_FIGURE.search(DATE_LIKE.sub(" ", text)))
 
 
 def _kind_match(q: Question, c: Candidate) -> float:
@@ -216,30 +212,12 @@ def _label_extra(q_words: set[str], label: str) -> float:
     return len(words - q_words) / len(words)
 
 
-# a quarter named as such; "前三季度" (the first three quarters, year to date) is not the third quarter
-_QUARTER_WORDS = {
-    1: r"\bQ1\b|first[\s-]quarter|(?<!前)第?一季度|(?<!前)1季度", 2: r"\bQ2\b|second[\s-]quarter|(?<!前)第?二季度|(?<!前)2季度",
-    3: r"\bQ3\b|third[\s-]quarter|(?<!前)第?三季度|(?<!前)3季度", 4: r"\bQ4\b|fourth[\s-]quarter|(?<!前)第?四季度|(?<!前)4季度",
-}
-# part of a year: a question about the whole year is not answered by a quarter's or a half's figure
-_PART_OF_YEAR = re.compile(r"\b(?:Q[1-4]|(?:first|second|third|fourth)[\s-]quarter|three months|six months|nine months|"
-                           r"twelve weeks|\d{1,2} weeks|year[\s-]to[\s-]date)\b|季度|上半年|下半年|半年度|前三季|1-9月|1-6月|止[三六九]个月",
-                           re.I)
-_YEAR_TO_DATE = re.compile(r"\b(?:six|nine) months\b|year[\s-]to[\s-]date|前三季|上半年|1-9月|1-6月|止[六九]个月|\b(?:24|36) weeks\b",
-                           re.I)
-# a quarter's own column ("Three Months Ended", "12 Weeks Ended", 本季度): a table that has one beside its
-# year-to-date columns states the quarter too
-_QUARTER_COLUMN = re.compile(r"\b(?:three|3) months\b|\b1[236] weeks\b|\bquarter ended\b|本季度|本报告期|第[一二三四]季度|7-9月|4-6月|10-12月",
-                             re.I)
-_FULL_YEAR_Q = re.compile(r"\b(full[\s-]year|for the (?:fiscal )?year|annual|whole year)\b|全年|年度(?!报告)|整年", re.I)
-
-
 def _metric_near(words: list[str], text: str) -> float:
     """Does a figure follow one of the question's words closely ("net income was $1.30 billion",
     "营业收入 1,539,469,001.00")? The row or sentence that states the asked metric's value."""
     low = text.lower()
     window = 25 if _CJK.search(text) else 60
-    masked = _DATEY.sub(lambda m: " " * len(m.group(0)), text)
+    masked = DATE_LIKE.sub(lambda m: " " * len(m.group(0)), text)
     for w in words:
         if w[0].isdigit() or len(w) < 2:
             continue
@@ -249,65 +227,11 @@ def _metric_near(words: list[str], text: str) -> float:
     return 0.0
 
 
-def _subject(text: str) -> str:
-    """What a sentence or row says its figure is: the clause right before its first figure ("Revenue
-    was RMB458,946 million" -> "Revenue was"; "…营业收入、净利润同比有所下降，全年实现净利润445.08亿元" ->
-    "全年实现净利润"; "Product development expenses … were RMB24,683 million, or 5% of revenue" -> what
-    precedes RMB24,683). Dates and times are not figures, and their commas do not end a clause."""
-    masked = _DATEY.sub(lambda m: " " * len(m.group(0)), text)
-    m = _FIRST_DIGIT.search(masked)
-    end = m.start() if m else len(text)
-    cuts = [x.end() for x in re.finditer(r"[,，;；:：。]", masked[:end])]
-    start = cuts[-1] if cuts and end - cuts[-1] >= 4 else (cuts[-2] if len(cuts) > 1 else 0)
-    # "… as a percentage of revenue", "占收入的比例": there revenue is what the figure is measured against
-    return _RATIO_OF.sub(" ", text[start:end])
-
-
 def subject_of(c: "Candidate") -> str:
     """What a candidate says its figure is: a row's label, else the clause before a sentence's figure."""
     if c.is_row:
         return re.split(r"\s[-(]?\$?\d", c.text, maxsplit=1)[0]
-    return _subject(c.text)
-
-
-_FIRST_DIGIT = re.compile(r"(?:RMB|USD|HKD|US\$|HK\$|\$|¥|￥)?(?<![A-Za-z])\d|(?:RMB|USD|HKD)\d")
-_RATIO_OF = re.compile(r"\b(?:as a (?:percentage|percent|share|proportion) of|(?:%|percent) of|relative to)\s+(?:\w+\s+){0,3}"
-                       r"|占\S{0,8}?(?:的)?(?:比例|比重|百分比)", re.I)
-
-
-def passes_period(q: Question, c: "Candidate", doc_years: set[str], doc_quarter: int | None = None) -> bool:
-    """A question about a period is not answered from another one: a candidate whose own years (its
-    text, the column header it is read under) or, when it names none, its document's years, are all
-    other years than the asked ones; or that names only other quarters than the asked ones, or, when
-    it names no quarter, sits in a quarterly report of another quarter (a Q1 release's table read
-    under "Three Months Ended Apr 1, 2023 / Apr 2, 2022" answers nothing about a third quarter)."""
-    if q.years:
-        years = set(_YEAR.findall(c.text + " " + c.header_text))
-        if years and not years & q.years:
-            return False
-        if not years and doc_years and not doc_years & q.years:
-            return False
-    said = {n for n, rx in _QUARTER_WORDS.items() if re.search(rx, c.text + " " + c.header_text, re.I)}
-    if q.quarters and said and not said & q.quarters:
-        return False
-    if q.quarters and not said and doc_quarter and doc_quarter not in q.quarters and not _OUTLOOK_Q.search(q.text):
-        return False   # (guidance for a later quarter is given in the report of an earlier one)
-    if q.quarters and not said and _YEAR_TO_DATE.search(c.text + " " + c.header_text) and \
-            not _QUARTER_COLUMN.search(c.header_text):
-        return False   # a quarter asked, a year-to-date figure given ("2024年前三季度 (1-9月)", "nine months ended")
-    subject = _subject(c.text)
-    if not q.asks_prior and _PRIOR_TEXT.search(subject):
-        return False   # "Last year's third quarter net income was …": the figure is the prior period's
-    if _OUTLOOK_TEXT.search(subject) and not _OUTLOOK_Q.search(q.text):
-        return False   # "Forecasting second-quarter revenue of …": a forecast, not what was reported
-    if q.years and not q.quarters and not _PART_OF_YEAR.search(q.text) and c.is_row and \
-            len({n for n, rx in _QUARTER_WORDS.items() if re.search(rx, c.header_text, re.I)}) >= 2:
-        return False   # a year asked, a row of a quarter-by-quarter table given (分季度主要财务指标)
-    if not q.quarters and _FULL_YEAR_Q.search(q.text) and not _PART_OF_YEAR.search(q.text):
-        # the whole year asked: a candidate that speaks only of part of a year is another period
-        if _PART_OF_YEAR.search(c.text + " " + c.header_text) and not _FULL_YEAR_Q.search(c.text + " " + c.header_text):
-            return False
-    return True
+    return subject_clause(c.text)
 
 
 _AMOUNT_Q = re.compile(r"元|美元|港元|人民币|\bRMB\b|US\$|HK\$|\$|\bdollars?\b|\b(?:in|usd) (?:millions|billions)\b", re.I)
@@ -340,7 +264,7 @@ def passes_kind(q: Question, c: "Candidate") -> bool:
     if q.kind == "figure":
         if classify(c.text) == "header" or c.focus_hit < MIN_FOCUS:
             return False
-        if _AMOUNT_Q.search(q.text) and not _PERCENT_Q.search(q.text) and not _AMOUNT.search(_DATEY.sub(" ", c.text)):
+        if _AMOUNT_Q.search(q.text) and not _PERCENT_Q.search(q.text) and not _AMOUNT.search(DATE_LIKE.sub(" ", c.text)):
             return False
         if (_RATE_Q.search(q.text) and not _AMOUNT_Q.search(q.text) and not _NOT_RATE_Q.search(q.text)
                 and not _PERCENT.search(c.text)):
@@ -353,17 +277,6 @@ def passes_kind(q: Question, c: "Candidate") -> bool:
     if q.kind in ("figure", "when", "who"):
         return _kind_match(q, c) > 0
     return True
-
-
-# the previous period ("Last year's third quarter net income was …", "上年同期") and forward-looking
-# statements ("Forecasting second-quarter revenue of …", "预计") answer a question about the period
-# itself only when the question asks for them
-_PRIOR_TEXT = re.compile(r"\b(last year|prior year|previous year|a year ago|year-ago|prior-year|same period of|"
-                         r"compared (?:to|with) \S+ (?:in|for) the)\b|上年同期|去年同期|上年|去年|上期", re.I)
-_OUTLOOK_TEXT = re.compile(r"\b(forecast\w*|expect\w*|outlook|guidance|anticipat\w*|project\w*|will be|"
-                           r"intends?|plans? to)\b|预计|预期|指引|展望|计划", re.I)
-_OUTLOOK_Q = re.compile(r"\b(forecast\w*|expect\w*|outlook|guidance|anticipat\w*|project\w*|plan\w*|will|"
-                        r"future|next)\b|预计|预期|指引|展望|计划|未来|将", re.I)
 
 
 MIN_WORD_SIM = 0.45   # a word of the other language counts as a match (weighted by its similarity) above this
@@ -505,12 +418,12 @@ def featurize(q: Question, qvec: np.ndarray, cands: list[Candidate], embed_missi
             "lex_soft": soft,
             "focus": focus_share,
             "metric_near": _metric_near(surface, c.text),
-            "subject": (1.0 if focus_stems & keyword_token_set(label or _subject(c.text)) else 0.0) if focus_stems else 0.0,
-            "prior_clash": 1.0 if (not q.asks_prior and _PRIOR_TEXT.search(c.text)) else 0.0,
+            "subject": (1.0 if focus_stems & keyword_token_set(label or subject_clause(c.text)) else 0.0) if focus_stems else 0.0,
+            "prior_clash": 1.0 if (not q.asks_prior and PRIOR_TEXT.search(c.text)) else 0.0,
             "total": 1.0 if _TOTAL.search(label or c.text) else 0.0,
             "label_extra": _label_extra(q_word_set, label) if label else 0.0,
-            "outlook_clash": 1.0 if (_OUTLOOK_TEXT.search(c.text) and not _OUTLOOK_Q.search(q.text)) else 0.0,
-            "quarter_match": 1.0 if any(re.search(_QUARTER_WORDS[n], c.text + " " + c.header_text, re.I)
+            "outlook_clash": 1.0 if (OUTLOOK_TEXT.search(c.text) and not OUTLOOK_Q.search(q.text)) else 0.0,
+            "quarter_match": 1.0 if any(re.search(QUARTER_WORDS[n], c.text + " " + c.header_text, re.I)
                                         for n in q.quarters) else 0.0,
             "lex_context": _overlap(weights, ctx_toks),
             "lex_glossary": _overlap(gloss, ctx_toks),

@@ -134,7 +134,7 @@ def test_reporting_vocabulary_is_not_a_name_the_passages_must_repeat():
 
 
 def test_a_quarter_asked_is_not_answered_from_another_quarters_report():
-    from rag.evidence import passes_period
+    from rag.evidence_periods import passes_period
 
     row = _row_candidate("Net revenue $ 11,715 $ 18,353", "Three Months Ended Apr 1, 2023 Apr 2, 2022")
     assert not passes_period(read("What was revenue in the third quarter of 2022?"), row, {"2023"}, doc_quarter=1)
@@ -162,7 +162,7 @@ def test_a_reports_years_are_its_period_not_its_publication_date():
 
 
 def test_a_year_asked_is_not_answered_by_a_row_of_a_quarter_by_quarter_table():
-    from rag.evidence import passes_period
+    from rag.evidence_periods import passes_period
 
     row = _row_candidate("归属于本行股东的净利润 14,932 10,947 13,850 4,779",
                          "项目 2024年第一季度 2024年第二季度 2024年第三季度 2024年第四季度")
@@ -253,7 +253,7 @@ def test_a_figure_asked_of_a_named_segment_is_read_from_that_segments_row():
 def test_a_quarter_is_read_from_a_table_with_both_quarter_and_year_to_date_columns():
     """A quarterly report's table often has the quarter's columns beside the year-to-date ones: its
     rows state the quarter; a table with year-to-date columns only does not."""
-    from rag.evidence import passes_period
+    from rag.evidence_periods import passes_period
 
     q = read("How much were membership fees in the third quarter of fiscal 2023?")
     both = _row_candidate("Membership fees 1,044 984 3,071 2,897", "12 Weeks Ended 36 Weeks Ended May 7, 2023 May 8, 2022")
