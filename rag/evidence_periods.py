@@ -25,10 +25,11 @@ QUARTER_WORDS = {
     1: r"\bQ1\b|first[\s-]quarter|(?<!前)第?一季度|(?<!前)1季度", 2: r"\bQ2\b|second[\s-]quarter|(?<!前)第?二季度|(?<!前)2季度",
     3: r"\bQ3\b|third[\s-]quarter|(?<!前)第?三季度|(?<!前)3季度", 4: r"\bQ4\b|fourth[\s-]quarter|(?<!前)第?四季度|(?<!前)4季度",
 }
-# part of a year: a question about the whole year is not answered by a quarter's or a half's figure
+# part of a year: a question about the whole year is not answered by a quarter's or a half's figure, nor
+# by one part of the year's dividend (the interim or the final one: 末期, "final dividend")
 _PART_OF_YEAR = re.compile(r"\b(?:Q[1-4]|(?:first|second|third|fourth)[\s-]quarter|three months|six months|nine months|"
-                           r"twelve weeks|\d{1,2} weeks|year[\s-]to[\s-]date)\b|季度|上半年|下半年|半年度|前三季|1-9月|1-6月|止[三六九]个月",
-                           re.I)
+                           r"twelve weeks|\d{1,2} weeks|year[\s-]to[\s-]date|interim dividends?|final dividends?)\b"
+                           r"|季度|上半年|下半年|半年度|前三季|1-9月|1-6月|止[三六九]个月|末期", re.I)
 _YEAR_TO_DATE = re.compile(r"\b(?:six|nine) months\b|year[\s-]to[\s-]date|前三季|上半年|1-9月|1-6月|止[六九]个月|\b(?:24|36) weeks\b",
                            re.I)
 # a quarter's own column ("Three Months Ended", "12 Weeks Ended", 本季度): a table that has one beside its

@@ -288,3 +288,17 @@ def test_an_english_question_names_what_a_chinese_sentence_states_by_whole_gloss
     featurize(read(q), e.embed_query(q), cands, lambda ts: dict(zip(ts, e.embed_documents(ts))))
     subject = {c.text: c.features["subject"] for c in cands}
     assert subject == {"营业成本占收入的比例为60.2%。": 0.0, "收入为人民币479,739百万元。": 1.0}, subject
+
+
+def test_a_full_years_dividend_is_not_answered_by_its_final_or_interim_part():
+    from rag.evidence_periods import passes_period
+    from rag.evidence import Candidate
+
+    def sentence(text):
+        return Candidate(Document(text, metadata={"doc_id": "d"}), 0, 0, len(text), text)
+
+    q = read("示例银行2024年全年每10股派发现金股利多少元？")
+    assert not passes_period(q, sentence("2024年末期拟以每10股派发现金股利人民币3.62元（含税）。"), {"2024"})
+    assert passes_period(q, sentence("2024年全年以每10股派发现金股利人民币6.08元（含税），其中中期已派2.46元。"), {"2024"})
+    en = read("What was the full-year dividend per share for 2024?")
+    assert not passes_period(en, sentence("The board proposed a final dividend of $0.36 per share for 2024."), {"2024"})
