@@ -59,7 +59,6 @@ def notice(key: str, language: str, **kw) -> str:
 
 _PERIOD_WORD = re.compile(r"(?i)(jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*|q[1-4](?:\d{2,4})?"
                           r"|(?:fy)?\d{2,4}(?:q[1-4]|h[12])|fy\d{2,4}|h[12]|\d{1,2}(st|nd|rd|th)")
-_Q_WORD = QUESTION_WORD
 # English word endings that make a capitalised word an ordinary word in Title Case, not a name
 # ("Highest", "Contribution", "Operating", "Adjusted", "Management")
 _COMMON_ENDING = re.compile(r"(?:est|ing|tion|sion|ment|ness|ity|ed|ly|ive|ous|able|ible|ance|ence)$")
@@ -83,7 +82,7 @@ def other_names(question: str) -> dict[str, list[str]]:
         name = []
         for w in reversed(words):
             w = re.sub(r"['’]s$", "", w).strip(",;:")
-            if not w[:1].isupper() or _Q_WORD.match(w):
+            if not w[:1].isupper() or QUESTION_WORD.match(w):
                 break
             name.insert(0, w)
         for w in name:
@@ -113,7 +112,7 @@ def salient_terms(question: str) -> list[str]:
     title_case = len(rest) >= 3 and sum(w[0].isupper() for w in rest) / len(rest) > 0.6
     for i, w in enumerate(words):
         w = re.sub(r"['’]s$", "", w).rstrip(".'’")
-        if not w or w.lower() in STOPWORDS or _Q_WORD.match(w) or _PERIOD_WORD.fullmatch(w) or w in defined:
+        if not w or w.lower() in STOPWORDS or QUESTION_WORD.match(w) or _PERIOD_WORD.fullmatch(w) or w in defined:
             continue
         if w[0].isdigit():
             out.append(w.replace(",", ""))
@@ -229,9 +228,9 @@ class ExtractiveAnswerer(RunnableSerializable):
             # against it) do not answer. (A measure computed from line items, "working capital ratio", is
             # answered by those items' rows instead.)
             # (what it asks about may be a name: "Data Center and AI group revenue", a segment's)
-            asked = self._asked_names(question, docs)
+            names = self._asked_names(question, docs)
             named = [c for c in timed if c.features.get("subject")
-                     or (asked and asked & keyword_token_set(subject_of(c)))]
+                     or (names and names & keyword_token_set(subject_of(c)))]
             timed = named or timed
         return q, timed, notices, None
 
