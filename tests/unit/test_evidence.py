@@ -275,21 +275,6 @@ def test_a_question_naming_a_page_is_answered_from_that_page_and_its_number_is_n
     assert not ans.abstained and ans.citations[0].page == 169, (ans.text, ans.notices)
 
 
-def test_an_english_question_names_what_a_chinese_sentence_states_by_whole_glossary_terms():
-    from rag.glossary import chinese_terms
-
-    assert {"营业收入", "收入"} <= set(chinese_terms("What was the revenue?"))
-    # 营业成本 (cost) measured against revenue is no statement of revenue; 收入为… is
-    text = "营业成本占收入的比例为60.2%。收入为人民币479,739百万元。"
-    cat = _Catalog({("c", 12): text})
-    cands = candidates(_docs("c", 12, text), cat, PageTexts(cat))
-    e = _Embedder()
-    q = "What was the revenue for the six months, per the interim report?"
-    featurize(read(q), e.embed_query(q), cands, lambda ts: dict(zip(ts, e.embed_documents(ts))))
-    subject = {c.text: c.features["subject"] for c in cands}
-    assert subject == {"营业成本占收入的比例为60.2%。": 0.0, "收入为人民币479,739百万元。": 1.0}, subject
-
-
 def test_a_full_years_dividend_is_not_answered_by_its_final_or_interim_part():
     from rag.evidence_periods import passes_period
     from rag.evidence import Candidate
