@@ -24,7 +24,7 @@ from ingest.sentences import split_sentences
 from ingest.tables import classify, line_headers
 
 from .evidence_periods import DATE_LIKE, OUTLOOK_Q, OUTLOOK_TEXT, PRIOR_TEXT, QUARTER_WORDS, subject_clause
-from .glossary import chinese_terms, expand, translations
+from .glossary import expand
 from .questions import QUESTION_WORD, Question
 from .patterns import YEAR_IN_TEXT
 from .statements import is_vocabulary_term, statements_named
@@ -285,7 +285,7 @@ MIN_WORD_SIM = 0.45   # a word of the other language counts as a match (weighted
 # words a question shares with any question of its kind, which say nothing about what is asked
 _GENERIC = set("""company companies total amount amounts much many number value figure figures report reported
 reports year years quarter quarters period fiscal data based according article document documents first second
-third fourth last latest full half six nine three twelve months month ended ending end interim annual quarterly
+third fourth last latest full half six nine three twelve months month ended ending end
 公司 多少 金额 数额 数字 报告 年度 季度 期间 根据 文章 文档 本次 此次 具体 情况 总共 一共 最近 今年 去年 全年
 中期 财年 年报 年度报告 中期报告 季度报告 显示 披露
 人民 人民币 美元 港元 亿元 万元 千元 元 亿 万 年末 年初 期末 期初""".split())
@@ -373,13 +373,6 @@ def _soft_overlap(q: Question, cands: list[Candidate], embed) -> list[tuple[floa
     return out
 
 
-def _names_subject(stems: set[str], zh_terms: set[str], subject: str) -> float:
-    """1.0 when what a candidate says its figure is names what the question asks about."""
-    if not stems and not zh_terms:
-        return 0.0
-    return 1.0 if (stems & keyword_token_set(subject) or any(z in subject for z in zh_terms)) else 0.0
-
-
 def featurize(q: Question, qvec: np.ndarray, cands: list[Candidate], embed_missing) -> None:
     """Fill ``c.features`` for every candidate (vectors missing at ingest, and the words matched
     across languages, come from ``embed_missing``: texts -> {text: vector})."""
@@ -405,14 +398,7 @@ def featurize(q: Question, qvec: np.ndarray, cands: list[Candidate], embed_missi
     softs = _soft_overlap(q, cands, embed_missing)
     q_word_set = set(q.words) | {t for t in keyword_tokens(expand(q.text)) if t not in STOPWORDS}
     # the question's own words (and their glossary translations) that say what it asks about
-    # Chinese translations are matched whole: 营业收入's part 营业 would also name 营业成本
-    focus_stems, focus_zh = set(), set()
-    for w in focus_words(q):
-        focus_stems |= {t for t in keyword_tokens(w) if t not in STOPWORDS and len(t) > 1}
-        focus_zh.update(chinese_terms(w))
-        for tr in translations(w):
-            if not _CJK.search(tr):
-                focus_stems |= {t for t in keyword_tokens(tr) if t not in STOPWORDS and len(t) > 1}
+    focus_stems = {t for w in focus_words(q) for t in keyword_tokens(expand(w)) if t not in STOPWORDS and len(t) > 1}
     for c, sim, toks, (soft, focus_hit, focus_share) in zip(cands, sims, tok_sets, softs):
         c.focus_hit = focus_hit
         context = c.doc.metadata.get("context") or ""
@@ -432,7 +418,7 @@ def featurize(q: Question, qvec: np.ndarray, cands: list[Candidate], embed_missi
             "lex_soft": soft,
             "focus": focus_share,
             "metric_near": _metric_near(surface, c.text),
-            "subject": _names_subject(focus_stems, focus_zh, label or subject_clause(c.text)),
+            "subject": (1.0 if focus_stems & keyword_token_set(label or subject_clause(c.text)) else 0.0) if focus_stems else 0.0,
             "prior_clash": 1.0 if (not q.asks_prior and PRIOR_TEXT.search(c.text)) else 0.0,
             "total": 1.0 if _TOTAL.search(label or c.text) else 0.0,
             "label_extra": _label_extra(q_word_set, label) if label else 0.0,

@@ -49,13 +49,11 @@ def written_out(text: str) -> list[str]:
 
 _ZH_TO_EN: dict[str, tuple[str, ...]] = {}
 _EN_TO_ZH: dict[str, tuple[str, ...]] = {}
-_EN_TO_ALL_ZH: dict[str, tuple[str, ...]] = {}
 for zh_terms, en_terms in PAIRS:
     for z in zh_terms:
         _ZH_TO_EN[z] = _ZH_TO_EN.get(z, ()) + en_terms
     for e in en_terms:
         _EN_TO_ZH[e] = _EN_TO_ZH.get(e, ()) + (zh_terms[0],)
-        _EN_TO_ALL_ZH[e] = _EN_TO_ALL_ZH.get(e, ()) + zh_terms
 
 _EN_PATTERN = re.compile(r"(?<![a-z])(" + "|".join(sorted(map(re.escape, _EN_TO_ZH), key=len, reverse=True)) + r")(?![a-z])")
 
@@ -70,12 +68,6 @@ def translations(text: str) -> list[str]:
     for m in _EN_PATTERN.finditer(low):
         out.extend(_EN_TO_ZH[m.group(1)])
     return list(dict.fromkeys(t for t in out if t.lower() not in low and t not in text))
-
-
-def chinese_terms(text: str) -> list[str]:
-    """Every Chinese term of the glossary for the English terms in ``text`` (revenue -> 营业收入, 营业总收入,
-    收入, 营收), to be matched whole."""
-    return list(dict.fromkeys(z for m in _EN_PATTERN.finditer(text.lower()) for z in _EN_TO_ALL_ZH[m.group(1)]))
 
 
 def expand(text: str) -> str:
