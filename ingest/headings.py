@@ -29,7 +29,10 @@ _EN_SECTION = re.compile(r"^(?:PART\s+[IVX]{1,4}\b|ITEM\s+\d{1,2}[A-C]?\b\.?|NOT
 # "第三节 管理层讨论与分析", "第十节财务报告", "七、合并财务报表项目注释", "十二、承诺及或有事项"
 _ZH_SECTION = re.compile(r"^(?:第[一二三四五六七八九十]{1,3}[节章部分]{1,2}|[一二三四五六七八九十]{1,3}、)\s*\S")
 _FIGURE = re.compile(r"\d[\d,]*(?:\.\d+)?")
+_AMOUNT = re.compile(r"\d[\d,]{3,}")
 _SENTENCE_END = re.compile(r"[.。;；!?！？]\s*$")
+# a line ending in an abbreviation's period is not a sentence: "SQUARE, INC.", "Acme Holdings Corp."
+_ABBREVIATION_END = re.compile(r"(?:^|[\s,])(?:[A-Za-z]{1,4}\.){1,3}\s*$")
 _TOC_LEADER = re.compile(r"(?:\.{4,}|…{2,}|\s\d{1,3}\s*$)")
 
 
@@ -45,6 +48,15 @@ class PageContext:
         for p in parts:   # a title that repeats the section adds nothing
             if not any(p.lower() in q.lower() for q in out):
                 out.append(p)
+        # over the limit, the section and the note are shortened, not the page's own title: the title
+        # says what the page is ("Consolidated Statements of Cash Flows"), the section only where it sits
+        over = len(" · ".join(out)) - MAX_CONTEXT_CHARS
+        for i in range(len(out) - 1):
+            if over <= 0:
+                break
+            cut = min(over, max(0, len(out[i]) - 40))
+            out[i] = out[i][:len(out[i]) - cut].rstrip()
+            over -= cut
         return " · ".join(out)[:MAX_CONTEXT_CHARS]
 
 
@@ -54,7 +66,7 @@ def _lines(text: str) -> list[str]:
 
 def _is_title(line: str) -> bool:
     """A heading rather than prose or a row of figures."""
-    if not line or len(line) > MAX_TITLE_CHARS or _SENTENCE_END.search(line):
+    if not line or len(line) > MAX_TITLE_CHARS or (_SENTENCE_END.search(line) and not _ABBREVIATION_END.search(line)):
         return False
     letters = sum(ch.isalpha() for ch in line)
     if letters < 3:
@@ -81,10 +93,14 @@ def _section_heading(lines: list[str], i: int) -> str:
     if _TOC_LEADER.search(line) and len(line) > 20:
         return ""
     rest = _EN_SECTION.sub("", line).strip(" .:-–—")
+    j = i + 1
+    if len(rest) <= 2 and rest.isalpha() and j < len(lines) and lines[j][:1].isalpha():
+        # a word the PDF's text layer broke across lines ("Item 8. F" / "INANCIAL STATEMENTS …")
+        line, rest = line + lines[j], rest + lines[j]
+        j += 1
     if rest and not _is_title(rest):
         return ""
     head = line
-    j = i + 1
     while (len(head) < 40 and j < len(lines) and j <= i + 3 and not _EN_SECTION.match(lines[j])
            and _is_title(lines[j].rstrip("."))):
         head = f"{head} {lines[j]}"
@@ -95,6 +111,11 @@ def _section_heading(lines: list[str], i: int) -> str:
 def page_title(text: str) -> str:
     """The page's title: its first line(s) when they read as a heading."""
     lines = _lines(text)[:3]
+    if lines and len(lines[0]) > MAX_TITLE_CHARS:
+        # the text layer ran the title into what follows it on one line ("Index to Consolidated Financial
+        # Statements Consolidated Statements of Operations For the Years Ended …"): its opening words
+        head = lines[0][:MAX_TITLE_CHARS].rsplit(" ", 1)[0]
+        lines[0] = head if _is_title(head) else lines[0]
     picked = []
     for ln in lines:
         if _is_title(ln):
@@ -117,8 +138,11 @@ def page_contexts(pages: list[str]) -> list[PageContext]:
     for text in pages:
         lines = _lines(text)
         page_section, page_note = section, note
-        if sum(1 for ln in lines if _EN_SECTION.match(ln) or _ZH_SECTION.match(ln)) >= 5:
-            out.append(PageContext(section, note, page_title(text)))   # a table of contents
+        heads = [ln for ln in lines if _EN_SECTION.match(ln) or _ZH_SECTION.match(ln)]
+        if len(heads) >= 5 and sum(bool(_TOC_LEADER.search(ln)) for ln in heads) >= max(3, len(heads) // 2):
+            # a table of contents: many headings, most with their page numbers. (Many headings alone are not
+            # one: a statement's "一、营业收入 / 二、营业总成本" rows, a 10-K's closing "Item 9 … Item 9C" pages.)
+            out.append(PageContext(section, note, page_title(text)))
             continue
         for i, ln in enumerate(lines):
             if _EN_SECTION.match(ln):
@@ -131,7 +155,8 @@ def page_contexts(pages: list[str]) -> list[PageContext]:
                     section, note = head, ""
                 if i < 4:   # opens this page: the page belongs to it
                     page_section, page_note = section, note
-            elif _ZH_SECTION.match(ln) and len(ln) <= 40 and not _TOC_LEADER.search(ln):
+            elif (_ZH_SECTION.match(ln) and len(ln) <= 40 and not _TOC_LEADER.search(ln)
+                  and not _AMOUNT.search(ln)):   # "一、营业收入 22,047,555,197.04" is a row, not a heading
                 if ln.startswith("第"):
                     section, note = ln, ""
                 else:

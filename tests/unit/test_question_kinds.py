@@ -105,3 +105,39 @@ def test_a_page_holding_the_items_a_named_measure_is_computed_from():
     got = {p.page: p.features["items"] for p in page_candidates(
         "What was the working capital ratio?", rows, {"a": 0.5, "b": 0.5}, {}, {}, 60, pages_text)}
     assert got[3] > got[7] == 0.0
+
+
+def test_a_statement_title_is_read_through_text_layer_artifacts():
+    # a company line ending in "INC." is not a sentence, so the title under it is still read
+    assert "STATEMENTS OF CASH FLOWS" in page_title(
+        "SQUARE, INC.\nCONSOLIDATED STATEMENTS OF\nCASH FLOWS(In thousands)\nYear Ended December 31,\n2020")
+    # a title the text layer ran into the column header on one long line: its opening words
+    long_line = ("Index to Consolidated Financial Statements Consolidated Statements of Operations For the Years "
+                 "Ended December 31,\nIn millions 2022 2021 2020\nRevenues: 226,616 203,738")
+    assert statements_named(page_title(long_line)) == {"income"}
+    # a section heading whose first word was broken across lines ("Item 8. F" / "INANCIAL …")
+    ctx = page_contexts(["Item 8. F\nINANCIAL STATEMENTS AND SUPPLEMENTARY DATA\nIndex", "Net income 1,234"])
+    assert ctx[1].section.startswith("Item 8. FINANCIAL STATEMENTS")
+
+
+def test_a_long_section_heading_does_not_push_the_page_title_out_of_the_context():
+    from ingest.headings import MAX_CONTEXT_CHARS, PageContext
+
+    ctx = PageContext("Item 7. " + "MANAGEMENT'S DISCUSSION AND ANALYSIS OF FINANCIAL CONDITION " * 2,
+                      "Note 15 - " + "STOCKHOLDERS' EQUITY AND OTHER MATTERS " * 2,
+                      "CONSOLIDATED STATEMENTS OF CASH FLOWS (In thousands)")
+    text = ctx.text()
+    assert len(text) <= MAX_CONTEXT_CHARS and text.endswith("CONSOLIDATED STATEMENTS OF CASH FLOWS (In thousands)")
+    assert text.startswith("Item 7. MANAGEMENT'S")
+
+
+def test_numbered_statement_rows_are_neither_headings_nor_a_table_of_contents():
+    statement = "\n".join(["第八节 财务报告", "二、财务报表", "一、营业收入 22,047,555,197.04 20,431,000.00",
+                           "二、营业总成本 1,042,668,639.94 1,091,000.00", "三、营业利润 1,910,892,081.00 1,800,000.00",
+                           "四、利润总额 1,900,000,000.00 1,700,000.00", "五、净利润 1,465,128,822.54 1,361,053,904.36"])
+    ctx = page_contexts([statement, "续表 1,234"])
+    # not taken for a table of contents: the section the page opens holds, and rows did not become notes
+    assert ctx[0].section == "第八节 财务报告" and ctx[1].section == "第八节 财务报告"
+    assert ctx[1].note == "二、财务报表"
+    toc = "\n".join(f"第{n}节 标题{n} ........ {i * 10}" for i, n in enumerate("一二三四五六", 1))
+    assert page_contexts([toc])[0].section == ""
