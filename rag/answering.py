@@ -33,7 +33,7 @@ from .evidence_periods import passes_period
 from .prompts import cannot_answer
 from .questions import QUESTION_WORD, Question, read, search_text
 from .ranking import PAGE_REF, pages_named
-from .statements import concept_items, is_vocabulary_term
+from .statements import concept_items, is_vocabulary_term, statements_named
 from .text import STOPWORDS, is_cjk_text, keyword_token_set, keyword_tokens, language_of, normalize, tokens
 from .types import Answer, Citation
 
@@ -216,6 +216,12 @@ class ExtractiveAnswerer(RunnableSerializable):
         if on_pages:
             # "第169页的存出保证金": the page the question names, where it holds a candidate
             there = [c for c in timed if c.page in on_pages]
+            timed = there or timed
+        on_statements = statements_named(search_text(question))
+        if on_statements:
+            # "Using the cash flow statement, …": the statement the question names, where a candidate sits on
+            # a page titled so (the same figure in the MD&A's summary table is not what was asked to be read)
+            there = [c for c in timed if statements_named(c.doc.metadata.get("context") or "") & on_statements]
             timed = there or timed
         asked = ordinals(q.text)
         if len(asked) == 1:

@@ -287,3 +287,19 @@ def test_a_full_years_dividend_is_not_answered_by_its_final_or_interim_part():
     assert passes_period(q, sentence("2024年全年以每10股派发现金股利人民币6.08元（含税），其中中期已派2.46元。"), {"2024"})
     en = read("What was the full-year dividend per share for 2024?")
     assert not passes_period(en, sentence("The board proposed a final dividend of $0.36 per share for 2024."), {"2024"})
+
+
+def test_a_question_naming_a_statement_is_answered_from_a_page_of_that_statement():
+    """"Using the cash flow statement, …": the statement's row, not the same line in the MD&A's summary."""
+    mdna = "Cash flow activities (in thousands) Net cash provided by operating activities 381,603 465,699"
+    statement = "Net cash provided by operating activities 381,603 465,699 (38,453)"
+    a = _answerer({("r", 74): mdna, ("r", 90): statement})
+    docs = _docs("r", 74, mdna) + _docs("r", 90, statement)
+    docs[0].metadata["context"] = "Item 7. Management's Discussion and Analysis · Liquidity"
+    docs[1].metadata["context"] = "Item 8. Financial Statements · CONSOLIDATED STATEMENTS OF CASH FLOWS"
+    q = "Using the cash flow statement, how much cash did the company generate from operating activities in FY2020?"
+    ans = a.answer(q, docs)
+    assert not ans.abstained and ans.citations[0].page == 90, (ans.text, ans.notices)
+    # without the statement named, the better-matching MD&A line may answer
+    assert a.answer("How much cash did the company generate from operating activities in FY2020?", docs).citations[0].page == 74
+
