@@ -33,7 +33,7 @@ from .evidence_periods import passes_period
 from .prompts import cannot_answer
 from .questions import QUESTION_WORD, Question, read, search_text
 from .ranking import PAGE_REF, pages_named
-from .statements import concept_items, is_vocabulary_term, statements_named
+from .statements import computed_items, concept_items, is_vocabulary_term, statements_named
 from .text import STOPWORDS, is_cjk_text, keyword_token_set, keyword_tokens, language_of, normalize, tokens
 from .types import Answer, Citation
 
@@ -269,6 +269,13 @@ class ExtractiveAnswerer(RunnableSerializable):
         if missing:
             return self._abstain(question, lang, docs, notices + [notice("missing", lang, terms=", ".join(missing))],
                                  p_right)
+        items = computed_items(question) if q.kind != "figure" else []
+        if items and not best.is_row:
+            # a judgement on a measure computed from line items ("is its operating margin improving?", "is
+            # it capital intensive?"): the rows of those items, where the passages hold one, are what it is
+            # judged from (how sure the answer is stays the evidence's). A figure question keeps the sentence
+            # that states the measure ("GAAP operating margin of 20.4%").
+            best = next((c for c in cands if c.is_row and _items_in(c, items)), best)
         chosen = self._shape(q, best, cands, model)
         answer = self._compose(question, q, chosen, docs)
         answer.notices = notices + answer.notices

@@ -87,6 +87,10 @@ class Candidate:
         return self.doc.metadata.get("page")
 
 
+_ROW_VALUE = re.compile(r"(?<![\w.])\(?\$?\s?\d[\d,]*(?:\.\d+)?\)?%?")
+_COLUMN_YEAR = re.compile(r"(?<!\d)(?:19|20)\d{2}(?!\d)")
+
+
 class PageTexts:
     """Page text and its table headers, read once per page per answer."""
 
@@ -119,7 +123,17 @@ class PageTexts:
         if page_text[h.start:h.start + len(h.text)] == h.text:
             return h.start, h.start + len(h.text), h.text
         at = page_text.rfind(last, 0, offset)
-        return (at, at + len(last), last) if at >= 0 else None
+        if at < 0:
+            return None
+        whole = page_text[h.start:at + len(last)]
+        end = page_text.find("\n", offset)
+        values = len(_ROW_VALUE.findall(page_text[offset:end if end >= 0 else len(page_text)]))
+        if h.start <= at and len(whole) <= len(h.text) + 40 and 0 < len(_COLUMN_YEAR.findall(last)) < min(values, 2):
+            # a last line naming fewer years than the row has values ("2020" over "17,606 15,785 12,868") is
+            # not the whole header: its lines with the page's blank lines between them ("Years Ended" / "" /
+            # "December 2," / "2022" …), the page's own span, so the years above the last one stay with it
+            return h.start, at + len(last), whole
+        return at, at + len(last), last
 
 
 def candidates(docs, catalog, pages: PageTexts) -> list[Candidate]:
@@ -307,7 +321,7 @@ def focus_words(q: Question) -> list[str]:
         initials = "".join(w[0] for w in re.findall(r"[A-Za-z]+", before)[-len(m.group(1)):]).upper()
         if re.search(r"[\u3400-\u9fff]$", before) or initials == m.group(1).upper():
             defined.add(m.group(1))
-    caps = {m.group(0).lower() for m in re.finditer(r"\b[A-Z][A-Za-z&.'-]+", q.text)
+    caps = {m.group(0).lower() for m in re.finditer(r"\b[a-z]?[A-Z][A-Za-z&.'-]+", q.text)
             if m.group(0) not in defined and not (re.search(r"(?:^|[.?!:;。？！])\s*$", q.text[: m.start()])
                                                   and (QUESTION_WORD.match(m.group(0)) or is_vocabulary_term(m.group(0))))}
     names = set()

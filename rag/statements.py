@@ -38,6 +38,7 @@ class Vocabulary:
     items: tuple[_Phrase, ...]
     names: tuple[str, ...]
     concepts: tuple[tuple[_Phrase, tuple[str, ...]], ...] = ()   # (a measure's name, the items it needs)
+    computed: frozenset[str] = frozenset()   # the measures computed from several items (a ratio, a margin)
 
 
 def _phrase(statement: str, raw: str) -> _Phrase:
@@ -57,12 +58,14 @@ def vocabulary(path: Path = VOCABULARY) -> Vocabulary:
     for name, spec in (data.get("statement") or {}).items():
         titles += [_phrase(name, t) for t in spec.get("titles", [])]
         items += [_phrase(name, t) for t in spec.get("items", [])]
-    concepts = []
+    concepts, computed = [], set()
     for name, spec in (data.get("concept") or {}).items():
         needs = tuple(unicodedata.normalize("NFKC", t).lower() for t in spec.get("items", []))
         concepts += [(_phrase(name, n), needs) for n in spec.get("names", [])]
+        if spec.get("computed", True):
+            computed.add(name)
     return Vocabulary(tuple(p for p in titles if p.text or p.words), tuple(p for p in items if p.text or p.words),
-                      tuple((data.get("statement") or {}).keys()), tuple(concepts))
+                      tuple((data.get("statement") or {}).keys()), tuple(concepts), frozenset(computed))
 
 
 def _contains(words: list[str], phrase: tuple[str, ...]) -> bool:
@@ -121,12 +124,21 @@ def concept_items(question: str) -> list[str]:
     return list(_concept_items(question))
 
 
+def computed_items(question: str) -> list[str]:
+    """The line items of the measures a question names that are computed from several of them (a margin,
+    a ratio, working capital), not those that are one line item under other names (dividends)."""
+    return list(_concept_items(question, True))
+
+
 @lru_cache(maxsize=1024)
-def _concept_items(question: str) -> tuple[str, ...]:
+def _concept_items(question: str, computed_only: bool = False) -> tuple[str, ...]:
     norm = unicodedata.normalize("NFKC", question or "").lower()
     words = keyword_tokens(norm, keep_stopwords=True) if re.search(r"[a-z]", norm) else []
+    v = vocabulary()
     out: list[str] = []
-    for p, needs in vocabulary().concepts:
+    for p, needs in v.concepts:
+        if computed_only and p.statement not in v.computed:
+            continue
         if (p.text and p.text in norm) or (p.words and _contains(words, p.words)):
             out += [n for n in needs if n not in out]
     return tuple(out)

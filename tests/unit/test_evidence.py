@@ -238,6 +238,9 @@ def test_what_a_question_asks_about_excludes_names_but_not_the_abbreviation_it_d
     assert "gmv" in focus_words(read("Globex 2023年第二季度的商品交易总额（GMV）是多少？"))
     assert "gmv" in focus_words(read("What was its Gross Merchandise Volume (GMV)?"))
     assert "glbx" not in focus_words(read("Globex（GLBX）2023财年的净销售额是多少？"))
+    # a name written in mixed case ("eGlobex", "iWidget") is a name too, in either language
+    assert focus_words(read("eGlobex 2023年 第二季度 那商品交易总额是多少？")) == ["商品", "交易", "商品交易", "总额"]
+    assert "eglobex" not in focus_words(read("What was eGlobex's revenue in Q2 2023?"))
 
 
 def test_a_figure_asked_of_a_named_segment_is_read_from_that_segments_row():
@@ -303,3 +306,29 @@ def test_a_question_naming_a_statement_is_answered_from_a_page_of_that_statement
     # without the statement named, the better-matching MD&A line may answer
     assert a.answer("How much cash did the company generate from operating activities in FY2020?", docs).citations[0].page == 74
 
+
+def test_a_column_header_with_blank_lines_inside_keeps_all_its_years():
+    """"Years Ended" / "" / "December 2," / "2022" / … / "2020": the rows are read under all three years,
+    not under the last line alone (which made a 2022 row look like a 2020 one)."""
+    page = ("CONSOLIDATED STATEMENTS OF INCOME\n(In millions) Years Ended\n\nDecember 2,\n2022\nDecember 3,\n2021\n"
+            "November 27,\n2020\nRevenue:\nTotal revenue 17,606 15,785 12,868\nOperating income 6,098 5,802 4,237")
+    cat = _Catalog({("r", 54): page})
+    cands = candidates(_docs("r", 54, page), cat, PageTexts(cat))
+    row = next(c for c in cands if c.text.startswith("Total revenue"))
+    assert "2022" in row.header_text and row.header_text.endswith("2020")
+    assert page[row.header[0]:row.header[1]] == row.header_text
+
+
+def test_a_measure_computed_from_line_items_is_answered_with_their_rows():
+    """"Does the company have an improving operating margin?": the rows it is computed from (operating
+    income, total revenue), with their header, rather than a sentence that shares the words."""
+    prose = "Operating margin is not the metric our management uses to assess the health of the business."
+    page = ("CONSOLIDATED STATEMENTS OF INCOME\n(In millions) 2022 2021 2020\nTotal revenue 17,606 15,785 12,868\n"
+            "Total operating expenses 9,343 8,118 6,909\nOperating income 6,098 5,802 4,237")
+    a = _answerer({("r", 38): prose, ("r", 54): page})
+    docs = _docs("r", 38, prose) + _docs("r", 54, page)
+    ans = a.answer("Does the company have an improving operating margin profile as of FY2022?", docs)
+    assert not ans.abstained, ans.notices
+    quotes = [c.quote for c in ans.citations]
+    assert any(q.startswith("Operating income") for q in quotes) and any(q.startswith("Total revenue") for q in quotes), ans.text
+    assert all(c.page == 54 for c in ans.citations)
