@@ -28,8 +28,10 @@ from langchain_core.documents import Document
 from langchain_core.runnables import RunnableSerializable
 
 from .answer_model import AnswerModel, load_model
-from .evidence import _ENUM, Candidate, PageTexts, candidates, featurize, ordinals, passes_kind, subject_of
+from .evidence import (_ENUM, Candidate, PageTexts, candidates, featurize, focus_words, ordinals, passes_kind,
+                       subject_of)
 from .evidence_periods import passes_period
+from .glossary import translations
 from .prompts import cannot_answer
 from .questions import QUESTION_WORD, Question, read, search_text
 from .ranking import PAGE_REF, pages_named
@@ -467,7 +469,13 @@ def _trim(page_text: str, start: int, end: int, q: Question, budget: int) -> tup
     if end - start <= budget and not row_cuts:
         return start, end
     cuts = sorted({0, len(text), *row_cuts, *(m.end() for m in _CLAUSE.finditer(text))})
-    words = set(q.words)
+    # the question's words, and its glossary terms' translations (a Chinese question quoting an English
+    # sentence); what it asks about (focus words, not the company's name or the period) counts twice
+    asked = focus_words(q)
+    translated = {t for t in keyword_tokens(" ".join(translations(q.text, about=asked)))
+                  if t not in STOPWORDS and len(t) > 1} - set(q.words)
+    focus = {t for w in asked for t in keyword_tokens(w)} | translated
+    words = set(q.words) | translated
     # (words are read apart from figures run into them, "activities2,315,195", for scoring only)
     clause_words = [words & set(keyword_tokens(re.sub(r"(?<=[A-Za-z])(?=[\d$(])", " ", text[a:b])))
                     for a, b in zip(cuts, cuts[1:])]
@@ -479,7 +487,7 @@ def _trim(page_text: str, start: int, end: int, q: Question, budget: int) -> tup
             if cuts[j] - cuts[i] > budget:
                 break
             covered |= clause_words[j - 1]
-            hits += len(clause_words[j - 1])
+            hits += len(clause_words[j - 1]) + len(clause_words[j - 1] & focus)
             # clauses: the run holding the most of the words, the longest among equals; rows: the
             # run holding the most distinct words, the shortest among equals
             score = (len(covered) - 0.001 * (cuts[j] - cuts[i])) if row_cuts else hits + 0.001 * (cuts[j] - cuts[i])

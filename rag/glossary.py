@@ -58,15 +58,20 @@ for zh_terms, en_terms in PAIRS:
 _EN_PATTERN = re.compile(r"(?<![a-z])(" + "|".join(sorted(map(re.escape, _EN_TO_ZH), key=len, reverse=True)) + r")(?![a-z])")
 
 
-def translations(text: str) -> list[str]:
-    """Glossary terms of the other language for the terms found in ``text``."""
+def translations(text: str, about: list[str] | None = None) -> list[str]:
+    """Glossary terms of the other language for the terms found in ``text`` (with ``about``, only for
+    the terms that hold one of those words: what a question asks about, not its period words)."""
+    def wanted(term: str) -> bool:
+        return about is None or any(w and w.lower() in term for w in about)
+
     out: list[str] = []
     for z, ens in _ZH_TO_EN.items():
-        if z in text:
+        if z in text and wanted(z):
             out.extend(ens)
     low = text.lower()
     for m in _EN_PATTERN.finditer(low):
-        out.extend(_EN_TO_ZH[m.group(1)])
+        if wanted(m.group(1)):
+            out.extend(_EN_TO_ZH[m.group(1)])
     return list(dict.fromkeys(t for t in out if t.lower() not in low and t not in text))
 
 

@@ -332,3 +332,23 @@ def test_a_measure_computed_from_line_items_is_answered_with_their_rows():
     quotes = [c.quote for c in ans.citations]
     assert any(q.startswith("Operating income") for q in quotes) and any(q.startswith("Total revenue") for q in quotes), ans.text
     assert all(c.page == 54 for c in ans.citations)
+
+
+def test_a_long_sentence_is_cut_to_the_clauses_that_hold_what_a_question_in_the_other_language_asks():
+    """A Chinese question about 商品交易总额 quoted from an English release's run-together bullets: the cut
+    keeps the clause with 'Gross Merchandise Volume', found through the glossary, not the clauses that
+    only repeat the company's name and the quarter."""
+    from rag.glossary import translations
+
+    assert translations("示例 2023年 第二季度 商品交易总额是多少？", about=["商品交易", "总额"]) == [
+        "gross merchandise volume", "gmv"]
+    bullets = ("Revenue of $2.5 billion, up 5% on an as-reported basis and up 6% on an FX-Neutral basis "
+               "Gross Merchandise Volume of $18.2 billion, down 2% on an as-reported basis and down 1% on an "
+               "FX-Neutral basis GAAP and Non-GAAP EPS per diluted share of $0.32 and $1.03, respectively, "
+               "Returned $383 million to shareholders in Q2, including $250 million of share repurchases and "
+               "$133 million paid in cash dividends SAN JOSE, Calif., July 26, 2023 -- eGlobex Inc. (Nasdaq: EGLB), "
+               "a global commerce leader, today reported financial results for its second quarter ended June 30, 2023.")
+    from rag.answering import _trim
+
+    a, b = _trim(bullets, 0, len(bullets), read("eGlobex 2023年 第二季度 那商品交易总额是多少？"), MAX_CHARS)
+    assert "Gross Merchandise Volume of $18.2 billion" in bullets[a:b] and b - a <= MAX_CHARS, bullets[a:b]
