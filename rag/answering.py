@@ -252,6 +252,7 @@ class ExtractiveAnswerer(RunnableSerializable):
                                               [str(x) for k in ("aliases", "tickers") for x in (m.get(k) or [])]))
         words = [w for w in salient_terms(question) if not w[0].isdigit() and w.lower() not in _GENERIC_CAPS
                  and not is_vocabulary_term(w)]
+        words += [t for w in words for t in translations(w)]   # "美国市场" is "U.S." in an English release
         return {t for t in keyword_token_set(" ".join(words)) if t not in STOPWORDS and t not in own}
 
     def answer(self, question: str, docs: list[Document], qvec=None) -> Answer:
@@ -412,6 +413,8 @@ class ExtractiveAnswerer(RunnableSerializable):
             t = normalize(term)
             if any(normalize(o) in haystack for o in others.get(term, [])):
                 continue   # the document uses the company's other name
+            if any(normalize(tr) in haystack for tr in translations(term)):
+                continue   # a glossary term, written in the other language ("美国市场": "U.S.")
             if (t in _GENERIC_CAPS or t in haystack or re.sub(r"\s+", "", t) in hay_nospace or t in self.known_terms
                     or is_vocabulary_term(term)):   # "PPNE": a measure, written out as often as abbreviated
                 continue

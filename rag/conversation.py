@@ -280,12 +280,45 @@ def heuristic_rewrite(question: str, history, names=None) -> str:
     terms = [t for t in ctx if normalize(t) not in have]
     if _YEAR.search(question):   # "那2025年第一季度呢？" names its own period: the earlier one no longer holds
         terms = [t for t in terms if not _YEAR.fullmatch(t.strip())]
+    swapped = _swap_region(question, prev[-1], names)
+    if swapped:
+        return swapped
     if asks_own_measure(question):   # "And net income?": not the earlier measure as well
         terms = [t for t in terms if t not in nouns]
         question = _ask_as_before(question, prev[-1])
     if not terms:
         return question
     return " ".join(terms) + " " + question.strip()
+
+
+def _swap_region(question: str, previous: str, names=None) -> str | None:
+    """"美国市场呢？" after "示例公司2023年第二季度全球可比销售额增长了多少？" asks the same about the U.S.:
+    "示例公司2023年第二季度美国市场可比销售额增长了多少？". Only for a Chinese follow-up that names a
+    market or region (rag/data/glossary.toml, region = true) and little else, after a question naming
+    one other region outside a company's name ("中国平安" names no region)."""
+    import unicodedata
+
+    from .glossary import REGIONS_ZH
+
+    q = question.strip()
+    if not is_cjk_text(q) or not re.search(r"呢\s*[？?]?\s*$", q):
+        return None
+    core = _core(q)
+    region = next((r for r in REGIONS_ZH if r in core), None)
+    if region is None or len(core.replace(region, "")) > 2:   # "美国市场", "欧洲地区", not a question of its own
+        return None
+    prev = unicodedata.normalize("NFKC", previous).strip()
+    taken = [(prev.find(c), prev.find(c) + len(c)) for c in company_mentions(prev, names) if c in prev]
+    found = []
+    for r in REGIONS_ZH:
+        for m in re.finditer(re.escape(r), prev):
+            if (not any(a < m.end() and m.start() < b for a, b in taken) and r not in core
+                    and not any(a <= m.start() < b for a, b in found)):
+                found.append((m.start(), m.end()))
+    if len(found) != 1:
+        return None
+    a, b = found[0]
+    return prev[:a] + core + prev[b:]
 
 
 _ZH_ASK = re.compile(r"(?:是|有|为|共|约)?(?:多少|几|什么|哪些)[^，。？?！!]{0,6}[？?]?\s*$")

@@ -31,6 +31,9 @@ def _load_pairs(path: Path = GLOSSARY) -> list[tuple[tuple[str, ...], tuple[str,
 
 
 PAIRS: list[tuple[tuple[str, ...], tuple[str, ...]]] = _load_pairs()
+# the Chinese names of markets and regions (pairs marked region = true), longest first
+REGIONS_ZH: tuple[str, ...] = tuple(sorted({z for p in _load().get("pair", []) if p.get("region") for z in p.get("zh", [])},
+                                           key=len, reverse=True))
 # English abbreviations of reporting terms and the words they stand for ("pp&e" -> "property plant
 # and equipment"): statements write the words out, questions often do not
 ABBREVIATIONS: dict[str, str] = {a.lower(): e["long"].lower() for e in _load().get("abbreviation", [])

@@ -50,6 +50,21 @@ def test_the_index_names_the_company_carried_over():
     assert not is_followup("示例芯科的毛利率是多少？它提高了吗？", names)
 
 
+def test_a_follow_up_naming_a_region_asks_the_same_about_it():
+    """"美国市场呢？" after a question about global sales asks about sales in the U.S.; a region word
+    inside a company's name is not swapped, and a question naming no region is rewritten as before."""
+    prev = "示例餐饮2023年第二季度全球可比销售额增长了多少？"
+    assert rewrite_question("美国市场呢？", [prev]).question == "示例餐饮2023年第二季度美国市场可比销售额增长了多少?"
+    assert rewrite_question("那欧洲呢？", ["示例公司2024年中国市场的收入是多少？"]).question == "示例公司2024年欧洲市场的收入是多少?"
+
+    def names(text):
+        i = text.find("中国示例")
+        return [(i, i + 4)] if i >= 0 else []
+
+    assert "中国示例" in rewrite_question("美国呢？", ["中国示例2024年的营业收入是多少？"], names=names).question
+    assert rewrite_question("那毛利率呢？", ["示例公司2024年全球收入是多少？"]).question == "示例公司 2024年 那毛利率是多少？"
+
+
 @pytest.mark.parametrize("question", [
     "What was Intel's revenue in Q1 2023?",
     "阿里巴巴与哪家美国芯片公司达成了软件层面的合作？",

@@ -352,3 +352,13 @@ def test_a_long_sentence_is_cut_to_the_clauses_that_hold_what_a_question_in_the_
 
     a, b = _trim(bullets, 0, len(bullets), read("eGlobex 2023年 第二季度 那商品交易总额是多少？"), MAX_CHARS)
     assert "Gross Merchandise Volume of $18.2 billion" in bullets[a:b] and b - a <= MAX_CHARS, bullets[a:b]
+
+
+def test_a_term_the_glossary_translates_is_not_missing_from_a_passage_in_the_other_language():
+    text = "U.S. comparable sales increased 10.3% for the quarter."
+    a = _answerer({("r", 1): text})
+    docs = _docs("r", 1, text)
+    for region, missing in (("美国", False), ("日本", True)):
+        q = f"示例公司{region}市场的可比销售额增长了多少？"
+        cands = a.rank(q, docs)[1]
+        assert bool(a._missing_terms(q, docs, cands)) is missing, region
