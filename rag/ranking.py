@@ -23,7 +23,7 @@ from pathlib import Path
 
 from .questions import search_text
 from .glossary import written_out
-from .statements import concept_items, statements_asked, statements_named
+from .statements import computed_items, concept_items, statements_asked, statements_named
 from .text import STOPWORDS, keyword_token_set, keyword_tokens
 
 WEIGHTS_FILE = Path(__file__).resolve().parent / "data" / "page_ranker.json"
@@ -83,9 +83,10 @@ def page_candidates(question: str, rows: dict[str, dict], fused: dict[str, float
             weight[t] = 0.5 * idf.get(t, 1.0)
     total = sum(weight.values()) or 1.0
     # the line items a measure the question names is computed from, each as a whole phrase: a page
-    # holding "total current assets" and "total current liabilities" is where working capital is read
+    # holding "total current assets" and "total current liabilities" is where working capital is read.
+    # (A measure that is one line item under other names, dividends, is no share of items: any one states it.)
     item_phrases = [ws for ws in dict.fromkeys(tuple(t for t in keyword_tokens(x) if t not in STOPWORDS)
-                                               for x in concept_items(question)) if ws]
+                                               for x in computed_items(question)) if ws]
     pages_text = pages_text or {}
     unit = None
     if qvec is not None:
@@ -137,10 +138,22 @@ def page_candidates(question: str, rows: dict[str, dict], fused: dict[str, float
             "coverage": sum(w for t, w in weight.items() if t in tokens) / total if tokens else 0.0,
             "first": 1.0 if (page or 0) <= 1 else 0.0,
             "named_page": 1.0 if page in named_pages else 0.0,
-            "items": (sum(all(t in tokens for t in ws) for ws in item_phrases) / len(item_phrases)
-                      if item_phrases and tokens else 0.0),
+            "items": _items_share(item_phrases, tokens),
         }
     return list(pages.values())
+
+
+def _items_share(item_phrases: list[tuple[str, ...]], tokens: set[str]) -> float:
+    """The share of a measure's line items a page holds, each a whole phrase, counted among the items
+    written in the page's language (an English page cannot hold "购建固定资产", nor a Chinese one "capex")."""
+    if not item_phrases or not tokens:
+        return 0.0
+    cjk_page = any(_CJK.search(t) for t in tokens)
+    same = [ws for ws in item_phrases if bool(_CJK.search(ws[0])) == cjk_page] or item_phrases
+    return sum(all(t in tokens for t in ws) for ws in same) / len(same)
+
+
+_CJK = re.compile(r"[\u3400-\u9fff]")
 
 
 def rank_pages(pages: list[PageCandidate], weights: dict[str, float] | None = None) -> list[PageCandidate]:

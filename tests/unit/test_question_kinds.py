@@ -105,6 +105,12 @@ def test_a_page_holding_the_items_a_named_measure_is_computed_from():
     got = {p.page: p.features["items"] for p in page_candidates(
         "What was the working capital ratio?", rows, {"a": 0.5, "b": 0.5}, {}, {}, 60, pages_text)}
     assert got[3] > got[7] == 0.0
+    # both items on an English page: all of what that page could hold (the Chinese items are not counted)
+    assert got[3] == 1.0
+    # a measure that is one line item under other names (dividends) is not a share of items
+    got = {p.page: p.features["items"] for p in page_candidates(
+        "Did the company pay dividends in 2022?", rows, {"a": 0.5, "b": 0.5}, {}, {}, 60, pages_text)}
+    assert got == {3: 0.0, 7: 0.0}
 
 
 def test_a_statement_title_is_read_through_text_layer_artifacts():
