@@ -21,15 +21,16 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
-from .questions import search_text
+from .questions import kind_of, search_text
 from .glossary import written_out
 from .statements import computed_items, concept_items, statements_asked, statements_named
 from .text import STOPWORDS, keyword_token_set, keyword_tokens
 
 WEIGHTS_FILE = Path(__file__).resolve().parent / "data" / "page_ranker.json"
-FEATURES = ("rrf", "dense", "keyword", "hits", "statement", "title", "coverage", "first", "named_page", "items")
+FEATURES = ("rrf", "dense", "keyword", "hits", "statement", "title", "coverage", "first", "named_page", "items",
+            "item_search")
 DEFAULT_WEIGHTS = {"rrf": 1.0, "dense": 1.0, "keyword": 0.5, "hits": 0.3, "statement": 0.8, "title": 0.5,
-                   "coverage": 1.0, "first": 0.0, "named_page": 1.0, "items": 0.5, "bias": 0.0}
+                   "coverage": 1.0, "first": 0.0, "named_page": 1.0, "items": 0.5, "item_search": 0.5, "bias": 0.0}
 # "on page 42", "p. 42", "第42页", "第 42 页": a question that names the page it is about
 PAGE_REF = re.compile(r"(?i)\b(?:page|p\.)\s*(\d{1,4})\b|第\s*(\d{1,4})\s*页")
 
@@ -63,7 +64,8 @@ def _content_words(text: str) -> frozenset[str]:
 
 def page_candidates(question: str, rows: dict[str, dict], fused: dict[str, float], dense: dict[str, float],
                     keyword: dict[str, float], rrf_k: int, pages_text: dict[tuple, list[tuple]] | None = None,
-                    idf: dict[str, float] | None = None, qvec=None) -> list[PageCandidate]:
+                    idf: dict[str, float] | None = None, qvec=None,
+                    items: dict[str, float] | None = None) -> list[PageCandidate]:
     """Group candidate chunks by page and compute each page's features.
 
     ``pages_text`` holds every chunk of each candidate page (id, unit vector, indexed tokens), so that
@@ -95,6 +97,10 @@ def page_candidates(question: str, rows: dict[str, dict], fused: dict[str, float
         unit = np.asarray(qvec, dtype=np.float32)
         unit = unit / (float(np.linalg.norm(unit)) or 1.0)
     kw_max = max(keyword.values(), default=0.0) or 1.0
+    # a judgement on a measure ("is it capital intensive?") is read from its items' rows; a figure question
+    # for the measure ("what was its operating margin?") from where the measure itself is stated
+    items = items if items and kind_of(question) != "figure" else {}
+    items_max = max(items.values(), default=0.0) or 1.0
     # the best dense similarity of any chunk on each page, in one product over all their vectors
     best_sim: dict[tuple, float] = {}
     if unit is not None:
@@ -139,6 +145,9 @@ def page_candidates(question: str, rows: dict[str, dict], fused: dict[str, float
             "first": 1.0 if (page or 0) <= 1 else 0.0,
             "named_page": 1.0 if page in named_pages else 0.0,
             "items": _items_share(item_phrases, tokens),
+            # the keyword score of the page in the search for the measure's line items: a statement that
+            # joined by its title has no score in the question's own keyword search
+            "item_search": max((items.get(c) or 0.0) for c in pc.chunks) / items_max,
         }
     return list(pages.values())
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import math
 import threading
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
@@ -108,7 +108,11 @@ class HybridRetriever(BaseRetriever):
         unit = qvec / (float(np.linalg.norm(qvec)) or 1.0)
         for cid, vec in self.store.catalog.vectors_of([c for c in ids if c not in sims]).items():
             sims[cid] = float(vec @ unit)   # stored unit vectors: the same cosine Chroma gives
-        return Candidates(fused, sims, dict(keyword), self.store.catalog.chunks_by_ids(ids), qvec)
+        # the items search as page evidence only inside one document: across documents it finds another
+        # company's statements, or the same company's of another year, as readily as the asked ones
+        in_scope = bool(doc_ids) and len(doc_ids) == 1
+        return Candidates(fused, sims, dict(keyword), self.store.catalog.chunks_by_ids(ids), qvec,
+                          dict(by_items) if in_scope else {})
 
     def _statement_page_chunks(self, question: str, doc_ids: list[str] | None) -> list[str]:
         """Inside a small scope, the pages titled as the statements the question needs (a balance
@@ -171,7 +175,7 @@ class HybridRetriever(BaseRetriever):
         # Robertson/Sparck Jones idf, floored at a little above zero like FTS5's
         idf = {t: max(1e-3, math.log((n - d + 0.5) / (d + 0.5) + 1.0)) for t, d in df.items()}
         return page_candidates(question, cands.rows, cands.fused, cands.dense, cands.keyword, self.rrf_k,
-                               catalog.page_chunks(keys), idf, cands.qvec)
+                               catalog.page_chunks(keys), idf, cands.qvec, cands.items)
 
 
 @dataclass
@@ -181,3 +185,4 @@ class Candidates:
     keyword: dict[str, float]   # chunk id -> BM25 (keyword candidates)
     rows: dict[str, dict]       # chunk id -> catalog row (all candidates)
     qvec: Any = None            # the query's vector
+    items: dict[str, float] = field(default_factory=dict)   # chunk id -> BM25 in the search for a measure's items

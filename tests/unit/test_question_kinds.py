@@ -113,6 +113,23 @@ def test_a_page_holding_the_items_a_named_measure_is_computed_from():
     assert got == {3: 0.0, 7: 0.0}
 
 
+def test_a_page_found_by_the_search_for_a_measures_items_carries_that_score():
+    """A balance sheet that joined the candidates through the search for working capital's items has no
+    score in the question's own keyword search; its score in the items search is a feature of its own."""
+    from rag.ranking import page_candidates
+
+    rows = {"a": {"doc_id": "d", "page": 3, "text": "Total current assets 10 Total current liabilities 4"},
+            "b": {"doc_id": "d", "page": 7, "text": "Working capital is managed with care."}}
+    pages = {p.page: p.features for p in page_candidates(
+        "Does the company have positive working capital?", rows, {"b": 0.5}, {}, {"b": 3.0}, 60, items={"a": 8.0})}
+    assert pages[3]["item_search"] == 1.0 and pages[3]["keyword"] == 0.0
+    assert pages[7]["item_search"] == 0.0 and pages[7]["keyword"] == 1.0
+    # a figure question for the measure is read where the measure itself is stated
+    pages = {p.page: p.features for p in page_candidates(
+        "What was the working capital ratio?", rows, {"b": 0.5}, {}, {"b": 3.0}, 60, items={"a": 8.0})}
+    assert pages[3]["item_search"] == 0.0
+
+
 def test_a_statement_title_is_read_through_text_layer_artifacts():
     # a company line ending in "INC." is not a sentence, so the title under it is still read
     assert "STATEMENTS OF CASH FLOWS" in page_title(
