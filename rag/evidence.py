@@ -88,7 +88,6 @@ class Candidate:
 
 
 _ROW_VALUE = re.compile(r"(?<![\w.])\(?\$?\s?\d[\d,]*(?:\.\d+)?\)?%?")
-_COLUMN_YEAR = re.compile(r"(?<!\d)(?:19|20)\d{2}(?!\d)")
 
 
 class PageTexts:
@@ -128,7 +127,7 @@ class PageTexts:
         whole = page_text[h.start:at + len(last)]
         end = page_text.find("\n", offset)
         values = len(_ROW_VALUE.findall(page_text[offset:end if end >= 0 else len(page_text)]))
-        if h.start <= at and len(whole) <= len(h.text) + 40 and 0 < len(_COLUMN_YEAR.findall(last)) < min(values, 2):
+        if h.start <= at and len(whole) <= len(h.text) + 40 and 0 < len(_YEAR.findall(last)) < min(values, 2):
             # a last line naming fewer years than the row has values ("2020" over "17,606 15,785 12,868") is
             # not the whole header: its lines with the page's blank lines between them ("Years Ended" / "" /
             # "December 2," / "2022" …), the page's own span, so the years above the last one stay with it
