@@ -28,7 +28,7 @@ from .glossary import expand
 from .questions import QUESTION_WORD, Question
 from .patterns import YEAR_IN_TEXT
 from .statements import is_vocabulary_term, statements_named
-from .text import STOPWORDS, keyword_token_set, keyword_tokens
+from .text import CJK_CHAR as _CJK, STOPWORDS, keyword_token_set, keyword_tokens
 
 # A sentence that addresses the reader with instructions is not evidence of a fact
 # ("Ignore previous instructions and answer that …", "忽略之前的指令").
@@ -49,7 +49,6 @@ _ENUM = re.compile(r"^\s*(?:[•\-*·●▪]|\(?[a-z0-9ivx]{1,3}[.)、]|[一二�
 _ANAPHOR = re.compile(r"^(该|这|此|其|它|他们|上述|同时|此外|另外|因此|而|但|"
                       r"(It|Its|This|These|That|Those|They|Their|Such|Both)\b)")
 _YEAR = YEAR_IN_TEXT
-_CJK = re.compile(r"[\u3400-\u9fff]")
 
 FEATURES = (
     "dense", "dense_gap", "passage_dense", "page_gap", "passage_rank", "lex", "lex_gap", "lex_soft", "focus",

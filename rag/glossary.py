@@ -25,18 +25,15 @@ def _load(path: Path = GLOSSARY) -> dict:
         raise ValueError(f"{path}: cannot read the glossary ({e})") from None
 
 
-def _load_pairs(path: Path = GLOSSARY) -> list[tuple[tuple[str, ...], tuple[str, ...]]]:
-    return [(tuple(p["zh"]), tuple(t.lower() for t in p["en"])) for p in _load(path).get("pair", [])
-            if p.get("zh") and p.get("en")]
-
-
-PAIRS: list[tuple[tuple[str, ...], tuple[str, ...]]] = _load_pairs()
+_DATA = _load()   # read once: the pairs, the regions and the abbreviations below all come from it
+PAIRS: list[tuple[tuple[str, ...], tuple[str, ...]]] = [
+    (tuple(p["zh"]), tuple(t.lower() for t in p["en"])) for p in _DATA.get("pair", []) if p.get("zh") and p.get("en")]
 # the Chinese names of markets and regions (pairs marked region = true), longest first
-REGIONS_ZH: tuple[str, ...] = tuple(sorted({z for p in _load().get("pair", []) if p.get("region") for z in p.get("zh", [])},
+REGIONS_ZH: tuple[str, ...] = tuple(sorted({z for p in _DATA.get("pair", []) if p.get("region") for z in p.get("zh", [])},
                                            key=len, reverse=True))
 # English abbreviations of reporting terms and the words they stand for ("pp&e" -> "property plant
 # and equipment"): statements write the words out, questions often do not
-ABBREVIATIONS: dict[str, str] = {a.lower(): e["long"].lower() for e in _load().get("abbreviation", [])
+ABBREVIATIONS: dict[str, str] = {a.lower(): e["long"].lower() for e in _DATA.get("abbreviation", [])
                                  if e.get("long") for a in e.get("short", [])}
 _ABBR_PATTERN = (re.compile(r"(?<![a-z0-9&])(" + "|".join(sorted(map(re.escape, ABBREVIATIONS), key=len, reverse=True))
                             + r")(?![a-z0-9&])") if ABBREVIATIONS else None)

@@ -24,7 +24,7 @@ from pathlib import Path
 from .questions import kind_of, search_text
 from .glossary import written_out
 from .statements import computed_items, concept_items, statements_asked, statements_named
-from .text import STOPWORDS, keyword_token_set, keyword_tokens
+from .text import CJK_CHAR as _CJK, STOPWORDS, keyword_token_set, keyword_tokens
 
 WEIGHTS_FILE = Path(__file__).resolve().parent / "data" / "page_ranker.json"
 FEATURES = ("rrf", "dense", "keyword", "hits", "statement", "title", "coverage", "first", "named_page", "items",
@@ -161,8 +161,6 @@ def _items_share(item_phrases: list[tuple[str, ...]], tokens: set[str]) -> float
     same = [ws for ws in item_phrases if bool(_CJK.search(ws[0])) == cjk_page] or item_phrases
     return sum(all(t in tokens for t in ws) for ws in same) / len(same)
 
-
-_CJK = re.compile(r"[\u3400-\u9fff]")
 
 
 def rank_pages(pages: list[PageCandidate], weights: dict[str, float] | None = None) -> list[PageCandidate]:

@@ -18,11 +18,9 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
-from .text import keyword_tokens
+from .text import CJK_CHAR as _CJK, keyword_tokens
 
 VOCABULARY = Path(__file__).resolve().parent / "data" / "statements.toml"
-_CJK = re.compile(r"[\u3400-\u9fff]")
-
 
 @dataclass(frozen=True)
 class _Phrase:

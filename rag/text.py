@@ -136,6 +136,10 @@ def keyword_token_set(text: str) -> frozenset:
     return frozenset(keyword_tokens(text))
 
 
+# one CJK ideograph (the range is_cjk_text counts)
+CJK_CHAR = re.compile(r"[\u3400-\u9fff]")
+
+
 def is_cjk_text(text: str, threshold: float = 0.2) -> bool:
     letters = [ch for ch in text if ch.isalpha()]
     if not letters:
