@@ -27,7 +27,7 @@ from .evidence_periods import DATE_LIKE, OUTLOOK_Q, OUTLOOK_TEXT, PRIOR_TEXT, QU
 from .glossary import expand
 from .questions import QUESTION_WORD, Question
 from .patterns import YEAR_IN_TEXT
-from .statements import is_vocabulary_term, statements_named
+from .statements import is_vocabulary_term, items_asked, statements_named, tokens_outside_other_items
 from .text import CJK_CHAR as _CJK, STOPWORDS, keyword_token_set, keyword_tokens
 
 # A sentence that addresses the reader with instructions is not evidence of a fact
@@ -411,6 +411,7 @@ def featurize(q: Question, qvec: np.ndarray, cands: list[Candidate], embed_missi
     q_word_set = set(q.words) | {t for t in keyword_tokens(expand(q.text)) if t not in STOPWORDS}
     # the question's own words (and their glossary translations) that say what it asks about
     focus_stems = {t for w in focus_words(q) for t in keyword_tokens(expand(w)) if t not in STOPWORDS and len(t) > 1}
+    asked_items = items_asked(expand(q.text))
     for c, sim, toks, (soft, focus_hit, focus_share) in zip(cands, sims, tok_sets, softs):
         c.focus_hit = focus_hit
         context = c.doc.metadata.get("context") or ""
@@ -430,7 +431,8 @@ def featurize(q: Question, qvec: np.ndarray, cands: list[Candidate], embed_missi
             "lex_soft": soft,
             "focus": focus_share,
             "metric_near": _metric_near(surface, c.text),
-            "subject": (1.0 if focus_stems & keyword_token_set(label or subject_clause(c.text)) else 0.0) if focus_stems else 0.0,
+            "subject": (1.0 if focus_stems & tokens_outside_other_items(label or subject_clause(c.text), asked_items)
+                        else 0.0) if focus_stems else 0.0,
             "prior_clash": 1.0 if (not q.asks_prior and PRIOR_TEXT.search(c.text)) else 0.0,
             "total": 1.0 if _TOTAL.search(label or c.text) else 0.0,
             "label_extra": _label_extra(q_word_set, label) if label else 0.0,

@@ -155,3 +155,50 @@ def statements_asked(question: str) -> dict[str, float]:
     named = statements_named(question)
     implied = (_matches(question, "items") | _matches(" ; ".join(concept_items(question)), "items")) - named
     return {**{s: 1.0 for s in named}, **{s: 0.5 for s in implied}}
+
+
+# "Total revenue" is the revenue a question asks for; "营业总成本" the 营业成本. Other words in an item's name
+# make it another measure ("cost of revenue" is not revenue).
+_TOTAL_WORDS = {"total", "consolid", "overal"}
+_ZH_TOTAL = re.compile(r"合计|总计|总额|总")
+
+
+def _item_key(p: _Phrase) -> str:
+    if p.text:
+        return _ZH_TOTAL.sub("", p.text)
+    return " ".join(w for w in p.words if w not in _TOTAL_WORDS)
+
+
+def items_asked(text: str) -> frozenset[str]:
+    """The line items and measures ``text`` names (each as a key that "total"/合计 does not change),
+    every one it holds, a longer name's parts included."""
+    norm = unicodedata.normalize("NFKC", text or "").lower()
+    words = keyword_tokens(norm, keep_stopwords=True) if re.search(r"[a-z]", norm) else []
+    return frozenset(_item_key(p) for p in vocabulary().items
+                     if (p.text and p.text in norm) or (p.words and _contains(words, p.words)))
+
+
+@lru_cache(maxsize=8192)
+def tokens_outside_other_items(text: str, asked: frozenset[str]) -> frozenset[str]:
+    """``text``'s keyword tokens less those inside the name of a line item that is not ``asked``
+    (from ``items_asked``): in "Cost of revenue was …" or "营业成本占收入的比例" the word revenue or the
+    token 营业 belongs to another measure's name and says nothing of the revenue asked about. Longer
+    names are taken first, so "cost of revenue" is one item, not "revenue" inside it."""
+    norm = unicodedata.normalize("NFKC", text or "").lower()
+    phrases = sorted(vocabulary().items, key=lambda p: -len(p.text or " ".join(p.words)))
+    for p in phrases:
+        if p.text and p.text in norm and _item_key(p) not in asked:
+            norm = norm.replace(p.text, " ")
+    toks = keyword_tokens(norm, keep_stopwords=True)
+    drop = [False] * len(toks)
+    for p in phrases:
+        n = len(p.words)
+        if not n:
+            continue
+        for i in range(len(toks) - n + 1):
+            if tuple(toks[i:i + n]) == p.words and all(d is False for d in drop[i:i + n]):
+                if _item_key(p) not in asked:
+                    drop[i:i + n] = [True] * n
+                else:   # an asked item keeps its words, and no shorter name inside it is taken from them
+                    drop[i:i + n] = [None] * n
+    return frozenset(t for t, d in zip(toks, drop) if d is not True)

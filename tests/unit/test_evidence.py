@@ -362,3 +362,16 @@ def test_a_term_the_glossary_translates_is_not_missing_from_a_passage_in_the_oth
         q = f"示例公司{region}市场的可比销售额增长了多少？"
         cands = a.rank(q, docs)[1]
         assert bool(a._missing_terms(q, docs, cands)) is missing, region
+
+
+def test_an_asked_measures_name_inside_another_measures_name_is_not_the_subject():
+    # "Cost of revenue was …" and "营业成本占收入的比例 …" state another measure than the revenue asked
+    text = ("Cost of revenue was RMB260,867 million. Revenue was RMB479,739 million. "
+            "营业成本占收入的比例为61.2%。截至2024年9月30日止六个月的收入为人民币479,739百万元。Total revenue was $5.2 billion.")
+    cat = _Catalog({("p", 1): text})
+    cands = candidates(_docs("p", 1, text), cat, PageTexts(cat))
+    e = _Embedder()
+    q = "What was the revenue?"
+    featurize(read(q), e.embed_query(q), cands, lambda ts: dict(zip(ts, e.embed_documents(ts))))
+    subject = {c.text[:6]: c.features["subject"] for c in cands}
+    assert subject == {"Cost o": 0.0, "Revenu": 1.0, "营业成本占收": 0.0, "截至2024": 1.0, "Total ": 1.0}, subject
