@@ -278,7 +278,8 @@ class ExtractiveAnswerer(RunnableSerializable):
             # it capital intensive?"): the rows of those items, where the passages hold one, are what it is
             # judged from (how sure the answer is stays the evidence's). A figure question keeps the sentence
             # that states the measure ("GAAP operating margin of 20.4%").
-            best = next((c for c in cands if c.is_row and _items_in(c, items)), best)
+            best = (next((c for c in cands if c.is_row and _items_in(c, items)), None)
+                    or self._item_row_on_statement_pages(cands, items) or best)
         chosen = self._shape(q, best, cands, model)
         answer = self._compose(question, q, chosen, docs)
         answer.notices = notices + answer.notices
@@ -344,6 +345,22 @@ class ExtractiveAnswerer(RunnableSerializable):
                     chosen.append(c)
                     break
         return chosen
+
+    def _item_row_on_statement_pages(self, cands: list[Candidate], items: list[str]) -> Candidate | None:
+        """A row of one of ``items`` on a page of the statement the question needs that the passages
+        reached without reaching that row (a cash flow statement's chunk of its title and first lines
+        stands for the whole page), best-ranked page first."""
+        seen = set()
+        for c in cands:
+            key = (c.doc_id, c.page)
+            if not c.features.get("statement") or key in seen:
+                continue
+            seen.add(key)
+            row = next((r for r in self._page_rows(c) if _items_in(r, items)), None)
+            if row is not None:
+                row.features = c.features   # how it ranks is its page's passage's
+                return row
+        return None
 
     def _page_rows(self, row: Candidate) -> list[Candidate]:
         """The other table rows on ``row``'s page, each with the header it is read under (a statement's

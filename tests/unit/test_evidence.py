@@ -334,6 +334,24 @@ def test_a_measure_computed_from_line_items_is_answered_with_their_rows():
     assert all(c.page == 54 for c in ans.citations)
 
 
+
+def test_a_judgement_on_a_measure_takes_its_rows_from_a_statement_page_the_passages_reached_above_them():
+    """The passage of a cash flow statement page holds its title and first lines; the rows the measure is
+    computed from sit lower on the page. They answer, not a sentence elsewhere that shares the words."""
+    prose = "We optimize conversion of users of our free apps to paid subscribers."
+    page = ("CONSOLIDATED STATEMENTS OF CASH FLOWS\n(In millions) 2022 2021\nNet income 4,756 4,822\n"
+            "Depreciation 856 788\nNet cash provided by operating activities 7,838 7,230\n"
+            "Purchases of property and equipment (442) (348)")
+    a = _answerer({("r", 6): prose, ("r", 57): page})
+    head = page[:page.index("Depreciation")]
+    statement = Document(page_content=head, metadata={"chunk_id": "r-57", "doc_id": "r", "page": 57, "start": 0,
+                                                      "end": len(head), "dense": 0.5,
+                                                      "context": "CONSOLIDATED STATEMENTS OF CASH FLOWS"})
+    ans = a.answer("Does the company have an improving free cash flow conversion?", _docs("r", 6, prose) + [statement])
+    assert not ans.abstained, ans.notices
+    assert ans.citations[0].quote.startswith("Net cash provided by operating activities"), ans.text
+    assert all(c.page == 57 and page[c.start:c.end] == c.quote for c in ans.citations)
+
 def test_a_long_sentence_is_cut_to_the_clauses_that_hold_what_a_question_in_the_other_language_asks():
     """A Chinese question about 商品交易总额 quoted from an English release's run-together bullets: the cut
     keeps the clause with 'Gross Merchandise Volume', found through the glossary, not the clauses that
