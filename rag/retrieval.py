@@ -8,6 +8,7 @@ calibrate their scores against each other.
 from __future__ import annotations
 
 import math
+import re
 import threading
 from dataclasses import dataclass, field
 from concurrent.futures import ThreadPoolExecutor
@@ -26,7 +27,7 @@ from .questions import search_text
 from .settings import RetrievalSettings
 from .glossary import written_out
 from .statements import concept_items, statements_asked, title_phrases
-from .text import keyword_tokens
+from .text import STOPWORDS, keyword_tokens
 
 RRF_K = RetrievalSettings.model_fields["rrf_k"].default   # the retrieval.rrf_k setting's (rag/settings.py)
 
@@ -50,6 +51,39 @@ def rrf(rankings: list[list[str]], weights: list[float] | None = None, k: int = 
         for rank, cid in enumerate(ranking):
             scores[cid] = scores.get(cid, 0.0) + w / (k + rank + 1)
     return scores
+
+
+_LONG_WORD = re.compile(r"\b[A-Za-z]{7,}\b")
+
+
+def split_compounds(text: str, catalog) -> str:
+    """``text`` with a word that no indexed chunk holds written as the two indexed words it joins
+    ("passthrough costs" -> "pass through costs" where the filings write "pass through"; "cashflow",
+    "topline"). Both parts must be words of the index (or stop words, one at most) of three letters
+    or more; of several ways to cut a word, the most even one. A word the index holds stays as it is."""
+    words = list(dict.fromkeys(m.group(0) for m in _LONG_WORD.finditer(text or "")))
+    if not words:
+        return text
+    stem = {w: (keyword_tokens(w) or [""])[0] for w in words}
+    cuts = {w: [(w[:i], w[i:]) for i in range(3, len(w) - 2)] for w in words}
+    parts = {p for cs in cuts.values() for c in cs for p in c}
+    part_stem = {p: (keyword_tokens(p) or [""])[0] for p in parts}
+    _, df = catalog.document_frequencies([t for t in [*stem.values(), *part_stem.values()] if t])
+    out = text
+    for w in words:
+        if not stem[w] or df.get(stem[w], 0) > 0:
+            continue
+
+        def known(p: str) -> bool:
+            return df.get(part_stem[p], 0) > 0
+
+        fits = [(a, b) for a, b in cuts[w]
+                if (known(a) or a.lower() in STOPWORDS) and (known(b) or b.lower() in STOPWORDS)
+                and (known(a) or known(b))]
+        if fits:
+            a, b = max(fits, key=lambda c: min(len(c[0]), len(c[1])))
+            out = re.sub(rf"\b{w}\b", f"{a} {b}", out)
+    return out
 
 
 class HybridRetriever(BaseRetriever):
@@ -140,6 +174,8 @@ class HybridRetriever(BaseRetriever):
         the user's full question, whose statements and named pages steer the page ranking."""
         k = k or self.k
         question = question or query
+        # a compound the filings write as two words ("passthrough" / "pass through") searches for those
+        query, question = split_compounds(query, self.store.catalog), split_compounds(question, self.store.catalog)
         want = max(k, self.candidates if self.reranker else k)
         cands = self.candidates_for(query, doc_ids, query_vector, statements=rank_pages, question=question)
         rows, fused = cands.rows, cands.fused

@@ -143,3 +143,29 @@ def test_empty_index_and_everything_removed(tmp_path, hash_embedder):
         snap = a.store.keywords.current()
         assert snap is not None and snap.search(["lyon"], 5) == []
         assert a.store.keyword_search(["lyon"], 5) == []
+
+
+def test_a_compound_the_documents_write_as_two_words_is_searched_as_those_words(tmp_path, hash_embedder):
+    """"passthrough" in a question, "pass through" in the filing: a word no chunk holds is cut into two
+    words the index holds, and the passage that writes them is found by keyword search."""
+    from rag import Assistant
+    from rag.retrieval import split_compounds
+
+    src = tmp_path / "docs"
+    src.mkdir()
+    (src / "release.txt").write_text("Sales fell 2%, excluding the pass through of raw material costs.\n"
+                                     "Operating cash flow rose to 1.2 billion.\n", encoding="utf-8")
+    a = Assistant(index_dir=tmp_path / "index", embedder=hash_embedder)
+    try:
+        assert a.ingest([src]).ok
+        cat = a.store.catalog
+        assert split_compounds("How did sales change without passthrough costs?", cat) == \
+            "How did sales change without pass through costs?"
+        assert split_compounds("Was cashflow up?", cat) == "Was cash flow up?"
+        # words the index holds, and words with no cut into indexed words, stay as written
+        assert split_compounds("Did operating material costs rise at Quuxcorpzz?", cat) == \
+            "Did operating material costs rise at Quuxcorpzz?"
+        docs = a.retriever.search("passthrough", k=1)
+        assert docs and "pass through" in docs[0].page_content
+    finally:
+        a.close()
