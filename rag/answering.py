@@ -278,8 +278,10 @@ class ExtractiveAnswerer(RunnableSerializable):
             # it capital intensive?"): the rows of those items, where the passages hold one, are what it is
             # judged from (how sure the answer is stays the evidence's). A figure question keeps the sentence
             # that states the measure ("GAAP operating margin of 20.4%").
-            best = (next((c for c in cands if c.is_row and _items_in(c, items)), None)
-                    or self._item_row_on_statement_pages(cands, items) or best)
+            # read off the statement the items live on before a summary of them elsewhere (MD&A)
+            item_rows = [c for c in cands if c.is_row and _items_in(c, items)]
+            best = (next((c for c in item_rows if c.features.get("statement")), None)
+                    or self._item_row_on_statement_pages(cands, items) or next(iter(item_rows), None) or best)
         chosen = self._shape(q, best, cands, model)
         answer = self._compose(question, q, chosen, docs)
         answer.notices = notices + answer.notices

@@ -352,6 +352,21 @@ def test_a_judgement_on_a_measure_takes_its_rows_from_a_statement_page_the_passa
     assert ans.citations[0].quote.startswith("Net cash provided by operating activities"), ans.text
     assert all(c.page == 57 and page[c.start:c.end] == c.quote for c in ans.citations)
 
+
+def test_a_judgement_on_a_measure_reads_its_items_off_the_statement_before_a_summary_elsewhere():
+    """The MD&A's summary table and the cash flow statement both hold operating cash flow: the statement,
+    where the measure's items live, is quoted."""
+    summary = "A summary of our cash flows:\n(in millions) 2022 2021\nNet cash provided by operating activities 7,838 7,230"
+    page = ("CONSOLIDATED STATEMENTS OF CASH FLOWS\n(In millions) 2022 2021\n"
+            "Net cash provided by operating activities 7,838 7,230\nPurchases of property and equipment (442) (348)")
+    a = _answerer({("r", 47): summary, ("r", 57): page})
+    statement = Document(page_content=page, metadata={"chunk_id": "r-57", "doc_id": "r", "page": 57, "start": 0,
+                                                      "end": len(page), "dense": 0.5,
+                                                      "context": "CONSOLIDATED STATEMENTS OF CASH FLOWS"})
+    ans = a.answer("Does the company have an improving free cash flow conversion?", _docs("r", 47, summary) + [statement])
+    assert not ans.abstained, ans.notices
+    assert ans.citations[0].page == 57 and ans.citations[0].quote.startswith("Net cash provided"), ans.text
+
 def test_a_long_sentence_is_cut_to_the_clauses_that_hold_what_a_question_in_the_other_language_asks():
     """A Chinese question about 商品交易总额 quoted from an English release's run-together bullets: the cut
     keeps the clause with 'Gross Merchandise Volume', found through the glossary, not the clauses that
