@@ -53,7 +53,15 @@ NOTICES = {
 }
 
 
+# a question's kind as the notice names it, in the question's language
+KIND_NAMES = {"figure": ("figure", "数字"), "when": ("date", "日期"), "who": ("person", "人物"),
+              "where": ("place", "地点"), "list": ("list", "列举"), "choice": ("choice", "选项"),
+              "yesno": ("yes or no", "是或否"), "describe": ("description", "说明")}
+
+
 def notice(key: str, language: str, **kw) -> str:
+    if "kind" in kw:
+        kw["kind"] = KIND_NAMES.get(kw["kind"], (kw["kind"], kw["kind"]))[1 if language == "zh" else 0]
     return NOTICES[key]["zh" if language == "zh" else "en"].format(**kw)
 
 

@@ -43,7 +43,7 @@ _FIGURE = re.compile(
     r"costs|ebitda|ebit|growth|turnover|guidance)|by how (?:much|many)|what percentage|what portion|how large"
     r"|round(?:ed)? (?:your answer|to)|answer in (?:units|usd|percent))\b"
     r"|^\s*what (?:\S+ ){0,3}(?:revenue|sales|income|profit|margin|eps|dividend|guidance|ebitda|ebita|cash flow)s?\b"
-    r"|多少|百分之|比例|占比|比重|金额|余额|规模多大|增长了|增幅|降幅|几个百分点|是多少|为多少|合计|总额|各是|几年|几个|几家|几项", re.I)
+    r"|多少|百分之|比例|占比|比重|金额|余额|规模多大|增长了|增幅|降幅|几个百分点|是多少|为多少|合计|总额|各是|(?<!哪)几(?:年|个|家|项)", re.I)
 _FIGURE_WORDS = re.compile(
     r"\b(revenue|sales|income|profit|margin|eps|earnings per share|cash flow|capex|capital expenditure|ebitda|"
     r"ratio|dividend|assets|liabilities|debt|expenses?|turnover|growth rate|rate)\b|收入|利润|毛利|费用|现金|资产|负债|"

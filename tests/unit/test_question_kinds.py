@@ -6,7 +6,7 @@ import pytest
 from ingest.chunking import chunk_pages
 from ingest.headings import page_contexts, page_title
 from ingest.loaders import Page
-from rag.questions import read
+from rag.questions import kind_of, read
 from rag.ranking import PageCandidate, pages_named, pick_passages
 from rag.statements import statements_asked, statements_named
 
@@ -164,3 +164,14 @@ def test_numbered_statement_rows_are_neither_headings_nor_a_table_of_contents():
     assert ctx[1].note == "二、财务报表"
     toc = "\n".join(f"第{n}节 标题{n} ........ {i * 10}" for i, n in enumerate("一二三四五六", 1))
     assert page_contexts([toc])[0].section == ""
+
+
+def test_which_ones_in_chinese_is_a_list_and_the_notice_names_the_kind_in_the_questions_language():
+    # 哪几家 asks which ones (a list); 几家 alone asks how many
+    from rag.answering import notice
+
+    assert kind_of("文中提到了哪几家国内竞争对手？") == "list"
+    assert kind_of("哪几个地区增长最快？") == "list"
+    assert kind_of("公司有几家子公司？") == "figure"
+    assert notice("kind", "zh", kind="figure") == "没有段落给出所问的数字"
+    assert notice("kind", "en", kind="when") == "no passage states the asked date"
