@@ -273,23 +273,23 @@ class ExtractiveAnswerer(RunnableSerializable):
         model = self.fitted
         best = cands[0]
         p_right = model.answer_probability(cands)
-        if p_right < model.threshold:
+        # a judgement on a measure computed from line items ("is its operating margin improving?", "is
+        # it capital intensive?"): the rows of those items, where the passages hold one, are what it is
+        # judged from. A figure question keeps the sentence that states the measure ("GAAP operating
+        # margin of 20.4%").
+        items = computed_items(question) if q.kind != "figure" else []
+        item_row, on_statement = self._judged_from(cands, items) if items else (None, False)
+        # a statement's rows of the measure's items are its evidence however weakly the prose around
+        # them answers (how sure the answer is stays the evidence's: the confidence is not raised)
+        if p_right < model.threshold and not on_statement:
             return self._abstain(question, lang, docs,
                                  notices + [notice("weak", lang, p=p_right, t=model.threshold)], p_right)
         missing = self._missing_terms(question, docs, cands)
         if missing:
             return self._abstain(question, lang, docs, notices + [notice("missing", lang, terms=", ".join(missing))],
                                  p_right)
-        items = computed_items(question) if q.kind != "figure" else []
-        if items and not best.is_row:
-            # a judgement on a measure computed from line items ("is its operating margin improving?", "is
-            # it capital intensive?"): the rows of those items, where the passages hold one, are what it is
-            # judged from (how sure the answer is stays the evidence's). A figure question keeps the sentence
-            # that states the measure ("GAAP operating margin of 20.4%").
-            # read off the statement the items live on before a summary of them elsewhere (MD&A)
-            item_rows = [c for c in cands if c.is_row and _items_in(c, items)]
-            best = (next((c for c in item_rows if c.features.get("statement")), None)
-                    or self._item_row_on_statement_pages(cands, items) or next(iter(item_rows), None) or best)
+        if item_row is not None and (on_statement or not best.is_row):
+            best = item_row
         chosen = self._shape(q, best, cands, model)
         answer = self._compose(question, q, chosen, docs)
         answer.notices = notices + answer.notices
@@ -355,6 +355,17 @@ class ExtractiveAnswerer(RunnableSerializable):
                     chosen.append(c)
                     break
         return chosen
+
+    def _judged_from(self, cands: list[Candidate], items: list[str]) -> tuple[Candidate | None, bool]:
+        """The row of a measure's items that answers a judgement on it, and whether it is read off a
+        statement the question needs: a candidate row on such a page, else a row of such a page the
+        passages reached above it, else a row elsewhere (an MD&A summary of the same cash flows)."""
+        item_rows = [c for c in cands if c.is_row and _items_in(c, items)]
+        row = (next((c for c in item_rows if c.features.get("statement")), None)
+               or self._item_row_on_statement_pages(cands, items))
+        if row is not None:
+            return row, True
+        return next(iter(item_rows), None), False
 
     def _item_row_on_statement_pages(self, cands: list[Candidate], items: list[str]) -> Candidate | None:
         """A row of one of ``items`` on a page of the statement the question needs that the passages
