@@ -33,7 +33,7 @@ from .evidence import (_ENUM, Candidate, PageTexts, candidates, featurize, focus
 from .evidence_periods import passes_period
 from .glossary import translations
 from .prompts import cannot_answer
-from .questions import QUESTION_WORD, Question, read, search_text
+from .questions import DISCLOSURE, QUESTION_WORD, Question, read, search_text
 from .ranking import PAGE_REF, pages_named
 from .statements import computed_items, concept_items, is_vocabulary_term, statements_named
 from .text import STOPWORDS, is_cjk_text, keyword_token_set, keyword_tokens, language_of, normalize, tokens
@@ -238,6 +238,11 @@ class ExtractiveAnswerer(RunnableSerializable):
             # "the second risk": the item that says it is the second ("其次是…"), where one does
             placed = [c for c in timed if ordinals(c.text) & asked]
             timed = placed or timed
+        if q.kind == "yesno" and DISCLOSURE.search(search_text(question)):
+            # "Did the executives reveal how much …?": the sentence that says what was or was not disclosed
+            # decides it, among those about as likely to answer as the best (the fitted second-answer margin)
+            told = [c for c in timed if DISCLOSURE.search(c.text) and c.prob >= timed[0].prob - self.fitted.second_margin]
+            timed = told or timed
         if q.kind == "figure" and not concept_items(question):
             # the one sentence or row that states the asked metric: where some name it as what their figure
             # is ("Revenue was …", a row labelled so), the others (a part of it, another metric measured

@@ -50,6 +50,10 @@ _FIGURE_WORDS = re.compile(
     r"收益|比率|率", re.I)
 _YESNO_EN = re.compile(r"^\s*(?:as of [^,]+,\s*)?(is|are|was|were|did|does|do|has|have|had|can|could|will|would|should)\b", re.I)
 _YESNO_ZH = re.compile(r"是否|吗[？?]?\s*$|有没有|是不是|能否|可否")
+# saying or not saying something: "Did they reveal how much …?", "财务条款公开了吗？" are decided by the
+# sentence that says what was, or was not, disclosed ("…并未披露具体新增额度")
+DISCLOSURE = re.compile(r"\b(?:disclos\w*|reveal\w*|made public|publicly|announc\w*|specif(?:y|ied|ies))\b"
+                        r"|披露|公开|透露|公布|说明", re.I)
 _CHOICE = re.compile(r"\b(\w+(?:\s\w+){0,3})\s+or\s+(\w+(?:\s\w+){0,3})\s*\?\s*$|还是", re.I)
 _DESCRIBE = re.compile(r"\b(why|how did|how does|how do|how has|what drove|what caused|explain|describe|what led|"
                        r"what explains|what happened|how would)\b|为什么|为何|原因|如何|怎样|怎么|说明|解释|驱动", re.I)

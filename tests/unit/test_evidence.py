@@ -408,3 +408,14 @@ def test_an_asked_measures_name_inside_another_measures_name_is_not_the_subject(
     featurize(read(q), e.embed_query(q), cands, lambda ts: dict(zip(ts, e.embed_documents(ts))))
     subject = {c.text[:6]: c.features["subject"] for c in cands}
     assert subject == {"Cost o": 0.0, "Revenu": 1.0, "营业成本占收": 0.0, "截至2024": 1.0, "Total ": 1.0}, subject
+
+
+def test_whether_something_was_disclosed_is_decided_by_the_sentence_that_says_it_was_not():
+    """'Did they reveal how much …?': the sentence that says the amount was not disclosed answers, not
+    one that shares more of the question's words."""
+    text = "The AI budget will add to a plan of 53 billion. Executives did not disclose how much extra."
+    a = _answerer({("p", 1): text})
+    ans = a.answer("Did the executives reveal exactly how much extra money they will add to the AI budget?",
+                   _docs("p", 1, text))
+    assert not ans.abstained, ans.notices
+    assert ans.citations[0].quote == "Executives did not disclose how much extra.", ans.text
