@@ -42,8 +42,11 @@ _DATE_HINT = re.compile(r"\b(19|20)\d{2}\b|\d+\s*年|\d+\s*月|\d+\s*日|\b(Jan|
                         r"|\bQ[1-4]\b|第[一二三四]季度", re.I)
 _PERSON = re.compile(r"\b(?:Mr\.|Ms\.|Mrs\.|Dr\.)\s*[A-Z][a-z]+|\b[A-Z][a-z]+(?:\s[A-Z]\.)?\s[A-Z][a-z]{2,}\b|先生|女士|博士|董事长|总经理|"
                      r"\b(?:Chief \w+ Officer|CEO|CFO|Chair(?:man|woman|person)?|President)\b")
+# (Chinese words that only start with a negating character are no negation: 未来 the future, 不同
+# different, 不断 constantly, 无论 whatever, 否则 otherwise, and the reporting terms 不良贷款 non-performing
+# loans, 无形资产 intangible assets, 未分配利润 retained earnings, 未经审计 unaudited)
 _NEGATION = re.compile(r"\b(not|no|never|none|neither|nor|without|did not|does not|has not|have not|n't)\b"
-                       r"|未|没有|不|无|尚未|并未|否", re.I)
+                       r"|未(?!来|分配|经审计)|没有|不(?!同|断|仅|少|过|久|但|良|变)|无(?!论|形)|否(?!则)", re.I)
 _ENUM = re.compile(r"^\s*(?:[•\-*·●▪]|\(?[a-z0-9ivx]{1,3}[.)、]|[一二三四五六七八九十]+[、.]|（[一二三四五六七八九十]+）)"
                    r"|首先|其次|第[一二三四五六七八九十]|最后|此外|\b(first|second|third|fourth|finally|additionally)\b", re.I)
 _ANAPHOR = re.compile(r"^(该|这|此|其|它|他们|上述|同时|此外|另外|因此|而|但|"

@@ -419,3 +419,13 @@ def test_whether_something_was_disclosed_is_decided_by_the_sentence_that_says_it
                    _docs("p", 1, text))
     assert not ans.abstained, ans.notices
     assert ans.citations[0].quote == "Executives did not disclose how much extra.", ans.text
+
+
+def test_chinese_words_that_only_start_with_a_negating_character_are_no_negation():
+    from rag.evidence import _NEGATION
+
+    for text in ("未来五年全球AI相关投资有望达到4万亿美元", "各公司在不同细分领域拥有强劲能力", "不良贷款率与上年末持平",
+                 "无形资产增加", "未分配利润为12亿元"):
+        assert not _NEGATION.search(text), text
+    for text in ("高管并未披露具体新增额度", "公司没有回购股份", "本期不派发现金红利", "无重大诉讼", "The company did not raise guidance."):
+        assert _NEGATION.search(text), text
