@@ -29,7 +29,7 @@ from langchain_core.runnables import RunnableSerializable
 
 from .answer_model import AnswerModel, load_model
 from .evidence import (_ENUM, Candidate, PageTexts, candidates, featurize, focus_words, ordinals, passes_kind,
-                       subject_of)
+                       row_label, subject_of)
 from .evidence_periods import passes_period
 from .glossary import translations
 from .prompts import cannot_answer
@@ -50,6 +50,9 @@ NOTICES = {
     "nothing": {"en": "no passage was found", "zh": "未找到相关段落"},
     "kind": {"en": "no passage states the asked {kind}", "zh": "没有段落给出所问的{kind}"},
     "period": {"en": "no passage is about the asked period", "zh": "没有段落涉及所问的期间"},
+    "rows": {"en": "no sentence states this judgement; quoted are the statement rows it is computed from "
+                   "(best sentence {p:.2f} < {t:.2f})",
+             "zh": "没有句子直接给出这一判断；引用的是据以计算的报表行（最佳句子 {p:.2f} < {t:.2f}）"},
 }
 
 
@@ -147,8 +150,7 @@ def salient_terms(question: str) -> list[str]:
 
 def _items_in(c: Candidate, items: list[str]) -> frozenset:
     """Which of a measure's line items a row's label names (whole phrases, stemmed)."""
-    label = re.split(r"\s[-(]?\$?\d", c.text, maxsplit=1)[0]
-    words = keyword_token_set(label)
+    words = keyword_token_set(row_label(c.text))
     found = set()
     for it in items:
         toks = {t for t in keyword_token_set(it) if t not in STOPWORDS}
@@ -239,7 +241,7 @@ class ExtractiveAnswerer(RunnableSerializable):
             placed = [c for c in timed if ordinals(c.text) & asked]
             timed = placed or timed
         if q.kind == "yesno" and DISCLOSURE.search(search_text(question)):
-            # "Did the executives reveal how much …?": the sentence that says what was or was not disclosed
+            # "Did the company disclose the price?": the sentence that says what was or was not disclosed
             # decides it, among those about as likely to answer as the best (the fitted second-answer margin)
             told = [c for c in timed if DISCLOSURE.search(c.text) and c.prob >= timed[0].prob - self.fitted.second_margin]
             timed = told or timed
@@ -279,16 +281,20 @@ class ExtractiveAnswerer(RunnableSerializable):
         best = cands[0]
         p_right = model.answer_probability(cands)
         # a judgement on a measure computed from line items ("is its operating margin improving?", "is
-        # it capital intensive?"): the rows of those items, where the passages hold one, are what it is
-        # judged from. A figure question keeps the sentence that states the measure ("GAAP operating
-        # margin of 20.4%").
+        # it capital intensive?") is judged from the rows of those items: read off the statement they live
+        # on (among the candidates, or lower on a statement page a passage reached), else a summary of them
+        # elsewhere. They replace the best candidate unless it is itself a row and they are not the
+        # statement's. A figure question keeps the sentence that states the measure ("an operating margin
+        # of 18.5%").
         items = computed_items(question) if q.kind != "figure" else []
-        item_row, on_statement = self._judged_from(cands, items) if items else (None, False)
-        # a statement's rows of the measure's items are its evidence however weakly the prose around
-        # them answers (how sure the answer is stays the evidence's: the confidence is not raised)
-        if p_right < model.threshold and not on_statement:
-            return self._abstain(question, lang, docs,
-                                 notices + [notice("weak", lang, p=p_right, t=model.threshold)], p_right)
+        item_row, on_statement = self._judged_from(q, cands, items) if items else (None, False)
+        if p_right < model.threshold:
+            if not on_statement:
+                return self._abstain(question, lang, docs,
+                                     notices + [notice("weak", lang, p=p_right, t=model.threshold)], p_right)
+            # the statement's rows are the evidence however weakly the prose answers; the notice says no
+            # sentence states the judgement, and the confidence stays the evidence's
+            notices = notices + [notice("rows", lang, p=p_right, t=model.threshold)]
         missing = self._missing_terms(question, docs, cands)
         if missing:
             return self._abstain(question, lang, docs, notices + [notice("missing", lang, terms=", ".join(missing))],
@@ -361,30 +367,31 @@ class ExtractiveAnswerer(RunnableSerializable):
                     break
         return chosen
 
-    def _judged_from(self, cands: list[Candidate], items: list[str]) -> tuple[Candidate | None, bool]:
+    def _judged_from(self, q: Question, cands: list[Candidate], items: list[str]) -> tuple[Candidate | None, bool]:
         """The row of a measure's items that answers a judgement on it, and whether it is read off a
-        statement the question needs: a candidate row on such a page, else a row of such a page the
-        passages reached above it, else a row elsewhere (an MD&A summary of the same cash flows)."""
+        statement the question needs: a candidate row on such a page, else a row lower on such a page
+        (one a passage reached), else a candidate row elsewhere (an MD&A summary of the same cash flows)."""
         item_rows = [c for c in cands if c.is_row and _items_in(c, items)]
         row = (next((c for c in item_rows if c.features.get("statement")), None)
-               or self._item_row_on_statement_pages(cands, items))
+               or self._item_row_on_statement_pages(q, cands, items))
         if row is not None:
             return row, True
         return next(iter(item_rows), None), False
 
-    def _item_row_on_statement_pages(self, cands: list[Candidate], items: list[str]) -> Candidate | None:
+    def _item_row_on_statement_pages(self, q: Question, cands: list[Candidate], items: list[str]) -> Candidate | None:
         """A row of one of ``items`` on a page of the statement the question needs that the passages
         reached without reaching that row (a cash flow statement's chunk of its title and first lines
-        stands for the whole page), best-ranked page first."""
+        stands for the whole page), best-ranked page first, of the asked period."""
         seen = set()
         for c in cands:
             key = (c.doc_id, c.page)
             if not c.features.get("statement") or key in seen:
                 continue
             seen.add(key)
-            row = next((r for r in self._page_rows(c) if _items_in(r, items)), None)
+            row = next((r for r in self._page_rows(c) if _items_in(r, items)
+                        and passes_period(q, r, self._doc_years(r.doc_id), self._doc_quarter(r.doc_id))), None)
             if row is not None:
-                row.features = c.features   # how it ranks is its page's passage's
+                row.features = dict(c.features)   # how it ranks is its page's passage's
                 return row
         return None
 

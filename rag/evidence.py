@@ -27,7 +27,7 @@ from .evidence_periods import DATE_LIKE, OUTLOOK_Q, OUTLOOK_TEXT, PRIOR_TEXT, QU
 from .glossary import expand
 from .questions import QUESTION_WORD, Question
 from .patterns import YEAR_IN_TEXT
-from .statements import is_vocabulary_term, items_asked, statements_named, tokens_outside_other_items
+from .statements import TOTAL_WORDS, is_vocabulary_term, items_asked, statements_named, tokens_outside_other_items
 from .text import CJK_CHAR as _CJK, STOPWORDS, keyword_token_set, keyword_tokens
 
 # A sentence that addresses the reader with instructions is not evidence of a fact
@@ -45,7 +45,7 @@ _PERSON = re.compile(r"\b(?:Mr\.|Ms\.|Mrs\.|Dr\.)\s*[A-Z][a-z]+|\b[A-Z][a-z]+(?:
 # (Chinese words that only start with a negating character are no negation: 未来 the future, 不同
 # different, 不断 constantly, 无论 whatever, 否则 otherwise, and the reporting terms 不良贷款 non-performing
 # loans, 无形资产 intangible assets, 未分配利润 retained earnings, 未经审计 unaudited)
-_NEGATION = re.compile(r"\b(not|no|never|none|neither|nor|without|did not|does not|has not|have not|n't)\b"
+_NEGATION = re.compile(r"\b(not|no|never|none|neither|nor|without|did not|does not|has not|have not)\b|n't\b"
                        r"|未(?!来|分配|经审计)|没有|不(?!同|断|仅|少|过|久|但|良|变)|无(?!论|形)|否(?!则)", re.I)
 _ENUM = re.compile(r"^\s*(?:[•\-*·●▪]|\(?[a-z0-9ivx]{1,3}[.)、]|[一二三四五六七八九十]+[、.]|（[一二三四五六七八九十]+）)"
                    r"|首先|其次|第[一二三四五六七八九十]|最后|此外|\b(first|second|third|fourth|finally|additionally)\b", re.I)
@@ -219,12 +219,25 @@ _TOTAL = re.compile(r"\b(total|consolidated|overall|in total)\b|合计|总计|�
 
 
 def _label_extra(q_words: set[str], label: str) -> float:
-    """How much of a row's label the question does not ask about ("Revenues from franchised
-    restaurants" against "consolidated revenues"): a part of the asked figure, not the figure."""
-    words = {t for t in keyword_token_set(label) if t not in STOPWORDS and not t[0].isdigit() and len(t) > 1}
+    """How much of a row's label the question does not ask about ("Revenues from stores" against
+    "consolidated revenues"): a part of the asked figure, not the figure. A total's words ("TOTAL
+    ASSETS", 合计) name the headline figure, no part of it; "other" (其他) names a part."""
+    words = {t for t in keyword_token_set(label) if t not in TOTAL_WORDS and not t[0].isdigit() and len(t) > 1}
+    words |= {f"<{m.group(0).lower()}>" for m in _PART.finditer(label)}
     if not words:
         return 0.0
     return len(words - q_words) / len(words)
+
+
+_PART = re.compile(r"\bother\b|其他", re.I)
+
+
+def _names_asked(focus_stems: set[str], subject: str, asked_items: frozenset[str]) -> float:
+    """1.0 when what a candidate says its figure is holds the question's own words, outside the name
+    of a line item it does not ask about ("Cost of revenue was …" does not state the revenue)."""
+    if not focus_stems or not focus_stems & keyword_token_set(subject):
+        return 0.0   # (most candidates: the costlier check below is not needed)
+    return 1.0 if focus_stems & tokens_outside_other_items(subject, asked_items) else 0.0
 
 
 def _metric_near(words: list[str], text: str) -> float:
@@ -242,11 +255,14 @@ def _metric_near(words: list[str], text: str) -> float:
     return 0.0
 
 
+def row_label(text: str) -> str:
+    """A table row's label: its text before the first figure ("Net income $ 4,756 $ 4,822" -> "Net income")."""
+    return re.split(r"\s[-(]?\$?\d", text, maxsplit=1)[0]
+
+
 def subject_of(c: "Candidate") -> str:
     """What a candidate says its figure is: a row's label, else the clause before a sentence's figure."""
-    if c.is_row:
-        return re.split(r"\s[-(]?\$?\d", c.text, maxsplit=1)[0]
-    return subject_clause(c.text)
+    return row_label(c.text) if c.is_row else subject_clause(c.text)
 
 
 _AMOUNT_Q = re.compile(r"元|美元|港元|人民币|\bRMB\b|US\$|HK\$|\$|\bdollars?\b|\b(?:in|usd) (?:millions|billions)\b", re.I)
@@ -412,6 +428,7 @@ def featurize(q: Question, qvec: np.ndarray, cands: list[Candidate], embed_missi
     best_lex = max((_overlap(weights, t) for t in tok_sets), default=0.0)
     softs = _soft_overlap(q, cands, embed_missing)
     q_word_set = set(q.words) | {t for t in keyword_tokens(expand(q.text)) if t not in STOPWORDS}
+    q_word_set |= {f"<{m.group(0).lower()}>" for m in _PART.finditer(q.text)}   # "other revenues" asked
     # the question's own words (and their glossary translations) that say what it asks about
     focus_stems = {t for w in focus_words(q) for t in keyword_tokens(expand(w)) if t not in STOPWORDS and len(t) > 1}
     asked_items = items_asked(expand(q.text))
@@ -420,7 +437,7 @@ def featurize(q: Question, qvec: np.ndarray, cands: list[Candidate], embed_missi
         context = c.doc.metadata.get("context") or ""
         ctx_toks = toks | keyword_token_set(c.header_text) | keyword_token_set(context)
         years = set(_YEAR.findall(c.text + " " + c.header_text))
-        label = re.split(r"\s[-(]?\$?\d", c.text, maxsplit=1)[0] if c.is_row else ""
+        label = row_label(c.text) if c.is_row else ""
         ps = c.doc.metadata.get("page_score")
         pd = c.doc.metadata.get("dense")
         c.features = {
@@ -434,8 +451,7 @@ def featurize(q: Question, qvec: np.ndarray, cands: list[Candidate], embed_missi
             "lex_soft": soft,
             "focus": focus_share,
             "metric_near": _metric_near(surface, c.text),
-            "subject": (1.0 if focus_stems & tokens_outside_other_items(label or subject_clause(c.text), asked_items)
-                        else 0.0) if focus_stems else 0.0,
+            "subject": _names_asked(focus_stems, subject_of(c), asked_items),
             "prior_clash": 1.0 if (not q.asks_prior and PRIOR_TEXT.search(c.text)) else 0.0,
             "total": 1.0 if _TOTAL.search(label or c.text) else 0.0,
             "label_extra": _label_extra(q_word_set, label) if label else 0.0,

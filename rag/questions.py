@@ -29,7 +29,7 @@ QUESTION_WORD = re.compile(r"^(what|which|who|how|when|where|why|did|does|do|is|
 
 _WHO = re.compile(r"^\s*(who|whom|whose)\b|\bname of (?:[\w'’]+ ){0,3}(?:person|chair\w*|ceo|cfo|chief \w+ officer|"
                   r"auditor|president|director)|谁|哪位|姓名|叫什么名字", re.I)
-_WHEN = re.compile(r"\b(when|what date|which year|what year|which day|what time)\b|何时|什么时候|哪一年|哪年|哪天|日期是|几月", re.I)
+_WHEN = re.compile(r"\b(when|what date|which year|what year|which day|what time)\b|何时|什么时候|哪一年|哪几年|哪年|哪天|日期是|几月", re.I)
 _WHERE = re.compile(r"\b(where|which (?:country|countries|city|cities|location))\b|在哪里|在哪儿|哪个国家|哪些国家|在哪", re.I)
 _LIST = re.compile(
     r"\b(which|what)\s+(?:\w+\s+){0,2}(?:are|were|have been)\b|\b(list|name|enumerate|what are|what were)\b"
@@ -50,10 +50,10 @@ _FIGURE_WORDS = re.compile(
     r"收益|比率|率", re.I)
 _YESNO_EN = re.compile(r"^\s*(?:as of [^,]+,\s*)?(is|are|was|were|did|does|do|has|have|had|can|could|will|would|should)\b", re.I)
 _YESNO_ZH = re.compile(r"是否|吗[？?]?\s*$|有没有|是不是|能否|可否")
-# saying or not saying something: "Did they reveal how much …?", "财务条款公开了吗？" are decided by the
-# sentence that says what was, or was not, disclosed ("…并未披露具体新增额度")
-DISCLOSURE = re.compile(r"\b(?:disclos\w*|reveal\w*|made public|publicly|announc\w*|specif(?:y|ied|ies))\b"
-                        r"|披露|公开|透露|公布|说明", re.I)
+# whether something was disclosed ("Did the company disclose the terms?", "收购价格披露了吗？") is decided by
+# the sentence that says what was, or was not, disclosed. (Announcing is not disclosing: "Did X announce a
+# buyback?" asks about the buyback; 公开发行 is a public offering.)
+DISCLOSURE = re.compile(r"\b(?:disclos\w*|reveal\w*|made public)\b|披露|透露|公布|公开(?!发行|市场|招股|交易)", re.I)
 _CHOICE = re.compile(r"\b(\w+(?:\s\w+){0,3})\s+or\s+(\w+(?:\s\w+){0,3})\s*\?\s*$|还是", re.I)
 _DESCRIBE = re.compile(r"\b(why|how did|how does|how do|how has|what drove|what caused|explain|describe|what led|"
                        r"what explains|what happened|how would)\b|为什么|为何|原因|如何|怎样|怎么|说明|解释|驱动", re.I)

@@ -58,10 +58,12 @@ _LONG_WORD = re.compile(r"\b[A-Za-z]{7,}\b")
 
 def split_compounds(text: str, catalog) -> str:
     """``text`` with a word that no indexed chunk holds written as the two indexed words it joins
-    ("passthrough costs" -> "pass through costs" where the filings write "pass through"; "cashflow",
-    "topline"). Both parts must be words of the index (or stop words, one at most) of three letters
-    or more; of several ways to cut a word, the most even one. A word the index holds stays as it is."""
-    words = list(dict.fromkeys(m.group(0) for m in _LONG_WORD.finditer(text or "")))
+    ("free cashflow" -> "free cash flow" where the filings write "cash flow"; "topline", "healthcare").
+    Both parts must be words of the index (or stop words, one at most) of three letters or more; of
+    several ways to cut a word, the most even one. A word the index holds stays as it is, and so does
+    a name (capitalised inside the text, or in capitals: "Salesforce" is no "sales force")."""
+    words = list(dict.fromkeys(m.group(0) for m in _LONG_WORD.finditer(text or "")
+                               if m.group(0).islower() or (m.start() == 0 and m.group(0)[1:].islower())))
     if not words:
         return text
     stem = {w: (keyword_tokens(w) or [""])[0] for w in words}
@@ -174,8 +176,10 @@ class HybridRetriever(BaseRetriever):
         the user's full question, whose statements and named pages steer the page ranking."""
         k = k or self.k
         question = question or query
-        # a compound the filings write as two words ("passthrough" / "pass through") searches for those
-        query, question = split_compounds(query, self.store.catalog), split_compounds(question, self.store.catalog)
+        # a compound the filings write as two words ("cashflow" / "cash flow") searches for those
+        split = split_compounds(query, self.store.catalog)
+        question = split if question == query else split_compounds(question, self.store.catalog)
+        query = split
         want = max(k, self.candidates if self.reranker else k)
         cands = self.candidates_for(query, doc_ids, query_vector, statements=rank_pages, question=question)
         rows, fused = cands.rows, cands.fused

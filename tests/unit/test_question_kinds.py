@@ -173,5 +173,6 @@ def test_which_ones_in_chinese_is_a_list_and_the_notice_names_the_kind_in_the_qu
     assert kind_of("文中提到了哪几家国内竞争对手？") == "list"
     assert kind_of("哪几个地区增长最快？") == "list"
     assert kind_of("公司有几家子公司？") == "figure"
+    assert kind_of("公司在哪几年亏损？") == "when"
     assert notice("kind", "zh", kind="figure") == "没有段落给出所问的数字"
     assert notice("kind", "en", kind="when") == "no passage states the asked date"
