@@ -85,6 +85,17 @@ def _contains(words: list[str], phrase: tuple[str, ...]) -> bool:
     return False
 
 
+def _read(text: str) -> tuple[str, list[str]]:
+    """``text`` as phrases are matched against it: normalised, and its English words stemmed in order."""
+    norm = unicodedata.normalize("NFKC", text or "").lower()
+    return norm, (keyword_tokens(norm, keep_stopwords=True) if re.search(r"[a-z]", norm) else [])
+
+
+def _holds(p: _Phrase, norm: str, words: list[str]) -> bool:
+    """Whether a text read by ``_read`` holds the phrase (Chinese as a substring, English as words)."""
+    return bool((p.text and p.text in norm) or (p.words and _contains(words, p.words)))
+
+
 def _matches(text: str, kind: str) -> set[str]:
     """Statements whose ``kind`` of phrases ("titles" or "items") ``text`` holds."""
     return set(_matches_cached(text, kind))
@@ -95,13 +106,10 @@ def _matches(text: str, kind: str) -> set[str]:
 @lru_cache(maxsize=4096)
 def _matches_cached(text: str, kind: str) -> frozenset[str]:
     phrases = getattr(vocabulary(), kind)
-    norm = unicodedata.normalize("NFKC", text or "").lower()
-    words = keyword_tokens(norm, keep_stopwords=True) if re.search(r"[a-z]", norm) else []
+    norm, words = _read(text)
     found = set()
     for p in phrases:
-        if p.statement in found:
-            continue
-        if (p.text and p.text in norm) or (p.words and _contains(words, p.words)):
+        if p.statement not in found and _holds(p, norm, words):
             found.add(p.statement)
     return frozenset(found)
 
@@ -130,14 +138,13 @@ def computed_items(question: str) -> list[str]:
 
 @lru_cache(maxsize=1024)
 def _concept_items(question: str, computed_only: bool = False) -> tuple[str, ...]:
-    norm = unicodedata.normalize("NFKC", question or "").lower()
-    words = keyword_tokens(norm, keep_stopwords=True) if re.search(r"[a-z]", norm) else []
+    norm, words = _read(question)
     v = vocabulary()
     out: list[str] = []
     for p, needs in v.concepts:
         if computed_only and p.statement not in v.computed:
             continue
-        if (p.text and p.text in norm) or (p.words and _contains(words, p.words)):
+        if _holds(p, norm, words):
             out += [n for n in needs if n not in out]
     return tuple(out)
 
@@ -172,10 +179,8 @@ def _item_key(p: _Phrase) -> str:
 def items_asked(text: str) -> frozenset[str]:
     """The line items and measures ``text`` names (each as a key that "total"/合计 does not change),
     every one it holds, a longer name's parts included."""
-    norm = unicodedata.normalize("NFKC", text or "").lower()
-    words = keyword_tokens(norm, keep_stopwords=True) if re.search(r"[a-z]", norm) else []
-    return frozenset(_item_key(p) for p in vocabulary().items
-                     if (p.text and p.text in norm) or (p.words and _contains(words, p.words)))
+    norm, words = _read(text)
+    return frozenset(_item_key(p) for p in vocabulary().items if _holds(p, norm, words))
 
 
 @lru_cache(maxsize=1)
