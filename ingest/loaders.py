@@ -1,7 +1,9 @@
 """File -> list of pages of cleaned text.
 
 Pages are numbered from 1 as a PDF viewer shows them. Text formats have no
-pages unless a page separator line is declared for them (page ``None``).
+pages (page ``None``) unless a page separator line is declared for them, they
+hold form feeds, or their printed page numbers stand on lines of their own
+(ingest.printed_pages); such pages are numbered in order from 1.
 Every failure raises IngestError with one line a user can act on.
 """
 from __future__ import annotations
@@ -12,6 +14,7 @@ from pathlib import Path
 
 from .cleaning import clean_text, strip_running_lines
 from .errors import IngestError
+from .printed_pages import split_printed_pages
 
 SUPPORTED_SUFFIXES = {".pdf", ".html", ".htm", ".md", ".markdown", ".txt", ".text"}
 # Size limits, checked before a byte is read. What bounds ingest time is the
@@ -89,6 +92,9 @@ def _split_pages(text: str, separator: str | None) -> list[tuple[int | None, str
         return [(i + 1, part) for i, part in enumerate(parts)]
     if "\f" in text:
         return [(i + 1, part) for i, part in enumerate(text.split("\f"))]
+    printed = split_printed_pages(text)
+    if printed:
+        return [(i + 1, part) for i, part in enumerate(printed)]
     return [(None, text)]
 
 

@@ -179,3 +179,45 @@ def test_encrypted_pdf(tmp_path):
     pdf.output(str(f))
     reason = _reason(f)
     assert "encrypted" in reason and "password" in reason
+
+
+def _printed_report(first_page: int, pages: int, title: str) -> list[str]:
+    """Lines of a PDF's text saved as plain text: each page opens with its printed number,
+    and one page holds a table whose cells sit one per line (bare numbers, too)."""
+    lines = []
+    for n in range(first_page, first_page + pages):
+        lines += ["", str(n), f"{title} SECTION {n}"]
+        lines += [f"Sentence {k} of page {n} says what the company did in the period." for k in range(6)]
+        if n == first_page + 1:
+            lines += ["Segment", "Revenue", "1", "2", "3", "4", "5", "6", "7"]
+    return lines
+
+
+def test_text_with_printed_page_numbers_is_split_into_pages(tmp_path):
+    f = tmp_path / "report.txt"
+    f.write_text("Cover of the interim report\n" + "\n".join(_printed_report(1, 8, "FIRST")), encoding="utf-8")
+    pages = load_pages(f)
+    assert [p.number for p in pages] == list(range(1, 10))  # cover + 8 printed pages
+    assert pages[0].text == "Cover of the interim report"
+    assert pages[3].text.startswith("FIRST SECTION 3")
+    # the table's bare numbers stay in their page; only the page numbers are taken out
+    assert "Revenue\n1\n2\n3" in pages[2].text
+
+
+def test_concatenated_reports_restarting_their_numbering_keep_every_page(tmp_path):
+    f = tmp_path / "three.txt"
+    lines = _printed_report(1, 6, "FIRST") + _printed_report(1, 7, "SECOND") + _printed_report(1, 5, "THIRD")
+    f.write_text("\n".join(lines), encoding="utf-8")
+    pages = load_pages(f)
+    assert len(pages) == 18
+    assert [p.text.split("\n")[0] for p in pages[5:8]] == ["FIRST SECTION 6", "SECOND SECTION 1", "SECOND SECTION 2"]
+
+
+def test_a_few_bare_numbers_do_not_make_pages(tmp_path):
+    # four consecutive numbers far apart (fewer than a run) and a numbered list
+    body = []
+    for n in range(1, 5):
+        body += [str(n)] + [f"Line {k} of part {n}." for k in range(8)]
+    f = tmp_path / "notes.txt"
+    f.write_text("\n".join(body), encoding="utf-8")
+    assert [p.number for p in load_pages(f)] == [None]
