@@ -19,7 +19,7 @@ from ..patterns import CJK_RANGES
 from ..vocabulary import vocabulary
 from .document import DocView, Found
 from .issuers import name_key, self_references, split_camel, zh_legal_name
-from .kinds import report_kind
+from .kinds import REPORT_KINDS, kind_words, report_kind
 from .periods import Period, find_dates, find_periods
 
 
@@ -233,9 +233,18 @@ def reporting_period_end(view: DocView) -> Found | None:
 
 
 def repeated_title_years(title_line: str, full: str) -> set[int]:
-    """Years of the same cover title repeated in the file (several reports concatenated)."""
-    pat = re.escape(title_line.strip())
-    pat = re.sub(r"(?:19|20)\d{2}", r"((?:19|20)\\d{2})", pat, count=1)
-    if "(" not in pat:
+    """Years of the same cover title repeated in the file (several reports concatenated). The title
+    ends with the words naming the report's kind: on a short cover page, cleaning may have joined the
+    line after it ("Fiscal Year 2024 Interim Report NYSE: BABA …"), which the other covers need not repeat."""
+    title = title_line.strip()
+    for kind, rx in kind_words():
+        m = rx.search(title) if kind in REPORT_KINDS else None
+        if m:
+            title = title[:m.end()]
+            break
+    own = re.search(r"(?:19|20)\d{2}", title)
+    if own is None:
         return set()
-    return {int(y) for y in re.findall(r"(?m)^[ #*|]*" + pat + r"[ *|]*$", full)}
+    pat = re.sub(r"(?:19|20)\d{2}", r"((?:19|20)\\d{2})", re.escape(title), count=1)
+    years = {int(y) for y in re.findall(r"(?m)^[ #*|]*" + pat + r"[ *|]*$", full)}
+    return years | {int(own.group(0))} if years else set()

@@ -237,3 +237,15 @@ def test_shipped_alias_file_holds_no_entries():
     from rag.vocabulary import DATA_DIR
 
     assert load_aliases([DATA_DIR / "aliases.toml"]).groups == []
+
+
+def test_concatenated_interim_reports_cover_every_year_even_when_the_first_title_line_was_joined():
+    # a short cover page whose title line cleaning joined to the tickers under it; the later reports'
+    # covers sit at the foot of the previous report's last page, title on a line of its own
+    first = "Fiscal Year 2024 Interim Report NYSE: ACME HKEX: 1234"
+    body = "ACME HOLDINGS LIMITED\nINTERIM REPORT\nFOR THE SIX MONTHS ENDED SEPTEMBER 30, 2023\nRevenue was RMB100 million."
+    later = "Free cash flow 77,110\n\nAcme Holdings Limited\nNYSE: ACME HKEX: 1234\nFiscal Year {} Interim Report"
+    inf = infer("reports.txt", first, body, later.format(2022), body.replace("2023", "2021"), later.format(2023),
+                body.replace("2023", "2022"))
+    assert inf.fields["kind"] == "interim report"
+    assert inf.fields["period"] == "FY2022H1-FY2024H1"
