@@ -66,10 +66,17 @@ def find_kinds(text: str) -> list[str]:
 
 def report_kind(line: str) -> str:
     """The report kind a title line names ('2024年年度报告' -> 'annual report'), or ''."""
+    found = report_kind_match(line)
+    return found[0] if found else ""
+
+
+def report_kind_match(line: str) -> tuple[str, re.Match] | None:
+    """The report kind a title line names and where its words are in the line, or None."""
     for kind, rx in kind_words():
-        if kind in REPORT_KINDS and rx.search(line):
-            return kind
-    return ""
+        m = rx.search(line) if kind in REPORT_KINDS else None
+        if m:
+            return kind, m
+    return None
 
 
 def file_tokens(path: Path) -> list[str]:

@@ -19,7 +19,7 @@ from ..patterns import CJK_RANGES
 from ..vocabulary import vocabulary
 from .document import DocView, Found
 from .issuers import name_key, self_references, split_camel, zh_legal_name
-from .kinds import REPORT_KINDS, kind_words, report_kind
+from .kinds import report_kind, report_kind_match
 from .periods import Period, find_dates, find_periods
 
 
@@ -235,13 +235,11 @@ def reporting_period_end(view: DocView) -> Found | None:
 def repeated_title_years(title_line: str, full: str) -> set[int]:
     """Years of the same cover title repeated in the file (several reports concatenated). The title
     ends with the words naming the report's kind: on a short cover page, cleaning may have joined the
-    line after it ("Fiscal Year 2024 Interim Report NYSE: BABA …"), which the other covers need not repeat."""
+    line after it ("Fiscal Year 2024 Interim Report NYSE: ACME …"), which the other covers need not repeat."""
     title = title_line.strip()
-    for kind, rx in kind_words():
-        m = rx.search(title) if kind in REPORT_KINDS else None
-        if m:
-            title = title[:m.end()]
-            break
+    found = report_kind_match(title)
+    if found:
+        title = title[:found[1].end()]
     own = re.search(r"(?:19|20)\d{2}", title)
     if own is None:
         return set()
