@@ -137,8 +137,15 @@ class PageTexts:
         return at, at + len(last), last
 
 
-def candidates(docs, catalog, pages: PageTexts) -> list[Candidate]:
-    """Sentences and rows of the passages, once each (overlapping passages repeat them)."""
+# A passage that ends inside a table stands for the rest of that table on its page: its rows up to this
+# many lines further are candidates too when their label holds the question's words (a chunk boundary
+# falls between a table's first rows and its total as often as anywhere else).
+MAX_CONTINUED_ROWS = 20
+
+
+def candidates(docs, catalog, pages: PageTexts, row_words: frozenset[str] = frozenset()) -> list[Candidate]:
+    """Sentences and rows of the passages, once each (overlapping passages repeat them); with
+    ``row_words``, also the rows of a table a passage ends inside whose label holds one of them."""
     seen: dict[tuple, Candidate] = {}
     out: list[Candidate] = []
     stored = {}
@@ -173,6 +180,40 @@ def candidates(docs, catalog, pages: PageTexts) -> list[Candidate]:
                 c.prev = c.prev or prev
                 prev.next = prev.next or c
             prev = c
+        if row_words and prev is not None and prev.is_row:
+            for c in _rows_after(d, rank, base + len(text), pages, row_words):
+                key = (c.doc_id, c.page, c.start)
+                if key not in seen:
+                    seen[key] = c
+                    out.append(c)
+    return out
+
+
+def _rows_after(d, rank: int, offset: int, pages: PageTexts, row_words: frozenset[str]) -> list[Candidate]:
+    """The rows of the table that continues on ``d``'s page after ``offset`` (up to its first line that is
+    not a row), those whose label holds one of ``row_words``, each with the header it is read under."""
+    doc_id, page = d.metadata["doc_id"], d.metadata.get("page")
+    text = pages.text(doc_id, page)
+    out, pos = [], text.find("\n", offset)
+    lines = 0
+    while 0 <= pos < len(text) and lines < MAX_CONTINUED_ROWS:
+        start = pos + 1
+        end = text.find("\n", start)
+        end = len(text) if end < 0 else end
+        pos, lines = end, lines + 1
+        line = text[start:end].strip()
+        if not line:
+            continue
+        if classify(line) != "data":
+            break
+        if not keyword_token_set(row_label(line)) & row_words:
+            continue
+        start += text[start:end].index(line)
+        c = Candidate(d, rank, start, start + len(line), line, is_row=True)
+        h = pages.header_for(doc_id, page, start)
+        if h is not None:
+            c.header, c.header_text = (h[0], h[1]), h[2]
+        out.append(c)
     return out
 
 

@@ -439,3 +439,22 @@ def test_a_rows_total_words_are_not_beyond_the_question_and_other_marks_a_part()
     assert _label_extra(asked, "TOTAL REVENUES") == 0.0
     assert _label_extra(asked, "Other revenues") == 0.5
     assert _label_extra(asked, "Revenues from company-operated stores") > 0.5
+
+
+MATURITY = ("期末，本公司持有的金融负债按未折现剩余合同现金流量的到期期限分析如下（单位：人民币元）：\n项目 期末余额\n"
+            "短期借款 525,049,959 525,049,959\n应付账款 130,134,584 130,134,584\n代理买卖证券款 10,115,456,014 10,115,456,014\n"
+            "其他应付款 43,179,890 43,179,890\n金融负债合计 10,847,327,682 11,302,096,917\n"
+            "上表中披露的金融负债金额为未经折现的合同现金流量。\n小计 99 99")
+
+
+def test_a_passage_ending_inside_a_table_stands_for_the_rows_of_it_that_name_what_is_asked():
+    cat = _Catalog({("c", 172): MATURITY})
+    cut = MATURITY.index("应付账款")   # the chunk ends after the table's first row
+    docs = _docs("c", 172, MATURITY[:cut - 1])
+    plain = candidates(docs, cat, PageTexts(cat))
+    assert not any(c.text.startswith("金融负债合计") for c in plain)
+    more = candidates(docs, cat, PageTexts(cat), frozenset({"金融", "负债"}))
+    total = next(c for c in more if c.text.startswith("金融负债合计"))
+    assert total.is_row and MATURITY[total.start:total.end] == total.text and "期末余额" in total.header_text
+    # only the rows naming what is asked, and none past the table's end
+    assert not any(c.text.startswith(("应付账款", "其他应付款", "小计")) for c in more)
