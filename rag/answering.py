@@ -28,8 +28,8 @@ from langchain_core.documents import Document
 from langchain_core.runnables import RunnableSerializable
 
 from .answer_model import AnswerModel, load_model
-from .evidence import (_ENUM, Candidate, PageTexts, candidates, featurize, focus_words, ordinals, passes_kind,
-                       row_label, subject_of)
+from .evidence import (_ENUM, Candidate, PageTexts, candidates, featurize, focus_words, ordinals, page_rows,
+                       passes_kind, row_label, subject_of)
 from .evidence_periods import passes_period
 from .glossary import expand, translations
 from .prompts import cannot_answer
@@ -402,25 +402,7 @@ class ExtractiveAnswerer(RunnableSerializable):
     def _page_rows(self, row: Candidate) -> list[Candidate]:
         """The other table rows on ``row``'s page, each with the header it is read under (a statement's
         rows beyond the passages retrieved: the balance sheet's current liabilities under its current assets)."""
-        from ingest.tables import classify
-
-        pages = PageTexts(self.catalog)
-        text = pages.text(row.doc_id, row.page) or ""
-        out, pos = [], 0
-        for line in text.split("\n"):
-            a, pos = pos, pos + len(line) + 1
-            stripped = line.strip()
-            if not stripped or classify(stripped) != "data":
-                continue
-            start = a + line.index(stripped)
-            if start == row.start:
-                continue
-            c = Candidate(row.doc, row.rank, start, start + len(stripped), stripped, is_row=True)
-            h = pages.header_for(row.doc_id, row.page, start)
-            if h is not None:
-                c.header, c.header_text = (h[0], h[1]), h[2]
-            out.append(c)
-        return out
+        return [c for c in page_rows(row.doc, row.rank, PageTexts(self.catalog)) if c.start != row.start]
 
     def _compose(self, question: str, q: Question, chosen: list[Candidate], docs) -> Answer:
         chosen = sorted(dict.fromkeys(chosen), key=lambda c: (c.rank, c.page or 0, c.start))

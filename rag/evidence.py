@@ -181,7 +181,8 @@ def candidates(docs, catalog, pages: PageTexts, row_words: frozenset[str] = froz
                 prev.next = prev.next or c
             prev = c
         if row_words and prev is not None and prev.is_row:
-            for c in _rows_after(d, rank, base + len(text), pages, row_words):
+            asked = lambda line: bool(keyword_token_set(row_label(line)) & row_words)  # noqa: E731
+            for c in page_rows(d, rank, pages, after=base + len(text), keep=asked):
                 key = (c.doc_id, c.page, c.start)
                 if key not in seen:
                     seen[key] = c
@@ -189,32 +190,37 @@ def candidates(docs, catalog, pages: PageTexts, row_words: frozenset[str] = froz
     return out
 
 
-def _rows_after(d, rank: int, offset: int, pages: PageTexts, row_words: frozenset[str]) -> list[Candidate]:
-    """The rows of the table that continues on ``d``'s page after ``offset`` (up to its first line that is
-    not a row), those whose label holds one of ``row_words``, each with the header it is read under."""
+def page_rows(d, rank: int, pages: PageTexts, after: int | None = None, keep=None):
+    """The table rows on passage ``d``'s page as row candidates, each with the header it is read under;
+    with ``after`` (an offset), only the rows of the table that continues past it: up to its first line
+    that is not a row, within MAX_CONTINUED_ROWS lines. ``keep(line)`` picks rows before their header is read."""
     doc_id, page = d.metadata["doc_id"], d.metadata.get("page")
     text = pages.text(doc_id, page)
-    out, pos = [], text.find("\n", offset)
-    lines = 0
-    while 0 <= pos < len(text) and lines < MAX_CONTINUED_ROWS:
-        start = pos + 1
-        end = text.find("\n", start)
-        end = len(text) if end < 0 else end
-        pos, lines = end, lines + 1
-        line = text[start:end].strip()
-        if not line:
+    begin = 0
+    if after is not None:
+        begin = text.find("\n", after) + 1
+        if begin == 0:
+            return
+    pos = begin
+    for n, line in enumerate(text[begin:].split("\n")):
+        a, pos = pos, pos + len(line) + 1
+        if after is not None and n >= MAX_CONTINUED_ROWS:
+            return
+        stripped = line.strip()
+        if not stripped:
             continue
-        if classify(line) != "data":
-            break
-        if not keyword_token_set(row_label(line)) & row_words:
+        if classify(stripped) != "data":
+            if after is not None:
+                return
             continue
-        start += text[start:end].index(line)
-        c = Candidate(d, rank, start, start + len(line), line, is_row=True)
+        if keep is not None and not keep(stripped):
+            continue
+        start = a + line.index(stripped)
+        c = Candidate(d, rank, start, start + len(stripped), stripped, is_row=True)
         h = pages.header_for(doc_id, page, start)
         if h is not None:
             c.header, c.header_text = (h[0], h[1]), h[2]
-        out.append(c)
-    return out
+        yield c
 
 
 def _weights(words: list[str]) -> dict[str, float]:
