@@ -50,7 +50,7 @@ def printed_page_breaks(lines: list[str]) -> list[int]:
         previous.append(best_k)
         ending_at.setdefault(value, []).append(k)
 
-    used: set[int] = set()
+    # longest runs first; a run overlapping one already kept (a part of it, or table cells inside it) is not
     spans: list[tuple[int, int]] = []
     breaks: list[int] = []
     for k in sorted(range(len(numbers)), key=lambda k: (-run_length[k], numbers[k][0])):
@@ -60,12 +60,9 @@ def printed_page_breaks(lines: list[str]) -> list[int]:
         while j is not None:
             run.append(j)
             j = previous[j]
-        if used.intersection(run):
-            continue
         first, last = numbers[run[-1]][0], numbers[run[0]][0]
         if any(first <= b and a <= last for a, b in spans):
             continue
-        used.update(run)
         spans.append((first, last))
         breaks.extend(numbers[j][0] for j in run)
     return sorted(breaks)

@@ -28,10 +28,10 @@ from langchain_core.documents import Document
 from langchain_core.runnables import RunnableSerializable
 
 from .answer_model import AnswerModel, load_model
-from .evidence import (_ENUM, Candidate, PageTexts, candidates, featurize, focus_words, ordinals, page_rows,
-                       passes_kind, row_label, subject_of)
+from .evidence import (_ENUM, Candidate, PageTexts, candidates, featurize, focus_stems, focus_words, ordinals,
+                       page_rows, passes_kind, row_label, subject_of)
 from .evidence_periods import passes_period
-from .glossary import expand, translations
+from .glossary import translations
 from .prompts import cannot_answer
 from .questions import DISCLOSURE, QUESTION_WORD, Question, read, search_text
 from .ranking import PAGE_REF, pages_named
@@ -203,9 +203,7 @@ class ExtractiveAnswerer(RunnableSerializable):
         pages = PageTexts(self.catalog)
         # a figure question's passages that end inside a table stand for the rest of it: its rows that name
         # what is asked ("金融负债合计" below a chunk that ends at the table's first rows) are candidates too
-        row_words = (frozenset(t for w in focus_words(q) for t in keyword_tokens(expand(w))
-                               if t not in STOPWORDS and len(t) > 1) if q.kind == "figure" else frozenset())
-        cands = candidates(docs, self.catalog, pages, row_words)
+        cands = candidates(docs, self.catalog, pages, focus_stems(q) if q.kind == "figure" else frozenset())
         notices = []
         if any(c.instruction for c in cands):
             notices.append(notice("instructions", q.language))

@@ -406,6 +406,11 @@ def focus_words(q: Question) -> list[str]:
     return out
 
 
+def focus_stems(q: Question) -> frozenset[str]:
+    """The keyword tokens of what a question asks about: its focus words and their glossary translations."""
+    return frozenset(t for w in focus_words(q) for t in keyword_tokens(expand(w)) if t not in STOPWORDS and len(t) > 1)
+
+
 def _soft_overlap(q: Question, cands: list[Candidate], embed) -> list[tuple[float, float, float]]:
     """The question's words found in each candidate, where a word of the other language counts by
     how close its embedding is (Brazil ~ 巴西 0.92, revenue ~ 收入 0.89): an English question over a
@@ -477,7 +482,7 @@ def featurize(q: Question, qvec: np.ndarray, cands: list[Candidate], embed_missi
     q_word_set = set(q.words) | {t for t in keyword_tokens(expand(q.text)) if t not in STOPWORDS}
     q_word_set |= {f"<{m.group(0).lower()}>" for m in _PART.finditer(q.text)}   # "other revenues" asked
     # the question's own words (and their glossary translations) that say what it asks about
-    focus_stems = {t for w in focus_words(q) for t in keyword_tokens(expand(w)) if t not in STOPWORDS and len(t) > 1}
+    stems = focus_stems(q)
     asked_items = items_asked(expand(q.text))
     for c, sim, toks, (soft, focus_hit, focus_share) in zip(cands, sims, tok_sets, softs):
         c.focus_hit = focus_hit
@@ -498,7 +503,7 @@ def featurize(q: Question, qvec: np.ndarray, cands: list[Candidate], embed_missi
             "lex_soft": soft,
             "focus": focus_share,
             "metric_near": _metric_near(surface, c.text),
-            "subject": _names_asked(focus_stems, subject_of(c), asked_items),
+            "subject": _names_asked(stems, subject_of(c), asked_items),
             "prior_clash": 1.0 if (not q.asks_prior and PRIOR_TEXT.search(c.text)) else 0.0,
             "total": 1.0 if _TOTAL.search(label or c.text) else 0.0,
             "label_extra": _label_extra(q_word_set, label) if label else 0.0,
