@@ -61,9 +61,21 @@ def subject_clause(text: str) -> str:
     cuts = [x.end() for x in re.finditer(r"[,，;；:：。]", masked[:end])]
     start = cuts[-1] if cuts and end - cuts[-1] >= 4 else (cuts[-2] if len(cuts) > 1 else 0)
     # "… as a percentage of revenue", "占收入的比例": there revenue is what the figure is measured against
-    return _RATIO_OF.sub(" ", text[start:end])
+    clause = _RATIO_OF.sub(" ", text[start:end])
+    # "entered into a new $4,200,000,000 five year unsecured revolving credit agreement": an amount after
+    # an article is said of the noun that follows it
+    if m and _ARTICLE_BEFORE.search(masked[:end]):
+        after = _NOUN_AFTER_AMOUNT.match(masked, m.start())
+        if after:
+            clause += " " + after.group(1)
+    return clause
 
 
+_ARTICLE_BEFORE = re.compile(r"(?i)\b(?:a|an)\s+(?:[a-z-]+\s+){0,2}$")
+# the amount, its scale, then the words up to a preposition, a verb of stating or punctuation
+_NOUN_AFTER_AMOUNT = re.compile(r"(?i)(?:RMB|USD|HKD|US\$|HK\$|\$)?\s?\d[\d,.]*\s*(?:million|billion|thousand|trillion)?\s+"
+                                r"((?:(?!(?:of|in|for|to|from|and|or|that|which|was|were|is|are|with|by|on|at)\b)"
+                                r"[a-z][a-z-]*\s*){1,6})")
 _FIRST_DIGIT = re.compile(r"(?:RMB|USD|HKD|US\$|HK\$|\$|¥|￥)?(?<![A-Za-z])\d|(?:RMB|USD|HKD)\d")
 _RATIO_OF = re.compile(r"\b(?:as a (?:percentage|percent|share|proportion) of|(?:%|percent) of|relative to)\s+(?:\w+\s+){0,3}"
                        r"|占\S{0,8}?(?:的)?(?:比例|比重|百分比)", re.I)

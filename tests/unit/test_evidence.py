@@ -458,3 +458,19 @@ def test_a_passage_ending_inside_a_table_stands_for_the_rows_of_it_that_name_wha
     assert total.is_row and MATURITY[total.start:total.end] == total.text and "期末余额" in total.header_text
     # only the rows naming what is asked, and none past the table's end
     assert not any(c.text.startswith(("应付账款", "其他应付款", "小计")) for c in more)
+
+
+def test_an_amount_after_an_article_is_said_of_the_noun_that_follows_it():
+    # "entered into a new $4.2 billion revolving credit agreement" states the facility's amount; the
+    # clause before the figure ("The company entered into a new") names no measure at all. "the $3.8
+    # billion agreement" is one already known (here, one ended), and "$341 million of revenue" no noun's
+    text = ("On May 26, 2023, the company entered into a new $4,200,000,000 five year unsecured revolving credit "
+            "agreement with its lenders. Then it terminated the $3,800,000,000 unsecured revolving credit "
+            "agreement. The company delivered $341 million of revenue from advertising.")
+    cat = _Catalog({("p", 1): text})
+    cands = candidates(_docs("p", 1, text), cat, PageTexts(cat))
+    e = _Embedder()
+    q = "What is the total amount the company may borrow under its unsecured revolving credit agreement?"
+    featurize(read(q), e.embed_query(q), cands, lambda ts: dict(zip(ts, e.embed_documents(ts))))
+    subject = {c.text[:6]: c.features["subject"] for c in cands}
+    assert subject == {"On May": 1.0, "Then i": 0.0, "The co": 0.0}, subject
