@@ -27,7 +27,7 @@ QUARTER_WORDS = {
 }
 # part of a year: a question about the whole year is not answered by a quarter's or a half's figure, nor
 # by one part of the year's dividend (the interim or the final one: 末期, "final dividend")
-_PART_OF_YEAR = re.compile(r"\b(?:Q[1-4]|(?:first|second|third|fourth)[\s-]quarter|three months|six months|nine months|"
+_PART_OF_YEAR = re.compile(r"\b(?:Q[1-4]|(?:first|second|third|fourth)[\s-]quarter|quarters? ended|three months|six months|nine months|"
                            r"twelve weeks|\d{1,2} weeks|year[\s-]to[\s-]date|interim dividends?|final dividends?)\b"
                            r"|季度|上半年|下半年|半年度|前三季|1-9月|1-6月|止[三六九]个月|末期", re.I)
 _YEAR_TO_DATE = re.compile(r"\b(?:six|nine) months\b|year[\s-]to[\s-]date|前三季|上半年|1-9月|1-6月|止[六九]个月|\b(?:24|36) weeks\b",

@@ -172,6 +172,16 @@ def test_a_year_asked_is_not_answered_by_a_row_of_a_quarter_by_quarter_table():
     assert passes_period(read("2024年归属于本行股东的净利润是多少？"), annual, {"2024"})
 
 
+
+def test_a_full_year_asked_is_not_answered_from_a_quarters_column():
+    from rag.evidence_periods import passes_period
+
+    row = _row_candidate("TOTAL REVENUES 6,497.5 5,718.4 779.1 14",
+                         "Dollars and shares in millions Quarters Ended June 30, 2023 2022 Inc/ (Dec)")
+    assert not passes_period(read("What was the total revenue for full-year 2022?"), row, {"2023"})
+    assert passes_period(read("What was the total revenue in the second quarter of 2022?"), row, {"2023"})
+
+
 BALANCE = ("Consolidated Balance Sheets (In Millions)\nMay 31, 2020 May 26, 2019\nCash and cash equivalents 1,677.8 450.0\n"
            "Total current assets 5,121.3 4,186.5\nLand, buildings and equipment 3,580.6 3,787.2\n"
            "Total assets 30,806.7 30,111.2\nAccounts payable 3,247.7 2,854.1\nTotal current liabilities 7,491.5 7,087.1\n"
