@@ -182,6 +182,19 @@ def test_a_full_year_asked_is_not_answered_from_a_quarters_column():
     assert passes_period(read("What was the total revenue in the second quarter of 2022?"), row, {"2023"})
 
 
+def test_an_asked_word_is_found_in_any_of_its_forms():
+    # "revenue" asked, "Net revenues" stated: the row states what is asked and may answer a figure question
+    from rag.evidence import passes_kind
+
+    text = "Net revenues $ 2,540 $ 2,422\nThe company's advertising products delivered $341 million of revenue."
+    cat = _Catalog({("p", 1): text})
+    cands = candidates(_docs("p", 1, text), cat, PageTexts(cat))
+    e = _Embedder()
+    q = read("What was the revenue in the second quarter?")
+    featurize(q, e.embed_query(q.text), cands, lambda ts: dict(zip(ts, e.embed_documents(ts))))
+    assert [passes_kind(q, c) for c in cands] == [True, True]
+
+
 BALANCE = ("Consolidated Balance Sheets (In Millions)\nMay 31, 2020 May 26, 2019\nCash and cash equivalents 1,677.8 450.0\n"
            "Total current assets 5,121.3 4,186.5\nLand, buildings and equipment 3,580.6 3,787.2\n"
            "Total assets 30,806.7 30,111.2\nAccounts payable 3,247.7 2,854.1\nTotal current liabilities 7,491.5 7,087.1\n"
