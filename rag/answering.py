@@ -441,6 +441,8 @@ class ExtractiveAnswerer(RunnableSerializable):
         haystack = normalize(" ".join([d.page_content + " " + (d.metadata.get("context") or "") for d in docs]
                                       + meta_text))
         hay_nospace = re.sub(r"\s+", "", haystack)
+        # a number the question gives is read without its digit grouping ("609,791,915" -> 609791915)
+        hay_digits = re.sub(r"(?<=\d)[,，](?=\d{3})", "", hay_nospace)
         missing, pending = [], []
         others = other_names(question)
         for term in salient_terms(question):
@@ -457,6 +459,8 @@ class ExtractiveAnswerer(RunnableSerializable):
                 if named and all(p in haystack or p in self.known_terms for p in named):
                     continue
             if t[0].isdigit():
+                if t in hay_digits:
+                    continue
                 if t.replace(".", "").isdigit() and len(t) == 4:
                     continue   # a year: documents state periods in many ways (FY, 本期, "the year ended")
                 missing.append(term)

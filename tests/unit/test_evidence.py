@@ -497,3 +497,15 @@ def test_an_amount_after_an_article_is_said_of_the_noun_that_follows_it():
     featurize(read(q), e.embed_query(q), cands, lambda ts: dict(zip(ts, e.embed_documents(ts))))
     subject = {c.text[:6]: c.features["subject"] for c in cands}
     assert subject == {"On May": 1.0, "Then i": 0.0, "The co": 0.0}, subject
+
+
+def test_a_number_the_question_gives_is_found_in_the_passages_with_its_digit_grouping():
+    # "总股本609,791,915股" in the question and in the report: the number is there, not missing
+    text = ("每10股派息数（元）（含税）0.8分配预案的股本基数（股）609,791,915现金分红金额（元）（含税） 48,783,353.20。"
+            "向全体股东每10股派发现金红利0.8元（含税）。")
+    a = _answerer({("r", 42): text})
+    docs = _docs("r", 42, text)
+    q = "公司按每10股派0.8元分红，总股本609,791,915股，总共要发多少现金红利？"
+    cands = a.rank(q, docs)[1]
+    assert a._missing_terms(q, docs, cands) == []
+    assert a._missing_terms("总股本609,791,916股时发多少？", docs, cands) == ["609791916"]
