@@ -198,6 +198,7 @@ class ExtractiveAnswerer(RunnableSerializable):
     def rank(self, question: str, docs: list[Document], qvec=None) -> tuple[Question, list[Candidate], list[str]]:
         """The question read, its candidates scored best first (instruction-like text removed), notices."""
         q = read(question)
+        q.names = tuple(n.lower() for n in self._own_names(docs))
         if qvec is None:
             qvec = np.asarray(self.embedder.embed_query(question), dtype=np.float32)
         pages = PageTexts(self.catalog)
@@ -262,15 +263,19 @@ class ExtractiveAnswerer(RunnableSerializable):
     def _asked_names(self, question: str, docs: list[Document]) -> set[str]:
         """The names in a question other than the company's own (issuer, short names, tickers of the
         passages' documents), as keyword stems: a segment, a product, a region."""
-        own: set[str] = set()
-        for doc_id in dict.fromkeys(d.metadata.get("doc_id") for d in docs):
-            m = (self.catalog.document(doc_id) or {}).get("meta", {})
-            own |= keyword_token_set(" ".join([str(m.get("issuer") or "")] +
-                                              [str(x) for k in ("aliases", "tickers") for x in (m.get(k) or [])]))
+        own = keyword_token_set(" ".join(self._own_names(docs)))
         words = [w for w in salient_terms(question) if not w[0].isdigit() and w.lower() not in _GENERIC_CAPS
                  and not is_vocabulary_term(w)]
         words += [t for w in words for t in translations(w)]   # "美国市场" is "U.S." in an English release
         return {t for t in keyword_token_set(" ".join(words)) if t not in STOPWORDS and t not in own}
+
+    def _own_names(self, docs: list[Document]) -> list[str]:
+        """The issuer, short names and tickers of the passages' documents."""
+        out: list[str] = []
+        for doc_id in dict.fromkeys(d.metadata.get("doc_id") for d in docs):
+            m = (self.catalog.document(doc_id) or {}).get("meta", {})
+            out += [str(m.get("issuer") or "")] + [str(x) for k in ("aliases", "tickers") for x in (m.get(k) or [])]
+        return [n for n in dict.fromkeys(out) if n.strip()]
 
     def answer(self, question: str, docs: list[Document], qvec=None) -> Answer:
         lang = language_of(question)

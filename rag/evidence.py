@@ -396,9 +396,14 @@ def focus_words(q: Question) -> list[str]:
             if w.flag in ("nr", "ns", "nt", "nrt", "nrfg") or w.flag.startswith("m") or w.flag == "q":
                 names.add(w.word)
                 names.update(w.word[i:i + 2] for i in range(len(w.word) - 1))
+    own_words = {w for n in q.names for w in re.findall(r"[a-z0-9&]+", n)}
+    # the pieces of the question's own period expression ("第一季度" -> 第一, 一季) are no more asked about than it
+    periods = re.findall(r"第?[一二三四1-4]季度|[上下]半年|前三季度?", q.text)
     out = []
     for t in dict.fromkeys(tokens(q.text)):
         if len(t) < 2 or t[0].isdigit() or t in _GENERIC or t in caps or t in names or t in STOPWORDS:
+            continue
+        if t in own_words or (_CJK.match(t) and any(t in n for n in (*q.names, *periods))):
             continue
         if re.fullmatch(r"(?i)q[1-4]|fy\d*|h[12]|\d+[a-z]*", t) or _ZH_PERIOD.match(t):
             continue

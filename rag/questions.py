@@ -79,6 +79,9 @@ class Question:
     asks_prior: bool = False     # the previous period / the beginning balance
     asks_end: bool = False       # the period-end balance
     options: tuple[str, ...] = ()   # the two alternatives of a which-of-two question
+    # the names of the company the passages are about (issuer, short names, tickers; lower case): a
+    # question's words inside them ("平安银行" -> 平安, 银行) are not what it asks about
+    names: tuple[str, ...] = ()
 
 
 def _main_question(question: str) -> str:

@@ -509,3 +509,17 @@ def test_a_number_the_question_gives_is_found_in_the_passages_with_its_digit_gro
     cands = a.rank(q, docs)[1]
     assert a._missing_terms(q, docs, cands) == []
     assert a._missing_terms("总股本609,791,916股时发多少？", docs, cands) == ["609791916"]
+
+
+def test_the_companys_own_name_and_the_pieces_of_the_asked_period_are_not_what_a_question_asks_about():
+    # jieba does not tag every company name: 平安/银行 were taken for what is asked, and 第一 (of 第一季度)
+    # let a sentence about "2025年第一期…债券" pass as stating the net profit asked for
+    from rag.evidence import focus_words
+
+    q = read("示例银行2025年第一季度的净利润是多少？")
+    assert "第一" not in focus_words(q)
+    q.names = ("示例银行", "示例银行股份有限公司", "example bank")
+    assert focus_words(q) == ["净利", "利润", "净利润"]
+    q = read("What was Example Bank's net income?")
+    q.names = ("example bank",)
+    assert focus_words(q) == ["net", "income"]
