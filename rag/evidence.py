@@ -23,7 +23,8 @@ import numpy as np
 from ingest.sentences import split_sentences
 from ingest.tables import classify, line_headers
 
-from .evidence_periods import DATE_LIKE, OUTLOOK_Q, OUTLOOK_TEXT, PRIOR_TEXT, QUARTER_WORDS, subject_clause
+from .evidence_periods import (DATE_LIKE, OUTLOOK_Q, OUTLOOK_TEXT, PRIOR_TEXT, QUARTER_WORDS, prior_only_header,
+                               subject_clause)
 from .glossary import expand
 from .questions import QUESTION_WORD, Question
 from .patterns import YEAR_IN_TEXT
@@ -106,6 +107,34 @@ class PageTexts:
             self._text[key] = self.catalog.page_text(doc_id, page) or ""
         return self._text[key]
 
+    def carried_header(self, doc_id: str, page, offset: int) -> str:
+        """For a row of a table that runs on from the previous page (nothing but rows above it on its
+        page), the header that table had there: it labels the row's columns, though it cannot be quoted
+        from the row's page. Empty otherwise."""
+        if not isinstance(page, int) or page <= 1:
+            return ""
+        above = self.text(doc_id, page)[:offset].split("\n")
+        if any(line.strip() and classify(line.strip()) != "data" for line in above):
+            return ""
+        prev = self.text(doc_id, page - 1)
+        if not prev:
+            return ""
+        key = (doc_id, page - 1)
+        if key not in self._headers:
+            self._headers[key] = line_headers(prev)
+        last = next((h for h in reversed(self._headers[key][1]) if h is not None), None)
+        if last is None:
+            return ""
+        # the header's own lines: back from its last line to the previous table's last row
+        end = prev.rfind(last.text.split("\n")[-1])
+        lines = prev[:end].split("\n")[:-1] if end >= 0 else []
+        own = [last.text.split("\n")[-1]]
+        for line in reversed(lines):
+            if line.strip() and classify(line.strip()) == "data":
+                break
+            own.insert(0, line)
+        return "\n".join(x for x in own if x.strip())
+
     def header_for(self, doc_id: str, page, offset: int) -> tuple[int, int, str] | None:
         """The verbatim span of the table header above the line at ``offset``, if it is in a table."""
         key = (doc_id, page)
@@ -173,6 +202,8 @@ def candidates(docs, catalog, pages: PageTexts, row_words: frozenset[str] = froz
                     h = pages.header_for(d.metadata["doc_id"], d.metadata.get("page"), base + a)
                     if h is not None:
                         c.header, c.header_text = (h[0], h[1]), h[2]
+                    else:
+                        c.header_text = pages.carried_header(d.metadata["doc_id"], d.metadata.get("page"), base + a)
                 out.append(c)
             if c.vector is None and vectors is not None:
                 c.vector = vectors[j]
@@ -512,7 +543,8 @@ def featurize(q: Question, qvec: np.ndarray, cands: list[Candidate], embed_missi
             "focus": focus_share,
             "metric_near": _metric_near(surface, c.text),
             "subject": _names_asked(stems, subject_of(c), asked_items),
-            "prior_clash": 1.0 if (not q.asks_prior and PRIOR_TEXT.search(c.text)) else 0.0,
+            "prior_clash": 1.0 if (not q.asks_prior and (PRIOR_TEXT.search(c.text)
+                                                         or (c.is_row and prior_only_header(c.header_text)))) else 0.0,
             "total": 1.0 if _TOTAL.search(label or c.text) else 0.0,
             "label_extra": _label_extra(q_word_set, label) if label else 0.0,
             "outlook_clash": 1.0 if (OUTLOOK_TEXT.search(c.text) and not OUTLOOK_Q.search(q.text)) else 0.0,

@@ -44,6 +44,16 @@ _FULL_YEAR_Q = re.compile(r"\b(full[\s-]year|for the (?:fiscal )?year|annual|who
 # itself only when the question asks for them
 PRIOR_TEXT = re.compile(r"\b(last year|prior year|previous year|a year ago|year-ago|prior-year|same period of|"
                         r"compared (?:to|with) \S+ (?:in|for) the)\b|上年同期|去年同期|上年|去年|上期", re.I)
+_PRIOR_HEADER = re.compile(r"期初|年初|上年年末|上期|上年同期|\bbeginning of (?:the )?(?:year|period)\b", re.I)
+_CURRENT_HEADER = re.compile(r"期末|本期|本年|(?<!上)年末|\bend of (?:the )?(?:year|period)\b", re.I)
+
+
+def prior_only_header(header: str) -> bool:
+    """A table header whose columns are the beginning or prior period only ("项目 期初余额 1年以内 …"): its
+    rows are not the period-end or current figures a question asks for unless it asks for the prior ones."""
+    return bool(header and _PRIOR_HEADER.search(header) and not _CURRENT_HEADER.search(header))
+
+
 OUTLOOK_TEXT = re.compile(r"\b(forecast\w*|expect\w*|outlook|guidance|anticipat\w*|project\w*|will be|"
                           r"intends?|plans? to)\b|预计|预期|指引|展望|计划", re.I)
 OUTLOOK_Q = re.compile(r"\b(forecast\w*|expect\w*|outlook|guidance|anticipat\w*|project\w*|plan\w*|will|"

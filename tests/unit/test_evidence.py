@@ -523,3 +523,22 @@ def test_the_companys_own_name_and_the_pieces_of_the_asked_period_are_not_what_a
     q = read("What was Example Bank's net income?")
     q.names = ("example bank",)
     assert focus_words(q) == ["net", "income"]
+
+
+def test_a_row_of_a_table_running_on_from_the_previous_page_is_read_under_that_tables_header():
+    # the beginning-of-year maturity table starts at the foot of page 1 and ends on page 2: its total there
+    # is the beginning balance, not the year-end one the question asks for
+    page1 = ("期末，本公司持有的金融负债到期期限分析如下（单位：人民币元）：\n项目\n期末余额\n短期借款 525,049,959 525,049,959\n"
+             "金融负债合计 10,847,327,682 11,302,096,917\n"
+             "期初，本公司持有的金融负债到期期限分析如下（单位：人民币元）：\n项目\n期初余额\n短期借款 402,889,794 402,889,794")
+    page2 = "租赁负债 18,878,368 36,238,567\n金融负债合计 7,487,118,978 7,523,357,545\n上表中披露的金融负债金额为未经折现的合同现金流量。"
+    cat = _Catalog({("r", 1): page1, ("r", 2): page2})
+    cands = candidates(_docs("r", 2, page2), cat, PageTexts(cat))
+    total = next(c for c in cands if c.text.startswith("金融负债合计"))
+    assert total.header is None and total.header_text.endswith("期初余额") and "期末" not in total.header_text
+    e = _Embedder()
+    q = read("金融负债到年底还剩多少？")
+    featurize(q, e.embed_query(q.text), cands, lambda ts: dict(zip(ts, e.embed_documents(ts))))
+    assert total.features["prior_clash"] == 1.0
+    first = candidates(_docs("r", 1, page1), cat, PageTexts(cat))
+    assert not any(c.header_text and "期初" in c.header_text and c.text.startswith("金融负债合计") for c in first)
