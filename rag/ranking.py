@@ -28,9 +28,10 @@ from .text import CJK_CHAR as _CJK, STOPWORDS, keyword_token_set, keyword_tokens
 
 WEIGHTS_FILE = Path(__file__).resolve().parent / "data" / "page_ranker.json"
 FEATURES = ("rrf", "dense", "keyword", "hits", "statement", "title", "coverage", "first", "named_page", "items",
-            "item_search")
+            "item_search", "stated")
 DEFAULT_WEIGHTS = {"rrf": 1.0, "dense": 1.0, "keyword": 0.5, "hits": 0.3, "statement": 0.8, "title": 0.5,
-                   "coverage": 1.0, "first": 0.0, "named_page": 1.0, "items": 0.5, "item_search": 0.5, "bias": 0.0}
+                   "coverage": 1.0, "first": 0.0, "named_page": 1.0, "items": 0.5, "item_search": 0.5,
+                   "stated": 0.0, "bias": 0.0}
 # "on page 42", "p. 42", "第42页", "第 42 页": a question that names the page it is about
 PAGE_REF = re.compile(r"(?i)\b(?:page|p\.)\s*(\d{1,4})\b|第\s*(\d{1,4})\s*页")
 
@@ -65,7 +66,8 @@ def _content_words(text: str) -> frozenset[str]:
 def page_candidates(question: str, rows: dict[str, dict], fused: dict[str, float], dense: dict[str, float],
                     keyword: dict[str, float], rrf_k: int, pages_text: dict[tuple, list[tuple]] | None = None,
                     idf: dict[str, float] | None = None, qvec=None,
-                    items: dict[str, float] | None = None) -> list[PageCandidate]:
+                    items: dict[str, float] | None = None,
+                    stated: dict[str, float] | None = None) -> list[PageCandidate]:
     """Group candidate chunks by page and compute each page's features.
 
     ``pages_text`` holds every chunk of each candidate page (id, unit vector, indexed tokens), so that
@@ -101,6 +103,7 @@ def page_candidates(question: str, rows: dict[str, dict], fused: dict[str, float
     # for the measure ("what was its operating margin?") from where the measure itself is stated
     items = items if items and kind_of(question) != "figure" else {}
     items_max = max(items.values(), default=0.0) or 1.0
+    stated = stated or {}
     # the best dense similarity of any chunk on each page, in one product over all their vectors
     best_sim: dict[tuple, float] = {}
     if unit is not None:
@@ -148,6 +151,8 @@ def page_candidates(question: str, rows: dict[str, dict], fused: dict[str, float
             # the keyword score of the page in the search for the measure's line items: a statement that
             # joined by its title has no score in the question's own keyword search
             "item_search": max((items.get(c) or 0.0) for c in pc.chunks) / items_max,
+            # a sentence on the page whose subject is the asked measure, of the asked year (rag/stated.py)
+            "stated": max((stated.get(c) or 0.0) for c in pc.chunks),
         }
     return list(pages.values())
 

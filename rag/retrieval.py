@@ -23,11 +23,14 @@ from pydantic import ConfigDict
 from .glossary import expand
 from .ranking import page_candidates, pages_named, pick_passages, statement_query
 from .ranking import rank_pages as rank_page_candidates
-from .questions import search_text
+from .evidence import focus_stems
+from .patterns import YEAR_IN_TEXT
+from .questions import read, search_text
+from .stated import chunks_stating
 from .settings import RetrievalSettings
 from .glossary import written_out
-from .statements import concept_items, statements_asked, title_phrases
-from .text import STOPWORDS, keyword_tokens
+from .statements import concept_items, items_asked, statements_asked, title_phrases
+from .text import STOPWORDS, keyword_token_set, keyword_tokens
 
 RRF_K = RetrievalSettings.model_fields["rrf_k"].default   # the retrieval.rrf_k setting's (rag/settings.py)
 
@@ -126,6 +129,9 @@ class HybridRetriever(BaseRetriever):
         items = keyword_tokens(" ; ".join(concept_items(question))) if statements else []
         items_future = (_pool().submit(self.store.keyword_search, items, self.candidates // 2, doc_ids)
                         if items else None)
+        # inside one document, the chunks whose sentences state the asked measure as their subject
+        in_scope = bool(doc_ids) and len(doc_ids) == 1
+        stated = self._stated(query, doc_ids[0]) if statements and in_scope else {}
         try:
             qvec = (query_vector if query_vector is not None
                     else np.asarray(self.embedder.embed_query(query), dtype=np.float32))
@@ -138,6 +144,7 @@ class HybridRetriever(BaseRetriever):
         # statement pages, and a page the question names ("第169页"), join the candidates without a
         # fused score of their own (their rows may match none of the question's words)
         ids = list(dict.fromkeys([*fused, *(c for c, _ in by_title), *(c for c, _ in by_items),
+                                  *sorted(stated, key=lambda c: -stated[c])[:self.candidates // 3],
                                   *self._statement_page_chunks(question, doc_ids),
                                   *self._named_page_chunks(question, doc_ids)]))
         sims = dict(dense)
@@ -146,9 +153,17 @@ class HybridRetriever(BaseRetriever):
             sims[cid] = float(vec @ unit)   # stored unit vectors: the same cosine Chroma gives
         # the items search as page evidence only inside one document: across documents it finds another
         # company's statements, or the same company's of another year, as readily as the asked ones
-        in_scope = bool(doc_ids) and len(doc_ids) == 1
         return Candidates(fused, sims, dict(keyword), self.store.catalog.chunks_by_ids(ids), qvec,
-                          dict(by_items) if in_scope else {})
+                          dict(by_items) if in_scope else {}, stated)
+
+    def _stated(self, query: str, doc_id: str) -> dict[str, float]:
+        """A figure question's measure, looked up among the subjects of the document's sentences (rag/stated.py).
+        (A measure computed from line items, "working capital", is looked for by its items instead.)"""
+        q = read(query)
+        if q.kind != "figure" or concept_items(query):
+            return {}
+        return chunks_stating(self.store, doc_id, focus_stems(q), items_asked(expand(query)),
+                              keyword_token_set(query), set(YEAR_IN_TEXT.findall(search_text(query))))
 
     def _statement_page_chunks(self, question: str, doc_ids: list[str] | None) -> list[str]:
         """Inside a small scope, the pages titled as the statements the question needs (a balance
@@ -215,7 +230,7 @@ class HybridRetriever(BaseRetriever):
         # Robertson/Sparck Jones idf, floored at a little above zero like FTS5's
         idf = {t: max(1e-3, math.log((n - d + 0.5) / (d + 0.5) + 1.0)) for t, d in df.items()}
         return page_candidates(question, cands.rows, cands.fused, cands.dense, cands.keyword, self.rrf_k,
-                               catalog.page_chunks(keys), idf, cands.qvec, cands.items)
+                               catalog.page_chunks(keys), idf, cands.qvec, cands.items, cands.stated)
 
 
 @dataclass
@@ -226,3 +241,4 @@ class Candidates:
     rows: dict[str, dict]       # chunk id -> catalog row (all candidates)
     qvec: Any = None            # the query's vector
     items: dict[str, float] = field(default_factory=dict)   # chunk id -> BM25 in the search for a measure's items
+    stated: dict[str, float] = field(default_factory=dict)  # chunk id -> how closely it states the measure (rag/stated.py)
