@@ -480,7 +480,7 @@ def _soft_overlap(q: Question, cands: list[Candidate], embed) -> list[tuple[floa
     out = []
     for i, toks in enumerate(own):
         matched = soft.get(i, {})
-        stems = keyword_token_set(cands[i].text + " " + cands[i].header_text)
+        stems = keyword_token_set(cands[i].text) | keyword_token_set(cands[i].header_text)   # (each cached)
         toks = toks | {t for t in q_toks if stem_of[t] in stems}
         overlap = sum(1.0 if t in toks else matched.get(t, 0.0) for t in q_toks) / len(q_toks)
         # focus words matched (literal 1.0, across languages their similarity): best one, and share
