@@ -475,16 +475,15 @@ def _soft_overlap(q: Question, cands: list[Candidate], embed) -> list[tuple[floa
                 if idx:
                     best = m[:, idx].max(axis=1)
                     soft[i] = {t: float(b) for t, b in zip(q_toks, best) if b >= MIN_WORD_SIM}
-    # a word counts in any of its forms: "revenue" is in "Net revenues", "expense" in "expenses"
-    stem_of = {t: (keyword_tokens(t) or [t])[0] for t in q_toks}
+    # an asked word counts in any of its forms: "revenue" is in "Net revenues", "expense" in "expenses"
+    stem_of = {t: (keyword_tokens(t) or [t])[0] for t in focus}
     out = []
     for i, toks in enumerate(own):
         matched = soft.get(i, {})
         stems = keyword_token_set(cands[i].text) | keyword_token_set(cands[i].header_text)   # (each cached)
-        toks = toks | {t for t in q_toks if stem_of[t] in stems}
         overlap = sum(1.0 if t in toks else matched.get(t, 0.0) for t in q_toks) / len(q_toks)
         # focus words matched (literal 1.0, across languages their similarity): best one, and share
-        hits = [1.0 if t in toks else matched.get(t, 0.0) for t in focus]
+        hits = [1.0 if t in toks or stem_of[t] in stems else matched.get(t, 0.0) for t in focus]
         best = max(hits, default=1.0)
         # a measure the question names is also answered by the line items it is computed from
         # ("working capital ratio" by "Total current assets" and "Total current liabilities")
