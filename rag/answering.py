@@ -446,7 +446,7 @@ class ExtractiveAnswerer(RunnableSerializable):
         haystack = normalize(" ".join([d.page_content + " " + (d.metadata.get("context") or "") for d in docs]
                                       + meta_text))
         hay_nospace = re.sub(r"\s+", "", haystack)
-        # a number the question gives is read without its digit grouping ("609,791,915" -> 609791915)
+        # a number the question gives is read without its digit grouping ("512,004,300" -> 512004300)
         hay_digits = re.sub(r"(?<=\d)[,，](?=\d{3})", "", hay_nospace)
         missing, pending = [], []
         others = other_names(question)

@@ -72,7 +72,7 @@ def subject_clause(text: str) -> str:
     start = cuts[-1] if cuts and end - cuts[-1] >= 4 else (cuts[-2] if len(cuts) > 1 else 0)
     # "… as a percentage of revenue", "占收入的比例": there revenue is what the figure is measured against
     clause = _RATIO_OF.sub(" ", text[start:end])
-    # "entered into a new $4,200,000,000 five year unsecured revolving credit agreement": an amount after
+    # "entered into a new $2,500,000,000 five year unsecured revolving credit agreement": an amount after
     # an article is said of the noun that follows it
     if m and _ARTICLE_BEFORE.search(masked[:end]):
         after = _NOUN_AFTER_AMOUNT.match(masked, m.start())

@@ -80,7 +80,7 @@ class Question:
     asks_end: bool = False       # the period-end balance
     options: tuple[str, ...] = ()   # the two alternatives of a which-of-two question
     # the names of the company the passages are about (issuer, short names, tickers; lower case): a
-    # question's words inside them ("平安银行" -> 平安, 银行) are not what it asks about
+    # question's words inside them ("示例银行" -> 示例, 银行) are not what it asks about
     names: tuple[str, ...] = ()
 
 

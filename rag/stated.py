@@ -2,7 +2,7 @@
 
 In a long report the page that answers "What was revenue for the six months ended September 30,
 2021?" says so in one sentence ("Revenue for the six months ended September 30, 2021 was
-RMB406,430 million"), while dozens of pages repeat the period and mention revenue as what an
+RMB123,456 million"), while dozens of pages repeat the period and mention revenue as what an
 expense is measured against ("… as a percentage of revenue"). Neither keyword nor dense search
 over chunks tells them apart: both reward the period's words, repeated. A sentence's subject
 does (rag/evidence_periods.subject_clause: the clause before its first figure), so inside a scope
@@ -70,7 +70,7 @@ def chunks_stating(store, doc_id: str, focus: frozenset[str], asked_items: froze
         for c, row in catalog.chunks_by_ids(missing).items():
             kept[c] = _subjects(row["text"], row.get("context") or "")
     # a measure of the vocabulary the question names ("revenue", 金融负债) must be in the subject itself: a
-    # segment's name alone ("云智能集团 | 2,325 | 4,998", a row of another table) states no revenue
+    # segment's name alone ("示例云集团 | 1,234 | 2,345", a row of another table) states no revenue
     measures = frozenset(k for k in asked_items if k)
     out: dict[str, float] = {}
     for chunk_id in ids:

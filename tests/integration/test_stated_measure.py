@@ -16,10 +16,10 @@ def _pages() -> list[str]:
               f"to {4 + i}% of revenue {PERIOD.replace('2021', '2020')}. Cost of revenue {PERIOD} was RMB{250 + i},000 "
               f"million, or 62% of revenue." for i in range(12)]
     return [*filler[:6],
-            f"Revenue\nRevenue {PERIOD} was RMB406,430 million, an increase of 32%.\n"
-            f"Revenue from our cloud computing business {PERIOD} was RMB36,058 million.",
+            f"Revenue\nRevenue {PERIOD} was RMB123,456 million, an increase of 21%.\n"
+            f"Revenue from our cloud computing business {PERIOD} was RMB12,345 million.",
             *filler[6:],
-            "Revenue for the six months ended September 30, 2022 was RMB412,731 million."]
+            "Revenue for the six months ended September 30, 2022 was RMB130,002 million."]
 
 
 @pytest.fixture
