@@ -254,16 +254,16 @@ class ExtractiveAnswerer(RunnableSerializable):
             # against it) do not answer. (A measure computed from line items, "working capital ratio", is
             # answered by those items' rows instead.)
             # (what it asks about may be a name: "Data Center and AI group revenue", a segment's)
-            names = self._asked_names(question, docs)
+            names = self._asked_names(question, q.names)
             named = [c for c in timed if c.features.get("subject")
                      or (names and names & keyword_token_set(subject_of(c)))]
             timed = named or timed
         return q, timed, notices, None
 
-    def _asked_names(self, question: str, docs: list[Document]) -> set[str]:
-        """The names in a question other than the company's own (issuer, short names, tickers of the
-        passages' documents), as keyword stems: a segment, a product, a region."""
-        own = keyword_token_set(" ".join(self._own_names(docs)))
+    def _asked_names(self, question: str, own_names: tuple[str, ...]) -> set[str]:
+        """The names in a question other than the company's own (``own_names``: issuer, short names, tickers
+        of the passages' documents, as ``rank`` read them), as keyword stems: a segment, a product, a region."""
+        own = keyword_token_set(" ".join(own_names))
         words = [w for w in salient_terms(question) if not w[0].isdigit() and w.lower() not in _GENERIC_CAPS
                  and not is_vocabulary_term(w)]
         words += [t for w in words for t in translations(w)]   # "美国市场" is "U.S." in an English release
