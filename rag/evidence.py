@@ -17,6 +17,7 @@ from __future__ import annotations
 import math
 import re
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 import numpy as np
 
@@ -401,6 +402,24 @@ third fourth last latest full half six nine three twelve months month ended endi
 _ZH_PERIOD = re.compile(r"^(?:第?[一二三四1-4]季度?|[一二三四]季|上半年|下半年|前三季|\d+年|\d+月|年|月|日)$")
 
 
+@lru_cache(maxsize=1024)
+def _tagged_names(text: str) -> frozenset[str]:
+    """Chinese names (people, places, organisations), numerals and measure words jieba tags in ``text``,
+    with their two-character pieces: not what a question asks about. Cached: one answer asks for a
+    question's focus words several times (candidates, features, the retriever's measure lookup), and
+    tagging is about a millisecond each."""
+    if not _CJK.search(text):
+        return frozenset()
+    import jieba.posseg as pseg
+
+    names = set()
+    for w in pseg.cut(text):
+        if w.flag in ("nr", "ns", "nt", "nrt", "nrfg") or w.flag.startswith("m") or w.flag == "q":
+            names.add(w.word)
+            names.update(w.word[i:i + 2] for i in range(len(w.word) - 1))
+    return frozenset(names)
+
+
 def focus_words(q: Question) -> list[str]:
     """What a question asks about: its words less names (capitalised in the question), periods,
     numbers and words every question of its kind has ("company", "total", 公司, 多少)."""
@@ -419,14 +438,7 @@ def focus_words(q: Question) -> list[str]:
     caps = {m.group(0).lower() for m in re.finditer(r"\b[a-z]?[A-Z][A-Za-z&.'-]+", q.text)
             if m.group(0) not in defined and not (re.search(r"(?:^|[.?!:;。？！])\s*$", q.text[: m.start()])
                                                   and (QUESTION_WORD.match(m.group(0)) or is_vocabulary_term(m.group(0))))}
-    names = set()
-    if _CJK.search(q.text):   # Chinese names (people, places, organisations) are not what is asked
-        import jieba.posseg as pseg
-
-        for w in pseg.cut(q.text):
-            if w.flag in ("nr", "ns", "nt", "nrt", "nrfg") or w.flag.startswith("m") or w.flag == "q":
-                names.add(w.word)
-                names.update(w.word[i:i + 2] for i in range(len(w.word) - 1))
+    names = _tagged_names(q.text)
     own_words = {w for n in q.names for w in re.findall(r"[a-z0-9&]+", n)}
     # the pieces of the question's own period expression ("第一季度" -> 第一, 一季) are no more asked about than it
     periods = re.findall(r"第?[一二三四1-4]季度|[上下]半年|前三季度?", q.text)
