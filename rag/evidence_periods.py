@@ -20,11 +20,11 @@ DATE_LIKE = re.compile(
     r"|(?<![\d.,])(?:19|20)\d{2}(?![\d.,%])|\b\d{1,2}/\d{1,2}/\d{2,4}\b"
     r"|\b\d{1,2}:\d{2}\s*(?:a\.?m\.?|p\.?m\.?)?|\b\d{1,2}\s*(?:a\.m\.|p\.m\.)|\d{1,2}[:：]\d{2}", re.I)
 
-# a quarter named as such; "前三季度" (the first three quarters, year to date) is not the third quarter
-QUARTER_WORDS = {
-    1: r"\bQ1\b|first[\s-]quarter|(?<!前)第?一季度|(?<!前)1季度", 2: r"\bQ2\b|second[\s-]quarter|(?<!前)第?二季度|(?<!前)2季度",
-    3: r"\bQ3\b|third[\s-]quarter|(?<!前)第?三季度|(?<!前)3季度", 4: r"\bQ4\b|fourth[\s-]quarter|(?<!前)第?四季度|(?<!前)4季度",
-}
+# a quarter named as such; "前三季度" (the first three quarters, year to date) is not the third quarter.
+# pypdf glues a table's title to the line before it ("… and percentagesQ3 2023 Guidance"): a capital Q
+# right after a lower-case letter starts a word too.
+QUARTER_WORDS = {n: rf"\bQ{n}\b|(?-i:(?<=[a-z])Q{n})\b|{word}[\s-]quarter|(?<!前)第?{zh}季度|(?<!前){n}季度"
+                 for n, word, zh in ((1, "first", "一"), (2, "second", "二"), (3, "third", "三"), (4, "fourth", "四"))}
 # part of a year: a question about the whole year is not answered by a quarter's or a half's figure, nor
 # by one part of the year's dividend (the interim or the final one: 末期, "final dividend")
 _PART_OF_YEAR = re.compile(r"\b(?:Q[1-4]|(?:first|second|third|fourth)[\s-]quarter|quarters? ended|three months|six months|nine months|"
@@ -58,6 +58,8 @@ OUTLOOK_TEXT = re.compile(r"\b(forecast\w*|expect\w*|outlook|guidance|anticipat\
                           r"intends?|plans? to)\b|预计|预期|指引|展望|计划", re.I)
 OUTLOOK_Q = re.compile(r"\b(forecast\w*|expect\w*|outlook|guidance|anticipat\w*|project\w*|plan\w*|will|"
                        r"future|next)\b|预计|预期|指引|展望|计划|未来|将", re.I)
+# a table of forecasts names itself so in its title or column header ("Q3 2023 Guidance", "业绩指引")
+_OUTLOOK_HEADER = re.compile(r"\b(guidance|outlook|forecasts?)\b|指引|展望|预测", re.I)
 
 
 def subject_clause(text: str) -> str:
@@ -118,6 +120,8 @@ def passes_period(q: Question, c, doc_years: set[str], doc_quarter: int | None =
         return False   # "Last year's third quarter net income was …": the figure is the prior period's
     if OUTLOOK_TEXT.search(subject) and not OUTLOOK_Q.search(q.text):
         return False   # "Forecasting second-quarter revenue of …": a forecast, not what was reported
+    if c.is_row and _OUTLOOK_HEADER.search(c.header_text) and not OUTLOOK_Q.search(q.text):
+        return False   # a row of a guidance table ("Revenue $2.46 - $2.52" under "Q3 2023 Guidance")
     if q.years and not q.quarters and not _PART_OF_YEAR.search(q.text) and c.is_row and \
             len({n for n, rx in QUARTER_WORDS.items() if re.search(rx, c.header_text, re.I)}) >= 2:
         return False   # a year asked, a row of a quarter-by-quarter table given (分季度主要财务指标)

@@ -144,6 +144,21 @@ def test_a_quarter_asked_is_not_answered_from_another_quarters_report():
                          doc_quarter=1)
 
 
+def test_a_row_of_a_guidance_table_answers_only_a_question_about_guidance():
+    """A release's outlook table ("Revenue $2.10 - $2.20" under "Q4 2025 Guidance") states a forecast of
+    the next quarter, not what was reported; pypdf glues its title to the line above ("percentagesQ4")."""
+    from rag.evidence_periods import passes_period
+
+    row = _row_candidate("Revenue $2.10 - $2.20", "In billions, except per share data and percentagesQ4 2025 Guidance")
+    # the third quarter's release: its guidance row is about the fourth quarter, and is a forecast
+    assert not passes_period(read("What was the revenue in Q3 2025?"), row, {"2025"}, doc_quarter=3)
+    assert not passes_period(read("What was the revenue in 2025?"), row, {"2025"}, doc_quarter=3)
+    assert passes_period(read("What revenue guidance was given for Q4 2025?"), row, {"2025"}, doc_quarter=3)
+    glued = _row_candidate("Revenue $ 1,900 $ 1,800", "In millions, except percentagesQ2 2025 Q2 2024")
+    assert not passes_period(read("What was the revenue in the third quarter of 2025?"), glued, {"2025"})
+    assert passes_period(read("What was the revenue in the second quarter of 2025?"), glued, {"2025"})
+
+
 def _row_candidate(text: str, header: str):
     from rag.evidence import Candidate
 
