@@ -540,6 +540,7 @@ def featurize(q: Question, qvec: np.ndarray, cands: list[Candidate], embed_missi
         ctx_toks = toks | keyword_token_set(c.header_text) | keyword_token_set(context)
         years = set(_YEAR.findall(c.text + " " + c.header_text))
         label = row_label(c.text) if c.is_row else ""
+        subject = subject_of(c)
         ps = c.doc.metadata.get("page_score")
         pd = c.doc.metadata.get("dense")
         c.features = {
@@ -553,8 +554,10 @@ def featurize(q: Question, qvec: np.ndarray, cands: list[Candidate], embed_missi
             "lex_soft": soft,
             "focus": focus_share,
             "metric_near": _metric_near(surface, c.text),
-            "subject": _names_asked(stems, subject_of(c), asked_items),
-            "prior_clash": 1.0 if (not q.asks_prior and (PRIOR_TEXT.search(c.text)
+            "subject": _names_asked(stems, subject, asked_items),
+            # the figure itself is the prior period's: "Last year's net income was …", not "… was $4.1
+            # billion, compared to $3.9 billion last year"
+            "prior_clash": 1.0 if (not q.asks_prior and (PRIOR_TEXT.search(subject)
                                                          or (c.is_row and prior_only_header(c.header_text)))) else 0.0,
             "total": 1.0 if _TOTAL.search(label or c.text) else 0.0,
             "label_extra": _label_extra(q_word_set, label) if label else 0.0,

@@ -210,6 +210,19 @@ def test_an_asked_word_is_found_in_any_of_its_forms():
     assert [passes_kind(q, c) for c in cands] == [True, True]
 
 
+def test_a_figure_compared_with_last_years_is_not_last_years_figure():
+    """"… was $4.1 billion, compared to $3.9 billion last year": the figure stated is this period's; only a
+    sentence whose figure is said of the prior period ("Last year's net income was …") clashes."""
+    text = ("Net income for the first 24 weeks was $4.10 billion, compared to $3.90 billion last year.\n"
+            "Last year's net income for the first 24 weeks was $3.90 billion.")
+    cat = _Catalog({("p", 1): text})
+    cands = candidates(_docs("p", 1, text), cat, PageTexts(cat))
+    e = _Embedder()
+    q = read("What was net income for the first 24 weeks?")
+    featurize(q, e.embed_query(q.text), cands, lambda ts: dict(zip(ts, e.embed_documents(ts))))
+    assert [c.features["prior_clash"] for c in cands] == [0.0, 1.0]
+
+
 BALANCE = ("Consolidated Balance Sheets (In Millions)\nMay 31, 2020 May 26, 2019\nCash and cash equivalents 1,677.8 450.0\n"
            "Total current assets 5,121.3 4,186.5\nLand, buildings and equipment 3,580.6 3,787.2\n"
            "Total assets 30,806.7 30,111.2\nAccounts payable 3,247.7 2,854.1\nTotal current liabilities 7,491.5 7,087.1\n"
