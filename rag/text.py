@@ -14,7 +14,10 @@ from functools import lru_cache
 
 from . import jieba_tables
 
-_RUN = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]+|[A-Za-z][A-Za-z0-9]*(?:[-'][A-Za-z0-9]+)*|\d+(?:[.,]\d+)*%?")
+# dotted initials ("U.S.", "U.K.") are one word, read without their dots' last: "u.s" (as one letter, "u",
+# it matched nothing a glossary or a question could ask for)
+_RUN = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]+|[A-Za-z](?:\.[A-Za-z])+(?![A-Za-z0-9])|"
+                  r"[A-Za-z][A-Za-z0-9]*(?:[-'][A-Za-z0-9]+)*|\d+(?:[.,]\d+)*%?")
 
 STOPWORDS = frozenset("""
 a an the of and or to in on for by with at from as is are was were be been being it its this that these those
@@ -122,7 +125,7 @@ def keyword_tokens(text: str, keep_stopwords: bool = False) -> list[str]:
     words (``tokens``): it embeds them to match words across languages, and stems embed poorly.
     """
     toks = tokens(text, keep_stopwords)
-    latin = [i for i, t in enumerate(toks) if t[0].isascii() and t[0].isalpha()]
+    latin = [i for i, t in enumerate(toks) if t[0].isascii() and t[0].isalpha() and "." not in t]
     if latin:
         for i, stem in zip(latin, _english_stems([toks[i] for i in latin])):
             toks[i] = stem

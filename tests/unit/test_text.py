@@ -52,3 +52,14 @@ def test_an_abbreviation_of_a_reporting_term_also_searches_the_words_it_stands_f
     assert written_out("a proper happening in the capexx line") == []
     assert written_out("PP&E (property plant and equipment)") == []
     assert expand("capex of 2023").startswith("capex of 2023 ") and "capital expenditures" in expand("capex of 2023")
+
+
+def test_dotted_initials_are_one_word_so_a_glossary_term_can_meet_them():
+    # "U.S." read as the one letter "u" met nothing: neither "美国" (glossary: "u.s.") nor a question's "U.S"
+    from rag.glossary import expand
+    from rag.text import keyword_tokens
+
+    assert tokens("U.S. 10.3 %") == ["u.s", "10.3"]
+    assert keyword_tokens("U.S.-based sales") == ["u.s", "base", "sale"]
+    assert "u.s" in keyword_tokens(expand("美国市场的销售额"))
+    assert tokens("U.K. and e.g. rules") == ["u.k", "e.g", "rules"]
