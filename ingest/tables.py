@@ -71,7 +71,9 @@ def classify(line: str) -> str:
     n_num, n_cells, last_num = _numeric_cells(s)
     had_period = bool(_DATEISH.search(s))
     ends_sentence = bool(_SENTENCE_END.search(s)) and (words >= 8 or len(s) > 40)
-    if "。" in s or (ends_sentence and not (n_num and last_num and words < 8)):
+    # a Chinese clause has no spaces to count as words: its full-width stop, semicolon or mark ends it
+    # ("2024年，本集团实现营业收入1,466.95亿元，同比下降10.9%；" is a sentence, not a header of periods)
+    if "。" in s or s.endswith(("；", "！", "？")) or (ends_sentence and not (n_num and last_num and words < 8)):
         return "prose"
     if n_num:
         if last_num or (n_cells and n_num / n_cells >= 0.3 and n_num >= 2):

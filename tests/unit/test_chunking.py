@@ -94,3 +94,11 @@ def test_pathological_long_sentence_split_into_bounded_windows():
         assert text[c.start:c.end] == c.text
         assert len(c.text) <= 240  # 1.5 x budget, CJK counts 1 per character
     assert "".join(c.text for c in chunks) == text
+
+
+def test_a_chinese_clause_ending_in_a_full_width_semicolon_is_prose_not_a_header():
+    # no spaces to count as words: "2025年，本集团实现营业收入1,205.00亿元，同比下降3.2%；" is a sentence
+    from ingest.tables import classify
+
+    assert classify("2025年，本集团实现营业收入1,205.00亿元，同比下降3.2%；") == "prose"
+    assert classify("项目 2025年 2024年") == "header"
