@@ -35,7 +35,8 @@ from .glossary import translations
 from .prompts import cannot_answer
 from .questions import DISCLOSURE, QUESTION_WORD, Question, read, search_text
 from .ranking import PAGE_REF, pages_named
-from .statements import computed_items, concept_items, is_vocabulary_term, statements_named
+from .statements import (asks_parent_only, computed_items, concept_items, is_vocabulary_term, parent_only_page,
+                         statements_named)
 from .text import STOPWORDS, is_cjk_text, keyword_token_set, keyword_tokens, language_of, normalize, tokens
 from .types import Answer, Citation
 
@@ -238,6 +239,11 @@ class ExtractiveAnswerer(RunnableSerializable):
             # a page titled so (the same figure in the MD&A's summary table is not what was asked to be read)
             there = [c for c in timed if statements_named(c.doc.metadata.get("context") or "") & on_statements]
             timed = there or timed
+        # the group's figures, not the parent company's own statements printed after them ("银行利润表"
+        # after "合并利润表"), unless the question asks for the parent's
+        parent_asked = asks_parent_only(question)
+        entity = [c for c in timed if parent_only_page(c.doc.metadata.get("context") or "") == parent_asked]
+        timed = entity or timed
         asked = ordinals(q.text)
         if len(asked) == 1:
             # "the second risk": the item that says it is the second ("其次是…"), where one does

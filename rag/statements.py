@@ -37,6 +37,8 @@ class Vocabulary:
     names: tuple[str, ...]
     concepts: tuple[tuple[_Phrase, tuple[str, ...]], ...] = ()   # (a measure's name, the items it needs)
     computed: frozenset[str] = frozenset()   # the measures computed from several items (a ratio, a margin)
+    parent_titles: tuple[_Phrase, ...] = ()   # titles of the parent company's own statements
+    parent_asked: tuple[_Phrase, ...] = ()    # how a question asks for the parent's own figures
 
 
 def _phrase(statement: str, raw: str) -> _Phrase:
@@ -62,8 +64,11 @@ def vocabulary(path: Path = VOCABULARY) -> Vocabulary:
         concepts += [(_phrase(name, n), needs) for n in spec.get("names", [])]
         if spec.get("computed", True):
             computed.add(name)
+    parent = data.get("parent_only") or {}
     return Vocabulary(tuple(p for p in titles if p.text or p.words), tuple(p for p in items if p.text or p.words),
-                      tuple((data.get("statement") or {}).keys()), tuple(concepts), frozenset(computed))
+                      tuple((data.get("statement") or {}).keys()), tuple(concepts), frozenset(computed),
+                      tuple(_phrase("parent", t) for t in parent.get("titles", [])),
+                      tuple(_phrase("parent", t) for t in parent.get("asked", [])))
 
 
 def _contains(words: list[str], phrase: tuple[str, ...]) -> bool:
@@ -117,6 +122,20 @@ def _matches_cached(text: str, kind: str) -> frozenset[str]:
 def statements_named(text: str) -> set[str]:
     """Statements whose title ``text`` names ("Consolidated Statements of Cash Flows" -> cash_flow)."""
     return _matches(text, "titles")
+
+
+@lru_cache(maxsize=4096)
+def parent_only_page(context: str) -> bool:
+    """Whether a page's title or section (its chunk context) is one of the parent company's own
+    statements ("母公司利润表", "Condensed Financial Information of Registrant"), not the group's."""
+    norm, words = _read(context)
+    return any(_holds(p, norm, words) for p in vocabulary().parent_titles)
+
+
+def asks_parent_only(question: str) -> bool:
+    """Whether a question asks for the parent company's own figures rather than the group's."""
+    norm, words = _read(question)
+    return any(_holds(p, norm, words) for p in vocabulary().parent_asked)
 
 
 def title_phrases(statements) -> list[str]:

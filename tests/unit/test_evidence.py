@@ -223,6 +223,24 @@ def test_a_figure_compared_with_last_years_is_not_last_years_figure():
     assert [c.features["prior_clash"] for c in cands] == [0.0, 1.0]
 
 
+def test_the_groups_figure_is_answered_not_the_parent_companys_own_statement():
+    """A bank's report prints the group's income statement, then the bank's own: "营业收入" asked, the
+    consolidated row answers unless the question asks for the parent company's figures."""
+    group = "合并利润表\n项目 2025年度 2024年度\n营业收入合计 120,500 130,400"
+    parent = "银行利润表\n项目 2025年度 2024年度\n营业收入合计 118,300 128,100"
+    a = _answerer({("r", 90): group, ("r", 92): parent})
+
+    def docs():
+        out = _docs("r", 92, parent) + _docs("r", 90, group)
+        out[0].metadata["context"], out[1].metadata["context"] = "财务报告 · 银行利润表", "财务报告 · 合并利润表"
+        return out
+
+    ans = a.answer("示例银行2025年的营业收入是多少？", docs())
+    assert not ans.abstained and ans.citations[0].page == 90, (ans.text, ans.notices)
+    ans = a.answer("示例银行2025年母公司利润表中的营业收入是多少？", docs())
+    assert not ans.abstained and ans.citations[0].page == 92, (ans.text, ans.notices)
+
+
 BALANCE = ("Consolidated Balance Sheets (In Millions)\nMay 31, 2020 May 26, 2019\nCash and cash equivalents 1,677.8 450.0\n"
            "Total current assets 5,121.3 4,186.5\nLand, buildings and equipment 3,580.6 3,787.2\n"
            "Total assets 30,806.7 30,111.2\nAccounts payable 3,247.7 2,854.1\nTotal current liabilities 7,491.5 7,087.1\n"
