@@ -241,6 +241,12 @@ def test_the_groups_figure_is_answered_not_the_parent_companys_own_statement():
     assert not ans.abstained and ans.citations[0].page == 92, (ans.text, ans.notices)
 
 
+def test_a_term_of_several_words_is_translated_as_a_whole():
+    from rag.evidence import focus_stems
+
+    assert "净利润" in focus_stems(read("What was the bank's net profit for 2025?"))
+
+
 BALANCE = ("Consolidated Balance Sheets (In Millions)\nMay 31, 2020 May 26, 2019\nCash and cash equivalents 1,677.8 450.0\n"
            "Total current assets 5,121.3 4,186.5\nLand, buildings and equipment 3,580.6 3,787.2\n"
            "Total assets 30,806.7 30,111.2\nAccounts payable 3,247.7 2,854.1\nTotal current liabilities 7,491.5 7,087.1\n"
