@@ -90,8 +90,10 @@ def classify(line: str) -> str:
     return "prose"
 
 
-def line_headers(text: str) -> tuple[list[int], list[Header | None]]:
-    """Line start offsets of ``text`` and, per line, the header of the table it is in (or None)."""
+def line_headers(text: str, title_lines: int = 1) -> tuple[list[int], list[Header | None]]:
+    """Line start offsets of ``text`` and, per line, the header of the table it is in (or None); with
+    ``title_lines`` 2, the header starts with a title and its subtitle ("COMPARABLE SALES" over
+    "Increase/(Decrease)") where both are right above it."""
     starts: list[int] = []
     headers: list[Header | None] = []
     pending: list[tuple[int, int]] = []     # header lines since the last data row
@@ -133,6 +135,11 @@ def line_headers(text: str) -> tuple[list[int], list[Header | None]]:
         elif kind == "label":
             if pending:
                 labels.append((a, b))
+            elif (title is not None and last == "label" and text.count("\n", title[0], title[1]) < title_lines - 1
+                  and not re.search(r"[:：]", text[title[0]:title[1]])):
+                # a title and its subtitle ("COMPARABLE SALES" / "Increase/(Decrease)"); a "name: value"
+                # line (a page's signatures, "法定代表人：…") titles nothing
+                title = (title[0], b)
             else:
                 title = (a, b)
             if in_table:

@@ -94,6 +94,11 @@ class Candidate:
 _ROW_VALUE = re.compile(r"(?<![\w.])\(?\$?\s?\d[\d,]*(?:\.\d+)?\)?%?")
 
 
+# a row is shown with its table's title and subtitle (chunk contexts, made at ingest, keep the title line
+# nearest the header): "U.S. 10.3 %" says what it measures only under "COMPARABLE SALES"
+TITLE_LINES = 2
+
+
 class PageTexts:
     """Page text and its table headers, read once per page per answer."""
 
@@ -122,7 +127,7 @@ class PageTexts:
             return ""
         key = (doc_id, page - 1)
         if key not in self._headers:
-            self._headers[key] = line_headers(prev)
+            self._headers[key] = line_headers(prev, TITLE_LINES)
         last = next((h for h in reversed(self._headers[key][1]) if h is not None), None)
         if last is None:
             return ""
@@ -140,7 +145,7 @@ class PageTexts:
         """The verbatim span of the table header above the line at ``offset``, if it is in a table."""
         key = (doc_id, page)
         if key not in self._headers:
-            self._headers[key] = line_headers(self.text(doc_id, page))
+            self._headers[key] = line_headers(self.text(doc_id, page), TITLE_LINES)
         starts, headers = self._headers[key]
         import bisect
 

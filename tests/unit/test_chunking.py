@@ -102,3 +102,18 @@ def test_a_chinese_clause_ending_in_a_full_width_semicolon_is_prose_not_a_header
 
     assert classify("2025年，本集团实现营业收入1,205.00亿元，同比下降3.2%；") == "prose"
     assert classify("项目 2025年 2024年") == "header"
+
+
+def test_a_row_is_read_under_its_tables_title_and_subtitle_in_answers_only():
+    # "U.S. 10.3 %" says what it measures only under "COMPARABLE SALES"; chunk contexts keep one title line
+    from ingest.tables import line_headers
+
+    page = "COMPARABLE SALES\nIncrease/(Decrease)\nQuarters Ended June 30,\n2025 2024\nU.S. 8.1 % 2.5 %\nTotal 7.0 % 4.4 %"
+    _, headers = line_headers(page, title_lines=2)
+    assert headers[4].text == "COMPARABLE SALES\nIncrease/(Decrease)\nQuarters Ended June 30,\n2025 2024"
+    assert page[headers[4].start:headers[4].start + len(headers[4].text)] == headers[4].text   # verbatim
+    _, one = line_headers(page)
+    assert one[4].text.startswith("Increase/(Decrease)")
+    signed = "法定代表人：张三\n合并利润表\n单位：元\n项目 2025年度 2024年度\n营业总收入 1,000.00 900.00"
+    _, headers = line_headers(signed, title_lines=2)
+    assert headers[4].text.startswith("合并利润表")
