@@ -463,7 +463,8 @@ def focus_stems(q: Question) -> frozenset[str]:
     """The keyword tokens of what a question asks about: its focus words and their glossary translations."""
     words = focus_words(q)
     # each word, and the words together: a term of several words ("net profit") translates as a whole
-    return frozenset(t for w in [*words, " ".join(words)] for t in keyword_tokens(expand(w)) if t not in STOPWORDS and len(t) > 1)
+    return frozenset(t for w in [*words, " ".join(words)] for t in keyword_tokens(expand(w))
+                     if t not in STOPWORDS and len(t) > 1)
 
 
 def _soft_overlap(q: Question, cands: list[Candidate], embed) -> list[tuple[float, float, float]]:
