@@ -102,7 +102,8 @@ def _holds(p: _Phrase, norm: str, words: list[str]) -> bool:
 
 
 def _matches(text: str, kind: str) -> set[str]:
-    """Statements whose ``kind`` of phrases ("titles" or "items") ``text`` holds."""
+    """Statements whose ``kind`` of phrases ("titles" or "items"; "parent_titles" or "parent_asked", all of
+    the one pseudo-statement "parent") ``text`` holds."""
     return set(_matches_cached(text, kind))
 
 
@@ -124,18 +125,15 @@ def statements_named(text: str) -> set[str]:
     return _matches(text, "titles")
 
 
-@lru_cache(maxsize=4096)
 def parent_only_page(context: str) -> bool:
     """Whether a page's title or section (its chunk context) is one of the parent company's own
     statements ("母公司利润表", "Condensed Financial Information of Registrant"), not the group's."""
-    norm, words = _read(context)
-    return any(_holds(p, norm, words) for p in vocabulary().parent_titles)
+    return bool(_matches_cached(context, "parent_titles"))
 
 
 def asks_parent_only(question: str) -> bool:
     """Whether a question asks for the parent company's own figures rather than the group's."""
-    norm, words = _read(question)
-    return any(_holds(p, norm, words) for p in vocabulary().parent_asked)
+    return bool(_matches_cached(question, "parent_asked"))
 
 
 def title_phrases(statements) -> list[str]:
