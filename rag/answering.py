@@ -237,12 +237,12 @@ class ExtractiveAnswerer(RunnableSerializable):
         if on_statements:
             # "Using the cash flow statement, …": the statement the question names, where a candidate sits on
             # a page titled so (the same figure in the MD&A's summary table is not what was asked to be read)
-            there = [c for c in timed if statements_named(c.doc.metadata.get("context") or "") & on_statements]
+            there = [c for c in timed if statements_named(c.where) & on_statements]
             timed = there or timed
         # the group's figures, not the parent company's own statements printed after them ("银行利润表"
         # after "合并利润表"), unless the question asks for the parent's
         parent_asked = asks_parent_only(question)
-        entity = [c for c in timed if parent_only_page(c.doc.metadata.get("context") or "") == parent_asked]
+        entity = [c for c in timed if parent_only_page(c.where) == parent_asked]
         timed = entity or timed
         asked = ordinals(q.text)
         if len(asked) == 1:

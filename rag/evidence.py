@@ -22,6 +22,7 @@ from functools import lru_cache
 import numpy as np
 
 from ingest.sentences import split_sentences
+from ingest.headings import page_title
 from ingest.tables import classify, line_headers
 
 from .evidence_periods import (DATE_LIKE, OUTLOOK_Q, OUTLOOK_TEXT, PRIOR_TEXT, QUARTER_WORDS, prior_only_header,
@@ -81,6 +82,7 @@ class Candidate:
     prob: float = 0.0
     instruction: bool = False
     focus_hit: float = 1.0      # how well the question's own words are found in it (rag/evidence.py focus_words)
+    where: str = ""             # the passage's context (section, title, table header) and its page's title
 
     @property
     def doc_id(self) -> str:
@@ -106,12 +108,23 @@ class PageTexts:
         self.catalog = catalog
         self._text: dict = {}
         self._headers: dict = {}
+        self._titles: dict = {}
 
     def text(self, doc_id: str, page) -> str:
         key = (doc_id, page)
         if key not in self._text:
             self._text[key] = self.catalog.page_text(doc_id, page) or ""
         return self._text[key]
+
+    def where(self, d) -> str:
+        """Passage ``d``'s context with its page's title: a chunk that opens its page holds the title in
+        its own text, so ingest left it out of the context ("Consolidated Balance Sheets" atop a balance
+        sheet's first rows), yet it says what statement every line of the page belongs to."""
+        key = (d.metadata["doc_id"], d.metadata.get("page"))
+        if key not in self._titles:
+            self._titles[key] = page_title(self.text(*key))
+        context, title = d.metadata.get("context") or "", self._titles[key]
+        return f"{context} · {title}" if title and title not in context else context
 
     def carried_header(self, doc_id: str, page, offset: int) -> str:
         """For a row of a table that runs on from the previous page (nothing but rows above it on its
@@ -201,7 +214,7 @@ def candidates(docs, catalog, pages: PageTexts, row_words: frozenset[str] = froz
             key = (d.metadata["doc_id"], d.metadata.get("page"), base + a)
             c = seen.get(key)
             if c is None:
-                c = seen[key] = Candidate(d, rank, base + a, base + b, s)
+                c = seen[key] = Candidate(d, rank, base + a, base + b, s, where=pages.where(d))
                 c.instruction = bool(INSTRUCTION.search(s))
                 if classify(s) == "data" and "\n" not in s:
                     c.is_row = True
@@ -253,7 +266,7 @@ def page_rows(d, rank: int, pages: PageTexts, after: int | None = None, keep=Non
         if keep is not None and not keep(stripped):
             continue
         start = a + line.index(stripped)
-        c = Candidate(d, rank, start, start + len(stripped), stripped, is_row=True)
+        c = Candidate(d, rank, start, start + len(stripped), stripped, is_row=True, where=pages.where(d))
         h = pages.header_for(doc_id, page, start)
         if h is not None:
             c.header, c.header_text = (h[0], h[1]), h[2]
@@ -579,7 +592,7 @@ def featurize(q: Question, qvec: np.ndarray, cands: list[Candidate], embed_missi
             "year_match": 1.0 if (q.years and years & q.years) else 0.0,
             "year_clash": 1.0 if (q.years and years and not years & q.years) else 0.0,
             "row_label": _overlap(weights, keyword_token_set(label)) if label else 0.0,
-            "statement": max((q.statements.get(s, 0.0) for s in statements_named(context)), default=0.0),
+            "statement": max((q.statements.get(s, 0.0) for s in statements_named(c.where)), default=0.0),
             "length": math.log1p(len(c.text)) / 6.0,
             "heading": 1.0 if (len(c.text) < 60 and not _has_figure(c.text) and not re.search(r"[.。]$", c.text)) else 0.0,
             "anaphor": 1.0 if _ANAPHOR.match(c.text) else 0.0,

@@ -4,6 +4,7 @@ from __future__ import annotations
 import numpy as np
 from langchain_core.documents import Document
 
+from ingest.headings import page_title
 from rag.answer_model import AnswerModel
 from rag.answering import MAX_CHARS, ExtractiveAnswerer, salient_terms
 from rag.evidence import FEATURES, INSTRUCTION, PageTexts, candidates, featurize
@@ -380,6 +381,26 @@ def test_a_question_naming_a_statement_is_answered_from_a_page_of_that_statement
     assert not ans.abstained and ans.citations[0].page == 90, (ans.text, ans.notices)
     # without the statement named, the better-matching MD&A line may answer
     assert a.answer("How much cash did the company generate from operating activities in FY2020?", docs).citations[0].page == 74
+
+
+def test_a_passage_that_opens_its_page_is_read_under_the_page_title_it_holds():
+    """Ingest leaves a page's title out of the context of the chunk whose own text starts with it, so a
+    balance sheet's first rows seemed to sit on no statement; the page's title says which one they are on."""
+    page = ("Index to Consolidated Financial Statements Consolidated Balance Sheets At December 31, In millions 2022 2021\n"
+            "Total current assets 65,682 60,008\nProperty and equipment, net 12,873 12,896")
+    cat = _Catalog({("r", 110): page})
+    docs = _docs("r", 110, page)
+    docs[0].metadata["context"] = "Item 8. Financial Statements and Supplementary Data."
+    cands = candidates(docs, cat, PageTexts(cat))
+    q = read("What were total current assets on the balance sheet in 2022?")
+    e = _Embedder()
+    featurize(q, e.embed_query(q.text), cands, lambda ts: dict(zip(ts, e.embed_documents(ts))))
+    row = next(c for c in cands if c.text.startswith("Total current assets"))
+    assert "Consolidated Balance Sheets" in row.where and row.features["statement"] == 1.0
+    # a passage lower on the page, whose context ingest gave the title, reads it once
+    lower = _docs("r", 110, "Property and equipment, net 12,873 12,896")
+    lower[0].metadata.update(start=page.index("Property"), context=f"Item 8. · {page_title(page)}")
+    assert candidates(lower, cat, PageTexts(cat))[0].where.count("Balance Sheets") == 1
 
 
 def test_a_column_header_with_blank_lines_inside_keeps_all_its_years():
