@@ -51,6 +51,9 @@ def test_statements_named_and_implied_by_line_items_in_both_languages():
     assert statements_named("Item 8 · Consolidated Statements of Cash Flows (In millions)") == {"cash_flow"}
     assert statements_named("CONSOLIDATED BALANCE SHEETS") == {"balance"}
     assert statements_named("Risk Factors") == set()
+    # the MD&A's "Results of Operations" discusses the income statement; it is not the statement a question
+    # names when it asks to read "only the statement of income"
+    assert statements_named("Item 7. Management's Discussion and Analysis · Results of Operations") == set()
 
 
 def test_page_titles_and_sections_of_a_filing_become_chunk_context():
