@@ -31,6 +31,7 @@ from .answer_model import AnswerModel, load_model
 from .evidence import (_ENUM, Candidate, PageTexts, candidates, featurize, focus_stems, focus_words, ordinals,
                        page_rows, passes_kind, row_label, subject_of)
 from .evidence_periods import passes_period
+from .extremes import asks_extreme, extreme_peer
 from .glossary import translations
 from .prompts import cannot_answer
 from .questions import DISCLOSURE, QUESTION_WORD, Question, read, search_text
@@ -41,6 +42,8 @@ from .text import STOPWORDS, is_cjk_text, keyword_token_set, keyword_tokens, lan
 from .types import Answer, Citation
 
 MAX_CHARS = 350
+# "Which segment had the highest …?" is read from the lists of peers on the pages of this many best candidates
+EXTREME_CANDIDATES = 10
 
 NOTICES = {
     "instructions": {"en": "the documents contain instruction-like text; it was not used as evidence",
@@ -314,7 +317,7 @@ class ExtractiveAnswerer(RunnableSerializable):
                                  p_right)
         if item_row is not None and (on_statement or not best.is_row):
             best = item_row
-        chosen = self._shape(q, best, cands, model)
+        chosen = self._extreme(question, q, cands) or self._shape(q, best, cands, model)
         answer = self._compose(question, q, chosen, docs)
         answer.notices = notices + answer.notices
         answer.confidence = p_right
@@ -379,6 +382,23 @@ class ExtractiveAnswerer(RunnableSerializable):
                     chosen.append(c)
                     break
         return chosen
+
+    def _extreme(self, question: str, q: Question, cands: list[Candidate]) -> list[Candidate]:
+        """For "which segment had the highest …": the peer with the extreme value, from a table or an
+        enumeration among the best candidates' pages (rag/extremes.py); a bullet with the sentence that
+        leads into its list, which says what the values measure. Empty when the question is not such a
+        comparison or no list of peers names what it measures."""
+        which = asks_extreme(question, q.names)
+        if not which:
+            return []
+        found = extreme_peer(q, which, cands[:EXTREME_CANDIDATES], PageTexts(self.catalog))
+        if found is None:
+            return []
+        peer, peers = found
+        lead = peers.members[0].prev if not peer.is_row else None
+        if lead is not None and lead.text == peers.lead and _chars([lead, peer]) <= MAX_CHARS:
+            return [lead, peer]
+        return [peer]
 
     def _judged_from(self, q: Question, cands: list[Candidate], items: list[str]) -> tuple[Candidate | None, bool]:
         """The row of a measure's items that answers a judgement on it, and whether it is read off a
