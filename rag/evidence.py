@@ -189,6 +189,9 @@ class PageTexts:
 # many lines further are candidates too when their label holds the question's words (a chunk boundary
 # falls between a table's first rows and its total as often as anywhere else).
 MAX_CONTINUED_ROWS = 20
+# the best passage's page (the best this many) offers all its rows that name what a figure question asks
+ROW_PAGES = 1
+MAX_ROW_CHARS = 200   # a longer "row" is prose with figures that the text layer ran together
 
 
 def candidates(docs, catalog, pages: PageTexts, row_words: frozenset[str] = frozenset()) -> list[Candidate]:
@@ -230,9 +233,19 @@ def candidates(docs, catalog, pages: PageTexts, row_words: frozenset[str] = froz
                 c.prev = c.prev or prev
                 prev.next = prev.next or c
             prev = c
-        if row_words and prev is not None and prev.is_row:
-            asked = lambda line: bool(keyword_token_set(row_label(line)) & row_words)  # noqa: E731
-            for c in page_rows(d, rank, pages, after=base + len(text), keep=asked):
+        if not row_words:
+            continue
+        asked = lambda line: bool(keyword_token_set(row_label(line)) & row_words)  # noqa: E731
+        # the best passage stands for its page and may be the page's footnotes or another table: the page's
+        # rows that name what is asked, wherever on it, when no row of the passage names it and no sentence
+        # says its figure is of it; otherwise the rows of a table the passage ends inside
+        whole_page = rank < ROW_PAGES and not any(
+            asked(c.text) if c.is_row else (_has_figure(c.text) and keyword_token_set(subject_of(c)) & row_words)
+            for c in out if c.doc is d)
+        if whole_page or (prev is not None and prev.is_row):
+            rows = page_rows(d, rank, pages, after=None if whole_page else base + len(text),
+                             keep=lambda line: len(line) <= MAX_ROW_CHARS and asked(line))
+            for c in rows:
                 key = (c.doc_id, c.page, c.start)
                 if key not in seen:
                     seen[key] = c

@@ -556,6 +556,30 @@ def test_a_passage_ending_inside_a_table_stands_for_the_rows_of_it_that_name_wha
     assert not any(c.text.startswith(("应付账款", "其他应付款", "小计")) for c in more)
 
 
+def test_the_best_passage_of_footnotes_stands_for_its_pages_rows_that_name_what_is_asked():
+    """One passage stands for its page; when it is the page's footnotes (no row of it names what is asked,
+    no sentence says its figure is of it), the page's rows that do name it are candidates, wherever they
+    are. A lower passage does not bring its page's other rows; nor does one that states the figure."""
+    page = ("项目 | 本报告期 | 本报告期比上年同期增减变动幅度(%)\n营业收入 | 15,609,606 | 34.0\n"
+            "归属于上市公司股东的净利润 | 1,059,907 | 56.4\n基本每股收益 | 0.13 | 44.4\n"
+            "注：(1) 本报告期指本季度初至本季度末3个月期间。\n(2) 本公司重述上年同期归属于上市公司股东的净利润。")
+    cat = _Catalog({("s", 3): page})
+    notes = page.index("注：")
+    docs = _docs("s", 3, page[notes:])
+    docs[0].metadata["start"] = notes
+    words = frozenset({"归属", "上市", "股东", "净利润"})
+    row = next(c for c in candidates(docs, cat, PageTexts(cat), words) if c.is_row)
+    assert row.text.startswith("归属于上市公司股东的净利润") and page[row.start:row.end] == row.text
+    assert "本报告期" in row.header_text
+    lower = [Document(page_content="x", metadata={"doc_id": "o", "page": 1, "start": 0, "context": ""})] + docs
+    cat.pages[("o", 1)] = "x"
+    assert not any(c.is_row for c in candidates(lower, cat, PageTexts(cat), words))
+    said = page + "\n本季度归属于上市公司股东的净利润为10.60亿元，同比增长56.4%。"
+    cat.pages[("s", 3)] = said
+    docs[0].page_content = said[notes:]
+    assert not any(c.is_row for c in candidates(docs, cat, PageTexts(cat), words))
+
+
 def test_an_amount_after_an_article_is_said_of_the_noun_that_follows_it():
     # "entered into a new $4.2 billion revolving credit agreement" states the facility's amount; the
     # clause before the figure ("The company entered into a new") names no measure at all. "the $3.8
