@@ -55,7 +55,9 @@ for zh_terms, en_terms in PAIRS:
     for e in en_terms:
         _EN_TO_ZH[e] = _EN_TO_ZH.get(e, ()) + (zh_terms[0],)
 
-_EN_PATTERN = re.compile(r"(?<![a-z])(" + "|".join(sorted(map(re.escape, _EN_TO_ZH), key=len, reverse=True)) + r")(?![a-z])")
+# a term inflected as English inflects it is the term: "repurchases", "acquired" ("repurchase", "acquire")
+_EN_PATTERN = re.compile(r"(?<![a-z])(" + "|".join(sorted(map(re.escape, _EN_TO_ZH), key=len, reverse=True))
+                         + r")(?:s|es|d|ed|ing)?(?![a-z])")
 
 
 def translations(text: str, about: list[str] | None = None) -> list[str]:

@@ -248,6 +248,14 @@ def test_a_term_of_several_words_is_translated_as_a_whole():
     assert "净利润" in focus_stems(read("What was the bank's net profit for 2025?"))
 
 
+def test_an_english_term_is_translated_when_inflected():
+    from rag.glossary import translations
+
+    assert "回购" in translations("How much cash did it spend on share repurchases?")
+    assert translations("How much did the company repurchase?") == translations("share repurchases")
+    assert "回购" not in translations("repurchasers")   # not an inflection
+
+
 BALANCE = ("Consolidated Balance Sheets (In Millions)\nMay 31, 2020 May 26, 2019\nCash and cash equivalents 1,677.8 450.0\n"
            "Total current assets 5,121.3 4,186.5\nLand, buildings and equipment 3,580.6 3,787.2\n"
            "Total assets 30,806.7 30,111.2\nAccounts payable 3,247.7 2,854.1\nTotal current liabilities 7,491.5 7,087.1\n"
