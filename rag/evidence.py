@@ -489,7 +489,9 @@ def focus_stems(q: Question) -> frozenset[str]:
     """The keyword tokens of what a question asks about: its focus words and their glossary translations."""
     words = focus_words(q)
     # each word, and the words together: a term of several words ("net profit") translates as a whole
-    return frozenset(t for w in [*words, " ".join(words)] for t in keyword_tokens(expand(w))
+    # (a hyphenated word once, not also its parts: "non-performing loan ratio")
+    joined = " ".join(w for w in words if not any("-" in v and w in v.split("-") for v in words))
+    return frozenset(t for w in [*words, joined] for t in keyword_tokens(expand(w))
                      if t not in STOPWORDS and len(t) > 1)
 
 

@@ -246,6 +246,8 @@ def test_a_term_of_several_words_is_translated_as_a_whole():
     from rag.evidence import focus_stems
 
     assert "净利润" in focus_stems(read("What was the bank's net profit for 2025?"))
+    # a hyphenated word joins the term once, not also as its parts ("non-performing non performing loan ratio")
+    assert "不良贷款" in focus_stems(read("What was the bank's non-performing loan ratio at the end of 2024?"))
 
 
 def test_an_english_term_is_translated_when_inflected():
