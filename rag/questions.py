@@ -116,12 +116,25 @@ def kind_of(question: str) -> str:
     return "describe"
 
 
+# a year that names the report a question reads ("per its fiscal 2022 interim report", "(FY2025 interim
+# report)", "2026财年中期报告") says which document, not which period, when the question names a period too
+_REPORT_YEAR = re.compile(
+    r"(?:\bfiscal\s+(?:year\s+)?|\bFY\s*'?)?(?:19|20)\d{2}\s+(?:annual|interim|half[- ]year(?:ly)?|quarterly|"
+    r"semi-annual)\s+report\b|\bFY\s*(?:19|20)\d{2}\s+(?:annual|interim|quarterly)\s+report\b"
+    r"|(?:19|20)\d{2}\s*(?:财年|财政年度|年度?)?\s*(?:年度报告|年报|中期报告|半年度报告|半年报|季度报告|季报)", re.I)
+
+
 def _years(question: str) -> set[str]:
-    years = set(_YEAR.findall(question))
-    for m in _FY.finditer(question):
-        y = m.group(1)
-        years.add(y if len(y) == 4 else "20" + y)
-    return years
+    def found(text: str) -> set[str]:
+        years = set(_YEAR.findall(text))
+        for m in _FY.finditer(text):
+            y = m.group(1)
+            years.add(y if len(y) == 4 else "20" + y)
+        return years
+
+    years = found(question)
+    asked = found(_REPORT_YEAR.sub(" ", question))
+    return asked or years
 
 
 def read(question: str) -> Question:

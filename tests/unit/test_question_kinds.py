@@ -42,6 +42,20 @@ def test_a_question_knows_its_years_quarters_and_the_period_side_it_asks_for():
     assert z.years == {"2024"} and z.quarters == {3} and z.asks_end and z.language == "zh"
 
 
+@pytest.mark.parametrize("question, years", [
+    ("What was revenue for the six months ended September 30, 2021, per its fiscal 2022 interim report?", {"2021"}),
+    ("How much cash went to share repurchases in the six months ended September 30, 2024 (FY2025 interim report)?",
+     {"2024"}),
+    ("示例集团2026财年中期报告（截至2025年9月30日止六个月）的收入是多少？", {"2025"}),
+    ("示例银行2024年年报中2023年的净利润是多少？", {"2023"}),
+    # the report's year is the only period named: it is the one asked about
+    ("What was the bank's non-performing loan ratio, per its 2024 annual report?", {"2024"}),
+    ("我想知道示例公司2025年年度报告第169页的资产合计是多少", {"2025"}),
+])
+def test_the_year_of_the_report_a_question_names_is_not_its_period_when_it_names_one(question, years):
+    assert read(question).years == years
+
+
 def test_statements_named_and_implied_by_line_items_in_both_languages():
     assert statements_asked("Using the cash flow statement, what was operating cash flow?") == {"cash_flow": 1.0}
     assert statements_asked("What is the working capital ratio?") == {"balance": 0.5}
