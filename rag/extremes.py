@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from ingest.tables import classify
 
 from .evidence import _ENUM, Candidate, PageTexts, page_rows, row_label
+from .patterns import YEAR_ALONE
 from .questions import Question, _main_question
 from .quantities import extract_quantities
 from .statements import items_asked
@@ -42,10 +43,9 @@ _PERIOD_WORDS = keyword_token_set(
 # rows that are not one of the peers: a total, a reconciling line, the remainder
 _NOT_PEER = re.compile(r"^\s*(?:total|consolidated|all other|other|corporate|unallocated|eliminations?|"
                        r"inter-?segment|reconcil\w*|adjustments?)\b|合计|总计|抵销|抵消|未分摊|^\s*(?:所有)?其他|^\s*合并", re.I)
-_RATE_Q = re.compile(r"%|\bpercent|\brate\b|\bgrowth\b|\bmargin\b|\bincrease\b|\bdecrease\b|\bdecline\b|\bchange\b|"
+_RATE_ASKED = re.compile(r"%|\bpercent|\brate\b|\bgrowth\b|\bmargin\b|\bincrease\b|\bdecrease\b|\bdecline\b|\bchange\b|"
                      r"增长|增速|增幅|降幅|变动|率|百分", re.I)
 _DOWN = re.compile(r"\b(?:down|decrease[sd]?|decline[sd]?|lower|fell|dropped)\s*(?:by\s*)?$|下降\s*$|减少\s*$", re.I)
-_YEAR = re.compile(r"(?<!\d)((?:19|20)\d{2})(?!\d)")
 _QUARTERLY = re.compile(r"\bthree months\b|\bquarter\b|\bQ[1-4]\b|季度|三个月", re.I)
 MIN_PEERS = 3
 MAX_LEAD_LINES = 4
@@ -99,7 +99,7 @@ def _value(c: Candidate, rate: bool | None, column: int | None) -> float | None:
 def _column(q: Question, header: str) -> int | None:
     """Which of a row's values is the asked period's: the header's years in order, the asked year's
     position (of two, the later one unless a quarter is asked: "Three months … Twelve months …")."""
-    years = _YEAR.findall(header)
+    years = YEAR_ALONE.findall(header)
     at = [i for i, y in enumerate(years) if y in q.years]
     if not at:
         return None
@@ -172,7 +172,7 @@ def extreme_peer(q: Question, which: str, cands: list[Candidate], pages: PageTex
              and not any(ch.isdigit() for ch in t)}
     if not asked:
         return None
-    rate = bool(_RATE_Q.search(_main_question(q.text)))
+    rate = bool(_RATE_ASKED.search(_main_question(q.text)))
     scored = []
     for peers in peer_lists(cands, pages):
         said = keyword_token_set(peers.lead + " " + " ".join(m.where for m in peers.members[:1]))
