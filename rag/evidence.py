@@ -205,6 +205,7 @@ def candidates(docs, catalog, pages: PageTexts, row_words: frozenset[str] = froz
     for rank, d in enumerate(docs):
         text = d.page_content
         base = d.metadata.get("start", 0)
+        where = pages.where(d)
         spans = split_sentences(text)
         vectors = stored.get(d.metadata.get("chunk_id"))
         if vectors is not None and len(vectors) != len(spans):
@@ -217,7 +218,7 @@ def candidates(docs, catalog, pages: PageTexts, row_words: frozenset[str] = froz
             key = (d.metadata["doc_id"], d.metadata.get("page"), base + a)
             c = seen.get(key)
             if c is None:
-                c = seen[key] = Candidate(d, rank, base + a, base + b, s, where=pages.where(d))
+                c = seen[key] = Candidate(d, rank, base + a, base + b, s, where=where)
                 c.instruction = bool(INSTRUCTION.search(s))
                 if classify(s) == "data" and "\n" not in s:
                     c.is_row = True
@@ -265,6 +266,7 @@ def page_rows(d, rank: int, pages: PageTexts, after: int | None = None, keep=Non
         if begin == 0:
             return
     pos = begin
+    where = pages.where(d)
     for n, line in enumerate(text[begin:].split("\n")):
         a, pos = pos, pos + len(line) + 1
         if after is not None and n >= MAX_CONTINUED_ROWS:
@@ -279,7 +281,7 @@ def page_rows(d, rank: int, pages: PageTexts, after: int | None = None, keep=Non
         if keep is not None and not keep(stripped):
             continue
         start = a + line.index(stripped)
-        c = Candidate(d, rank, start, start + len(stripped), stripped, is_row=True, where=pages.where(d))
+        c = Candidate(d, rank, start, start + len(stripped), stripped, is_row=True, where=where)
         h = pages.header_for(doc_id, page, start)
         if h is not None:
             c.header, c.header_text = (h[0], h[1]), h[2]

@@ -132,9 +132,8 @@ def _years(question: str) -> set[str]:
             years.add(y if len(y) == 4 else "20" + y)
         return years
 
-    years = found(question)
-    asked = found(_REPORT_YEAR.sub(" ", question))
-    return asked or years
+    # the years outside the report's name, else (the report's year the only period named) all of them
+    return found(_REPORT_YEAR.sub(" ", question)) or found(question)
 
 
 def read(question: str) -> Question:
