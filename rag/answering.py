@@ -32,6 +32,7 @@ from .evidence import (_ENUM, Candidate, PageTexts, candidates, featurize, focus
                        page_rows, passes_kind, row_label, subject_of)
 from .evidence_periods import passes_period
 from .extremes import asks_extreme, extreme_peer
+from .measures import Computed, compute, formula_asked, operand_rows, statement_rows, states_measure
 from .glossary import translations
 from .prompts import cannot_answer
 from .questions import DISCLOSURE, QUESTION_WORD, Question, read, search_text
@@ -318,7 +319,10 @@ class ExtractiveAnswerer(RunnableSerializable):
         if item_row is not None and (on_statement or not best.is_row):
             best = item_row
         chosen = self._extreme(question, q, cands) or self._shape(q, best, cands, model)
-        answer = self._compose(question, q, chosen, docs)
+        computed = self._computed(question, q, chosen[0], cands)
+        if computed is not None:
+            chosen = computed.rows
+        answer = self._compose(question, q, chosen, docs, computed)
         answer.notices = notices + answer.notices
         answer.confidence = p_right
         return answer
@@ -400,6 +404,21 @@ class ExtractiveAnswerer(RunnableSerializable):
             return [lead, peer]
         return [peer]
 
+    def _computed(self, question: str, q: Question, best: Candidate, cands: list[Candidate]) -> Computed | None:
+        """A measure no line states, computed from the rows of its line items (rag/measures.py): for a
+        measure the question defines, whatever the best evidence; for one it names, when the best
+        evidence is a row (a line item) that does not state the measure itself. A judgement ("is it
+        improving?") is shown over every period the rows share, a figure in the asked period's column."""
+        formula = formula_asked(question)
+        if formula is None:
+            return None
+        if not formula.defined and (not best.is_row or states_measure(formula, best.text)):
+            return None
+        pages = PageTexts(self.catalog)
+        rows = operand_rows(best, cands, pages)
+        return compute(formula, question, q.years, q.kind in ("yesno", "choice"), rows,
+                       more=lambda term: statement_rows(self.catalog, pages, best.doc_id, term, len(cands)))
+
     def _judged_from(self, q: Question, cands: list[Candidate], items: list[str]) -> tuple[Candidate | None, bool]:
         """The row of a measure's items that answers a judgement on it, and whether it is read off a
         statement the question needs: a candidate row on such a page, else a row lower on such a page
@@ -433,11 +452,19 @@ class ExtractiveAnswerer(RunnableSerializable):
         rows beyond the passages retrieved: the balance sheet's current liabilities under its current assets)."""
         return [c for c in page_rows(row.doc, row.rank, PageTexts(self.catalog)) if c.start != row.start]
 
-    def _compose(self, question: str, q: Question, chosen: list[Candidate], docs) -> Answer:
+    def _compose(self, question: str, q: Question, chosen: list[Candidate], docs,
+                 computed: Computed | None = None) -> Answer:
         chosen = sorted(dict.fromkeys(chosen), key=lambda c: (c.rank, c.page or 0, c.start))
         last_under = {(c.doc_id, c.page, c.header): c for c in chosen if c.is_row and c.header}
         parts, citations = [], []
-        budget = MAX_CHARS
+        marks: dict[int, int] = {}
+        lang = language_of(question)
+        # the arithmetic leads the answer; its length is taken from the quotes' share, and the rows' column
+        # header (whose periods the arithmetic names too) is left out when the rows and it would not fit
+        budget = MAX_CHARS - (len(computed.text({}, lang)) if computed is not None else 0)
+        headers = {(c.doc_id, c.page, c.header) for c in chosen if c.is_row and c.header}
+        with_headers = computed is None or (sum(len(c.text) for c in chosen)
+                                            + sum(h[2][1] - h[2][0] for h in headers) <= budget)
         for c in chosen:
             doc = self.catalog.document(c.doc_id) or {}
             meta = doc.get("meta", {})
@@ -446,7 +473,8 @@ class ExtractiveAnswerer(RunnableSerializable):
                 continue   # the chunk and the page must agree: never show an unverifiable quote
             start, end = _trim(page_text, c.start, c.end, q, budget if len(chosen) == 1 else budget // len(chosen))
             spans = [(start, end)]
-            if c.is_row and c.header and c.header[1] <= c.start and last_under.get((c.doc_id, c.page, c.header)) is c:
+            if (with_headers and c.is_row and c.header and c.header[1] <= c.start
+                    and last_under.get((c.doc_id, c.page, c.header)) is c):
                 spans.append(c.header)   # the column header the rows are read under, after the last of them
             first = True
             for a, b in spans:
@@ -455,10 +483,15 @@ class ExtractiveAnswerer(RunnableSerializable):
                                           source=doc.get("source", ""), page=c.page, quote=text, start=a, end=b,
                                           kind=meta.get("kind", ""), date=meta.get("date", "")))
                 marker = f"[{citations[-1].n}]"
+                if first:
+                    marks[id(c)] = citations[-1].n
                 parts.append(f"{text} {marker}" if first else f"({' '.join(text.split())} {marker})")
                 first = False
         if not citations:
-            return Answer(question, cannot_answer(language_of(question)), True, passages=_passages(docs))
+            return Answer(question, cannot_answer(lang), True, passages=_passages(docs))
+        if computed is not None:
+            if all(id(r) in marks for r in computed.rows):   # (else a quote failed its check: no arithmetic on it)
+                parts.insert(0, computed.text(marks, lang))
         return Answer(question, " ".join(parts), False, citations, passages=_passages(docs))
 
     # -- the question names something the passages never mention --------------------------------------

@@ -1,0 +1,447 @@
+"""Measures computed from a statement's line items: "What is the FY2020 current ratio?", "Is the
+operating margin improving?", "FCF here is defined as cash from operations - capex".
+
+No line of a filing states such a measure; the rows of its line items do (Total current assets,
+Total current liabilities). The answer quotes those rows, each cited, and shows the arithmetic on
+the figures it quotes ("5,121.3 / 7,491.5 = 0.68"), so every number in it is either quoted or
+computed in plain sight from quoted ones.
+
+The measure comes from the question: a definition it gives ("Define working capital ratio as total
+current assets divided by total current liabilities"), else a measure it names, from the vocabulary
+in ``rag/data/measures.toml`` (general accounting terms, no issuer names). Each operand is a row
+of the answer's document whose label names its line item, read in the asked period's column (the
+header's years), or in every column the operands share for a question about a trend.
+"""
+from __future__ import annotations
+
+import re
+import tomllib
+import unicodedata
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+from langchain_core.documents import Document
+
+from .evidence import Candidate, PageTexts, page_rows, row_label
+from .patterns import YEAR_ALONE
+from .quantities import extract_quantities
+from .statements import TOTAL_WORDS, items_asked, statements_named, title_phrases, tokens_outside_other_items
+from .text import CJK_CHAR, keyword_token_set, keyword_tokens
+
+MEASURES = Path(__file__).resolve().parent / "data" / "measures.toml"
+MAX_COLUMNS = 3          # a trend is shown over at most three periods (a 10-K's income statement)
+MAX_EXTRA_WORDS = 3      # a row label with more words than its line item's name names something else
+SEARCH_PAGES = 6         # pages of the answer's document whose rows may hold an operand
+STATEMENT_PAGES = 4      # pages of a statement read for an operand no passage's page holds
+
+
+@dataclass(frozen=True)
+class Term:
+    names: tuple[str, ...]    # how a row label names the line item, preferred first
+    sign: int = 1             # -1: subtracted by magnitude
+    statements: tuple[str, ...] = ()   # the statements it is printed on (none known: any page)
+    excluding: tuple[str, ...] = ()    # words of a label that make it another item
+
+
+@dataclass(frozen=True)
+class Formula:
+    name: str                 # as the question calls it
+    top: tuple[Term, ...]
+    over: tuple[Term, ...] = ()
+    percent: bool = False
+    average_over: bool = False
+    defined: bool = False     # defined by the question itself, not named from the vocabulary
+    names: tuple[str, ...] = ()   # every name of a vocabulary measure, in both languages
+
+
+@dataclass(frozen=True)
+class _Vocabulary:
+    items: dict               # line item -> (names, statements)
+    measures: tuple           # (name as a question writes it, spec), longest name first
+
+
+@lru_cache(maxsize=2)
+def _vocabulary(path: Path = MEASURES) -> _Vocabulary:
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (OSError, tomllib.TOMLDecodeError) as e:
+        raise ValueError(f"{path}: cannot read the measures vocabulary ({e})") from None
+    items = {k: (tuple(_norm(n) for n in v.get("names", [])), tuple(v.get("statements", [])),
+                 tuple(_norm(n) for n in v.get("excluding", [])))
+             for k, v in (data.get("line_item") or {}).items()}
+    measures = []
+    for key, spec in (data.get("measure") or {}).items():
+        for part in ("plus", "minus", "over"):
+            unknown = [i for i in spec.get(part, []) if i not in items]
+            if unknown:
+                raise ValueError(f"{path}: measure {key!r} names unknown line items {unknown}")
+        measures += [(_norm(n), spec) for n in spec.get("names", [])]
+    return _Vocabulary(items, tuple(sorted(measures, key=lambda m: -len(m[0]))))
+
+
+def _norm(text: str) -> str:
+    return " ".join(unicodedata.normalize("NFKC", text or "").lower().replace("’", "'").split())
+
+
+@lru_cache(maxsize=4096)
+def _words(text: str) -> tuple[str, ...]:
+    return tuple(keyword_tokens(_norm(text)))
+
+
+# -- which measure a question asks for -----------------------------------------------------------------
+
+_DEFINED = [
+    # "Define working capital ratio as total current assets divided by total current liabilities."
+    re.compile(r"\bdefine\s+(?P<name>[^.?;:]{2,60}?)\s+as:?\s+(?P<expr>[^?;]+?)(?:\.(?!\d)|\?|;|$)", re.I),
+    # "FCF here is defined as: (cash from operations - capex)", "… calculated as net income / revenue"
+    re.compile(r"(?P<name>[A-Za-z][\w &/()-]{1,60}?)\s+(?:here\s+)?(?:is\s+|being\s+)?(?:defined|calculated|computed)"
+               r"\s+(?:here\s+)?as:?\s+(?P<expr>[^?;]+?)(?:\.(?!\d)|\?|;|$)", re.I),
+]
+_DIVIDED = re.compile(r"\s+(?:divided\s+by|over)\s+|\s*/\s*", re.I)
+_TERM_SPLIT = re.compile(r"\s+(?:minus|less|plus)\s+|\s+[-−+]\s+", re.I)
+_PERCENT_ASKED = re.compile(r"%|\bpercent|\bpercentage\b|\bmargin\b|\brate\b|率", re.I)
+_ROUND = re.compile(r"\bround(?:ed)?\b[^.?]*?\b(?:to\s+)?(?P<n>\d|one|two|three|four|zero|no)\s+decimal", re.I)
+_NUMBER_WORDS = {"zero": 0, "no": 0, "one": 1, "two": 2, "three": 3, "four": 4}
+# the period an operand is read for is the question's: "FY2021 revenue", "average PP&E between FY2020 and FY2021"
+_PERIOD_IN_OPERAND = re.compile(r"\b(?:between|from|for|in|at|of)?\s*(?:FY\s?)?(?:19|20)\d{2}(?:\s*(?:and|to|-)\s*(?:FY\s?)?(?:19|20)\d{2})?\b"
+                                r"|\bfiscal\s+year\b", re.I)
+_AVERAGE = re.compile(r"^(?:the\s+)?(?:average|avg\.?|mean)\s+(?:of\s+)?", re.I)
+
+
+@lru_cache(maxsize=1024)
+def formula_asked(question: str) -> Formula | None:
+    """The measure ``question`` asks for: the one it defines, else the longest one it names; None when
+    it asks for neither."""
+    for pattern in _DEFINED:
+        m = pattern.search(question)
+        if m and (f := _parse_definition(m.group("name"), m.group("expr"), question)):
+            return f
+    norm, words = _norm(question), _words(question)
+    for name, spec in _vocabulary().measures:
+        if _names(name, norm, words):
+            items = _vocabulary().items
+            return Formula(name,
+                           tuple(Term(*_item(items[i])) for i in spec.get("plus", []))
+                           + tuple(Term(*_item(items[i], -1)) for i in spec.get("minus", [])),
+                           tuple(Term(*_item(items[i])) for i in spec.get("over", [])),
+                           bool(spec.get("percent")), bool(spec.get("average_over")),
+                           names=tuple(_norm(n) for n in spec.get("names", [])))
+    return None
+
+
+def _item(spec: tuple, sign: int = 1) -> tuple:
+    names, statements, excluding = spec
+    return names, sign, statements, excluding
+
+
+def _names(name: str, norm: str, words: tuple[str, ...]) -> bool:
+    if CJK_CHAR.search(name):
+        return name in norm
+    target = _words(name)
+    n = len(target)
+    return bool(n) and any(words[i:i + n] == target for i in range(len(words) - n + 1))
+
+
+def states_measure(formula: Formula, text: str) -> bool:
+    """Whether ``text`` names the measure itself (a "Gross margin 42.1%" row, "毛利率为35%"): then it is
+    quoted, not computed."""
+    norm, words = _norm(text), _words(text)
+    return any(_names(n, norm, words) for n in formula.names or (_norm(formula.name),))
+
+
+def _parse_definition(name: str, expr: str, question: str) -> Formula | None:
+    """"total current assets divided by total current liabilities", "(cash from operations - capex)"."""
+    expr = expr.strip().strip("()").strip()
+    parts = _DIVIDED.split(expr, maxsplit=1)
+    top = _terms(parts[0])
+    over = _terms(parts[1]) if len(parts) > 1 else ()
+    average = len(parts) > 1 and bool(_AVERAGE.match(parts[1].strip().strip("()")))
+    if not top or (len(parts) > 1 and not over) or (len(top) == 1 and not over):
+        return None   # one line item alone is no computation
+    name = re.sub(r"^(?:the|a|an)\s+", "", name.strip(), flags=re.I)
+    return Formula(name, top, over, bool(over) and bool(_PERCENT_ASKED.search(question + " " + name)), average, True)
+
+
+def _terms(text: str) -> tuple[Term, ...]:
+    out = []
+    text = text.strip().strip("()")
+    signs = [1] + [-1 if re.search(r"minus|less|-|−", m.group(0)) else 1 for m in _TERM_SPLIT.finditer(text)]
+    for sign, part in zip(signs, _TERM_SPLIT.split(text)):
+        part = _AVERAGE.sub("", part.strip().strip("()").strip())
+        part = _PERIOD_IN_OPERAND.sub(" ", part).strip()
+        part = re.sub(r"^(?:the|total\s+amount\s+of)\s+", "", part, flags=re.I)
+        if not re.search(r"[A-Za-z\u3400-\u9fff]", part):
+            return ()
+        out.append(Term(*_item(_line_item(part), sign)))
+    return tuple(out)
+
+
+def _line_item(phrase: str) -> tuple:
+    """The names of the line item a definition's operand names ("capex" -> purchases of property and
+    equipment, …), else the phrase itself as the row label to look for."""
+    p = _norm(phrase)
+    pw = _words(p)
+    for spec in _vocabulary().items.values():
+        if any(p == n or (pw and pw == _words(n)) for n in spec[0]):
+            return spec
+    return (p,), (), ()
+
+
+# -- the rows that hold the operands -------------------------------------------------------------------
+
+def _label_fit(names: tuple[str, ...], label: str) -> tuple[int, int] | None:
+    """(which name, how many other words) when a row label names the line item, else None. A label that
+    names another line item holding the name's words ("Cost of revenue" for revenue) does not."""
+    norm = _norm(label)
+    for i, name in enumerate(names):
+        if CJK_CHAR.search(name):
+            if name in norm:
+                return i, len(norm) - len(name)
+            continue
+        want = set(_words(name))
+        if not want or not want <= keyword_token_set(norm):
+            continue   # (most labels: the costlier check below is not needed)
+        have = tokens_outside_other_items(label, _items_named(name))
+        if want <= have:
+            # whom an amount is attributable to ("… attributable to Acme Holdings Corporation") is no other item
+            held = re.sub(r"\battributable\s+to\b.*", "", norm)
+            extra = {w for w in keyword_tokens(held) if w not in want and w not in TOTAL_WORDS and not w[0].isdigit()}
+            if len(extra) <= MAX_EXTRA_WORDS:
+                return i, len(extra)
+    return None
+
+
+@lru_cache(maxsize=512)
+def _items_named(name: str) -> frozenset[str]:
+    return items_asked(name)
+
+
+@dataclass
+class _Column:
+    label: str      # the period its header names ("2022"), else ""
+    value: float    # signed: "(442)" is -442
+    text: str       # as printed, less currency signs
+
+
+# a reference to the notes beside a line item is no column: "Inventories (Notes 1 and 3)", "货币资金 五、1"
+_NOTE_REF = re.compile(r"\((?:see\s+)?notes?\s[^)]*\)|(?<=[\u3400-\u9fff\s])[一二三四五六七八九十]+、\s*\d+(?:[（(]\d+[)）])?", re.I)
+
+
+def _columns(row: Candidate) -> list[_Column]:
+    text = _NOTE_REF.sub(lambda m: " " * len(m.group(0)), row.text)
+    label = row_label(text).rstrip("$¥ ")   # "Net income $ 4,756": the "$" is the figure's
+    qs = [x for x in extract_quantities(text) if x.start >= len(label) and x.unit != "bp"]
+    if not qs or any(x.unit == "%" for x in qs):
+        return []   # a row of rates is itself the measure, or not an amount to compute with
+    years = _column_years(row.header_text or "", len(qs))
+    out = []
+    for x, year in zip(qs, years):
+        before = text[:x.start].rstrip().rstrip("$¥").rstrip()
+        negative = before.endswith(("(", "-", "−")) or text[x.end:x.end + 1] == ")"
+        shown = re.sub(r"[^\d,.]", "", x.raw)
+        out.append(_Column(year, -x.mantissa if negative else x.mantissa, f"({shown})" if negative else shown))
+    return out
+
+
+# a 52/53-week fiscal year that ends in the first days of January is the previous year's ("January 1,
+# 2023" closes fiscal 2022): its balance sheet's columns pair with its income statement's "2022"
+_EARLY_JANUARY = re.compile(r"(\bJan(?:uary|\.)?\s+[1-7],?\s+)((?:19|20)\d{2})(?!\d)", re.I)
+
+
+def _column_years(header: str, n: int) -> list[str]:
+    """The years that date a row's ``n`` columns: its header's, when it names as many; else those of the
+    header's last line that names years, when it names as many (a title above the column line may name
+    years too: "At the end of fiscal years 2022 and 2021 … 2022 2021"); else none."""
+    header = _EARLY_JANUARY.sub(lambda m: f"{m.group(1)}{int(m.group(2)) - 1}", header)
+    years = YEAR_ALONE.findall(header)
+    if len(years) != n:
+        lines = [YEAR_ALONE.findall(line) for line in header.split("\n")]
+        years = next((y for y in reversed(lines) if y), [])
+    return years if len(years) == n else [""] * n
+
+
+def _find(term: Term, rows: list[Candidate]) -> Candidate | None:
+    """The row that best names ``term``'s line item: one on a statement it is printed on before one
+    elsewhere (an MD&A table may print a percentage column beside it), a row whose header dates its
+    columns before one whose does not, then the earliest name it matches, fewest other words, and the
+    earliest row (the answer's own page's rows come first)."""
+    best, key = None, None
+    for order, r in enumerate(rows):
+        label = row_label(r.text)
+        fit = _label_fit(term.names, label)
+        if fit is None or any(x in _norm(label) for x in term.excluding):
+            continue
+        cols = _columns(r)
+        if not cols:
+            continue
+        on = statements_named(r.where)
+        if term.statements and on and not on & set(term.statements):
+            continue   # another statement's line ("Deferred revenues" on a balance sheet is no revenue)
+        k = (not (on & set(term.statements)), not cols[0].label, fit[0], fit[1], order)
+        if key is None or k < key:
+            best, key = r, k
+    return best
+
+
+def operand_rows(best: Candidate, cands: list[Candidate], pages: PageTexts) -> list[Candidate]:
+    """Rows of the best candidate's document that may hold an operand: its own page's first, then the
+    candidates' rows, then the rows of the candidates' other pages (up to SEARCH_PAGES pages)."""
+    out = [best] if best.is_row else []
+    out += list(page_rows(best.doc, best.rank, pages))
+    out += [c for c in cands if c.is_row and c.doc_id == best.doc_id]
+    seen = {(best.doc_id, best.page)}
+    for c in cands:
+        if c.doc_id != best.doc_id or (c.doc_id, c.page) in seen or len(seen) >= SEARCH_PAGES:
+            continue
+        seen.add((c.doc_id, c.page))
+        for r in page_rows(c.doc, c.rank, pages):
+            r.features = dict(c.features)
+            out.append(r)
+    return out
+
+
+def statement_rows(catalog, pages: PageTexts, doc_id: str, term: Term, rank: int) -> list[Candidate]:
+    """The rows of the first STATEMENT_PAGES pages of ``doc_id`` titled as a statement ``term`` is printed
+    on (the income statement for revenue when the passages reached only the balance sheet)."""
+    if not term.statements or not hasattr(catalog, "pages_titled"):
+        return []   # (a catalog without an index of page titles: the passages' pages are all there is)
+    ids = catalog.pages_titled([doc_id], title_phrases(set(term.statements)), per_doc=STATEMENT_PAGES)
+    chunks = catalog.chunks_by_ids(ids)
+    out: list[Candidate] = []
+    for cid in ids:
+        r = chunks.get(cid)
+        if r is None:
+            continue
+        d = Document(page_content=r["text"], metadata={
+            "chunk_id": cid, "doc_id": r["doc_id"], "page": r["page"] or None, "start": r["start"], "end": r["end"],
+            "context": r.get("context") or ""})
+        out += page_rows(d, rank, pages)
+    return out
+
+
+# -- the arithmetic ----------------------------------------------------------------------------------
+
+@dataclass
+class Computed:
+    formula: Formula
+    rows: list[Candidate]                          # the operand rows, each once, in the formula's order
+    lines: list[tuple[str, str, str]]              # (period, arithmetic on the quoted figures, result)
+
+    def text(self, marks: dict[int, int], language: str) -> str:
+        """"Current ratio (2020): 5,121.3 / 7,491.5 = 0.68 [1][2]" with the rows' citation numbers."""
+        cited = "".join(f"[{n}]" for n in sorted(marks[id(r)] for r in self.rows if id(r) in marks))
+        shown = []
+        for n, (period, arithmetic, result) in enumerate(self.lines):
+            at = f" ({period})" if period else ""
+            # the arithmetic of the first period; the earlier periods' results, computed alike, to compare
+            shown.append(f"{arithmetic} = {result}{at}" if n == 0 else f"{result}{at}")
+        name = self.formula.name
+        if language == "zh":
+            return f"{name}（计算）：{'；'.join(shown)} {cited}".strip()
+        return f"{name[:1].upper() + name[1:]}, computed: {'; '.join(shown)} {cited}".strip()
+
+
+def compute(formula: Formula, question: str, years: set[str], trend: bool, rows: list[Candidate],
+            more=None) -> Computed | None:
+    """The measure over the rows of its operands, in the asked year's column (every shared column, up
+    to MAX_COLUMNS, for a ``trend``); None when an operand has no row or no column is common to all.
+    ``more(term)``, if given, gives further rows for an operand none of ``rows`` holds."""
+    terms = list(formula.top) + list(formula.over)
+    found = []
+    for t in terms:
+        r = _find(t, rows)
+        if more is not None and t.statements and (r is None or not statements_named(r.where) & set(t.statements)):
+            r = _find(t, rows + list(more(t)))   # its statement's row over an MD&A table's
+        if r is None:
+            return None
+        found.append(r)
+    cols = [_columns(r) for r in found]
+    aligned = _aligned(cols, len({(r.doc_id, r.page) for r in found}) == 1)
+    if not trend:
+        asked = [a for a in aligned if a[0] in years]
+        aligned = [max(asked)] if asked else aligned[:1]
+    decimals = _decimals(question)
+    top_n = len(formula.top)
+    lines = []
+    for period, at in aligned[:MAX_COLUMNS]:
+        picked = [(c, i) for c, i in zip(cols, at)]
+        value = _evaluate(formula, picked)
+        if value is None:
+            continue
+        shown = _sum_text(formula.top, [c[i] for c, i in picked[:top_n]])
+        if formula.over:
+            over = _sum_text(formula.over, [c[i] for c, i in picked[top_n:]])
+            if formula.average_over:   # the average of the period's and the prior period's balances
+                prior = _sum_text(formula.over, [c[i + 1] for c, i in picked[top_n:] if i + 1 < len(c)])
+                over = f"avg({over}, {prior})"
+            shown = f"{_group(shown, top_n)} / {_group(over, len(formula.over))}"
+        lines.append((period, shown, _format(value, formula, decimals, cols)))
+    if not lines:
+        return None
+    return Computed(formula, list(dict.fromkeys(found)), lines)
+
+
+def _aligned(cols: list[list[_Column]], one_table: bool) -> list[tuple[str, list[int]]]:
+    """The periods every operand row has, each with the column it sits in per row: by the headers'
+    years, else by position when the rows have as many columns (named by the years of one of them
+    when all come from one page), else none."""
+    if all(c[0].label for c in cols):
+        years = [y for y in dict.fromkeys(x.label for x in cols[0])
+                 if all(any(x.label == y for x in c) for c in cols)]
+        return [(y, [next(i for i, x in enumerate(c) if x.label == y) for c in cols]) for y in years]
+    if len({len(c) for c in cols}) != 1:
+        return []   # columns of tables that do not line up cannot be paired by position
+    named = next((c for c in cols if c[0].label), None) if one_table else None
+    return [(named[i].label if named else "", [i] * len(cols)) for i in range(len(cols[0]))]
+
+
+def _evaluate(formula: Formula, picked) -> float | None:
+    top_n = len(formula.top)
+    top = 0.0
+    for t, (c, at) in zip(formula.top, picked[:top_n]):
+        top += c[at].value if t.sign > 0 else -abs(c[at].value)
+    if not formula.over:
+        return top
+    over = 0.0
+    for t, (c, at) in zip(formula.over, picked[top_n:]):
+        v = abs(c[at].value)
+        if formula.average_over:
+            if at + 1 >= len(c):
+                return None   # no prior period printed: no average
+            v = (v + abs(c[at + 1].value)) / 2
+        over += v if t.sign > 0 else -v
+    if over == 0:
+        return None
+    return top / over
+
+
+def _sum_text(terms, columns: list[_Column]) -> str:
+    out = ""
+    for i, (t, x) in enumerate(zip(terms, columns)):
+        shown = x.text if t.sign > 0 else x.text.strip("()")
+        out += shown if i == 0 else (f" + {shown}" if t.sign > 0 else f" - {shown}")
+    return out
+
+
+def _group(text: str, n: int) -> str:
+    return f"({text})" if n > 1 else text
+
+
+def _decimals(question: str) -> int | None:
+    m = _ROUND.search(question)
+    if m:
+        n = m.group("n").lower()
+        return int(n) if n.isdigit() else _NUMBER_WORDS[n]
+    return None
+
+
+def _format(value: float, formula: Formula, decimals: int | None, cols) -> str:
+    if formula.over and formula.percent:
+        return f"{value * 100:,.{1 if decimals is None else decimals}f}%"
+    if formula.over:
+        return f"{value:,.{2 if decimals is None else decimals}f}"
+    # an amount: as many decimals as its operands print
+    shown = max((len(x.text.strip("()").split(".")[1]) if "." in x.text else 0) for c in cols for x in c)
+    value_text = f"{abs(value):,.{shown if decimals is None else decimals}f}"
+    return f"({value_text})" if value < 0 else value_text
