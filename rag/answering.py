@@ -32,7 +32,7 @@ from .evidence import (_ENUM, Candidate, PageTexts, candidates, featurize, focus
                        page_rows, passes_kind, row_label, subject_of)
 from .evidence_periods import passes_period
 from .extremes import asks_extreme, extreme_peer
-from .measures import Computed, compute, formula_asked, operand_rows, statement_rows, states_measure
+from .measures import Computed, compute, formula_asked, holds_operand, operand_rows, statement_rows, states_measure
 from .glossary import translations
 from .prompts import cannot_answer
 from .questions import DISCLOSURE, QUESTION_WORD, Question, read, search_text
@@ -226,7 +226,11 @@ class ExtractiveAnswerer(RunnableSerializable):
         q, cands, notices = self.rank(question, docs, qvec)
         if not cands:
             return q, [], notices, notice("nothing", q.language)
-        shaped = [c for c in cands if passes_kind(q, c)]
+        # a growth rate no line states is computed from the rows of its item's amounts (rag/measures.py):
+        # those rows answer a question that otherwise wants a percentage
+        formula = formula_asked(question)
+        shaped = [c for c in cands if passes_kind(q, c)
+                  or (formula is not None and formula.growth and c.is_row and holds_operand(formula, c))]
         if not shaped:
             return q, [], notices, notice("kind", q.language, kind=q.kind)
         timed = [c for c in shaped if passes_period(q, c, self._doc_years(c.doc_id), self._doc_quarter(c.doc_id))]
@@ -318,8 +322,9 @@ class ExtractiveAnswerer(RunnableSerializable):
                                  p_right)
         if item_row is not None and (on_statement or not best.is_row):
             best = item_row
-        chosen = self._extreme(question, q, cands) or self._shape(q, best, cands, model)
-        computed = self._computed(question, q, chosen[0], cands)
+        extreme = self._extreme(question, q, cands)
+        chosen = extreme or self._shape(q, best, cands, model)
+        computed = None if extreme else self._computed(question, q, chosen[0], cands)
         if computed is not None:
             chosen = computed.rows
         answer = self._compose(question, q, chosen, docs, computed)
@@ -407,17 +412,21 @@ class ExtractiveAnswerer(RunnableSerializable):
     def _computed(self, question: str, q: Question, best: Candidate, cands: list[Candidate]) -> Computed | None:
         """A measure no line states, computed from the rows of its line items (rag/measures.py): for a
         measure the question defines, whatever the best evidence; for one it names, when the best
-        evidence is a row (a line item) that does not state the measure itself. A judgement ("is it
-        improving?") is shown over every period the rows share, a figure in the asked period's column."""
+        evidence is a row (a line item) or the question names the statement to read it from ("… who
+        only has access to the statement of income"), and the best evidence does not state the measure
+        itself. A judgement ("is it improving?") is shown over every period the rows share, a figure in
+        the asked period's column."""
         formula = formula_asked(question)
         if formula is None:
             return None
-        if not formula.defined and (not best.is_row or states_measure(formula, best.text)):
+        from_statement = best.is_row or any(v >= 1.0 for v in q.statements.values())
+        if not formula.defined and (not from_statement or states_measure(formula, best.text)):
             return None
         pages = PageTexts(self.catalog)
         rows = operand_rows(best, cands, pages)
         return compute(formula, question, q.years, q.kind in ("yesno", "choice"), rows,
-                       more=lambda term: statement_rows(self.catalog, pages, best.doc_id, term, len(cands)))
+                       more=lambda term: statement_rows(self.catalog, pages, best.doc_id, term, len(cands)),
+                       doc_years=self._doc_years(best.doc_id))
 
     def _judged_from(self, q: Question, cands: list[Candidate], items: list[str]) -> tuple[Candidate | None, bool]:
         """The row of a measure's items that answers a judgement on it, and whether it is read off a
@@ -459,19 +468,28 @@ class ExtractiveAnswerer(RunnableSerializable):
         parts, citations = [], []
         marks: dict[int, int] = {}
         lang = language_of(question)
-        # the arithmetic leads the answer; its length is taken from the quotes' share, and the rows' column
-        # header (whose periods the arithmetic names too) is left out when the rows and it would not fit
-        budget = MAX_CHARS - (len(computed.text({}, lang)) if computed is not None else 0)
-        headers = {(c.doc_id, c.page, c.header) for c in chosen if c.is_row and c.header}
-        with_headers = computed is None or (sum(len(c.text) for c in chosen)
-                                            + sum(h[2][1] - h[2][0] for h in headers) <= budget)
+        # the arithmetic leads the answer and its operand rows are quoted whole (every figure it uses is in
+        # a quote): to fit, the earlier periods of a trend go first, then the rows' column header (whose
+        # periods the arithmetic names too)
+        budget = MAX_CHARS
+        with_headers = True
+        if computed is not None:
+            rows = sum(len(c.text) + 1 for c in chosen)
+            while len(computed.lines) > 1 and len(computed.text({}, lang)) + rows > MAX_CHARS:
+                computed.lines.pop()
+            budget = MAX_CHARS - len(computed.text({}, lang))
+            headers = {(c.doc_id, c.page, c.header) for c in chosen if c.is_row and c.header}
+            with_headers = rows + sum(h[2][1] - h[2][0] + 1 for h in headers) <= budget
         for c in chosen:
             doc = self.catalog.document(c.doc_id) or {}
             meta = doc.get("meta", {})
             page_text = self.catalog.page_text(c.doc_id, c.page) or ""
             if page_text[c.start:c.end] != c.text:
                 continue   # the chunk and the page must agree: never show an unverifiable quote
-            start, end = _trim(page_text, c.start, c.end, q, budget if len(chosen) == 1 else budget // len(chosen))
+            if computed is not None:
+                start, end = c.start, c.end
+            else:
+                start, end = _trim(page_text, c.start, c.end, q, budget if len(chosen) == 1 else budget // len(chosen))
             spans = [(start, end)]
             if (with_headers and c.is_row and c.header and c.header[1] <= c.start
                     and last_under.get((c.doc_id, c.page, c.header)) is c):

@@ -42,6 +42,7 @@ class Term:
     sign: int = 1             # -1: subtracted by magnitude
     statements: tuple[str, ...] = ()   # the statements it is printed on (none known: any page)
     excluding: tuple[str, ...] = ()    # words of a label that make it another item
+    expense: bool = False     # an expense: its magnitude counts, however it is printed ("(350)" or "350")
 
 
 @dataclass(frozen=True)
@@ -53,6 +54,7 @@ class Formula:
     average_over: bool = False
     defined: bool = False     # defined by the question itself, not named from the vocabulary
     names: tuple[str, ...] = ()   # every name of a vocabulary measure, in both languages
+    growth: bool = False      # the change of its one line item from the prior period, in percent
 
 
 @dataclass(frozen=True)
@@ -68,7 +70,7 @@ def _vocabulary(path: Path = MEASURES) -> _Vocabulary:
     except (OSError, tomllib.TOMLDecodeError) as e:
         raise ValueError(f"{path}: cannot read the measures vocabulary ({e})") from None
     items = {k: (tuple(_norm(n) for n in v.get("names", [])), tuple(v.get("statements", [])),
-                 tuple(_norm(n) for n in v.get("excluding", [])))
+                 tuple(_norm(n) for n in v.get("excluding", [])), bool(v.get("expense")))
              for k, v in (data.get("line_item") or {}).items()}
     measures = []
     for key, spec in (data.get("measure") or {}).items():
@@ -106,7 +108,15 @@ _NUMBER_WORDS = {"zero": 0, "no": 0, "one": 1, "two": 2, "three": 3, "four": 4}
 # the period an operand is read for is the question's: "FY2021 revenue", "average PP&E between FY2020 and FY2021"
 _PERIOD_IN_OPERAND = re.compile(r"\b(?:between|from|for|in|at|of)?\s*(?:FY\s?)?(?:19|20)\d{2}(?:\s*(?:and|to|-)\s*(?:FY\s?)?(?:19|20)\d{2})?\b"
                                 r"|\bfiscal\s+year\b", re.I)
-_AVERAGE = re.compile(r"^(?:the\s+)?(?:average|avg\.?|mean)\s+(?:of\s+)?", re.I)
+# a measure qualified so is another one, which this module does not compute
+_QUALIFIED_BEFORE = re.compile(r"(?:\badjusted|\bnon-?gaap|\bsegment|\bcore|\bunderlying|\borganic|\bpro\s?forma|扣非|调整后)[\s-]*$")
+_QUALIFIED_AFTER = re.compile(r"^[\s-]*(?:per\s+share|margin|yield|每股)")
+_TIMES = re.compile(r"\bturnover\b|\bcoverage\b|周转", re.I)
+# "Answer in units of percents", "as a percentage": the result in percent
+_IN_PERCENT = re.compile(r"\b(?:in|as)\s+(?:units\s+of\s+)?(?:a\s+)?(?:percent|percents|percentage)\b", re.I)
+# words before a defined measure's name that are not of it: "Where FCF is defined as …", "the company's …"
+_NOT_OF_NAME = re.compile(r"^(?:.*'s\s+|(?:where|and|please|compute|calculate|let|here|with|then|so|also|the|a|an|its|their)\s+)+", re.I)
+_AVERAGE = re.compile(r"^(?:the\s+)?(?:average|avg\.?|mean)\s*(?:of\s+)?", re.I)
 
 
 @lru_cache(maxsize=1024)
@@ -120,7 +130,18 @@ def formula_asked(question: str) -> Formula | None:
     norm, words = _norm(question), _words(question)
     for name, spec in _vocabulary().measures:
         if _names(name, norm, words):
+            if _QUALIFIED_BEFORE.search(norm.split(name)[0][-24:]) or _QUALIFIED_AFTER.match(norm.split(name, 1)[1]):
+                return None   # "adjusted free cash flow", "FCF margin": another measure than the plain one
+            name = name.upper() if len(name) <= 4 and name.isascii() else name   # "roe" -> "ROE"
             items = _vocabulary().items
+            if spec.get("growth"):
+                # the growth of the line item the question names ("total revenue growth rate"), else the
+                # measure's own (revenue)
+                named = _item_named(norm, words) or spec.get("plus", [None])[0]
+                if named is None:
+                    return None
+                return Formula(name, (Term(*_item(items[named])),), percent=True, growth=True,
+                               names=tuple(_norm(n) for n in spec.get("names", [])))
             return Formula(name,
                            tuple(Term(*_item(items[i])) for i in spec.get("plus", []))
                            + tuple(Term(*_item(items[i], -1)) for i in spec.get("minus", [])),
@@ -130,9 +151,15 @@ def formula_asked(question: str) -> Formula | None:
     return None
 
 
+def _item_named(norm: str, words: tuple[str, ...]) -> str | None:
+    """The line item whose longest name ``norm`` holds."""
+    found = [(len(n), key) for key, spec in _vocabulary().items.items() for n in spec[0] if _names(n, norm, words)]
+    return max(found)[1] if found else None
+
+
 def _item(spec: tuple, sign: int = 1) -> tuple:
-    names, statements, excluding = spec
-    return names, sign, statements, excluding
+    names, statements, excluding, expense = spec
+    return names, sign, statements, excluding, expense
 
 
 def _names(name: str, norm: str, words: tuple[str, ...]) -> bool:
@@ -152,15 +179,29 @@ def states_measure(formula: Formula, text: str) -> bool:
 
 def _parse_definition(name: str, expr: str, question: str) -> Formula | None:
     """"total current assets divided by total current liabilities", "(cash from operations - capex)"."""
-    expr = expr.strip().strip("()").strip()
+    expr = _outside_clause(expr).strip().strip("()").strip()
     parts = _DIVIDED.split(expr, maxsplit=1)
     top = _terms(parts[0])
     over = _terms(parts[1]) if len(parts) > 1 else ()
     average = len(parts) > 1 and bool(_AVERAGE.match(parts[1].strip().strip("()")))
     if not top or (len(parts) > 1 and not over) or (len(top) == 1 and not over):
         return None   # one line item alone is no computation
-    name = re.sub(r"^(?:the|a|an)\s+", "", name.strip(), flags=re.I)
-    return Formula(name, top, over, bool(over) and bool(_PERCENT_ASKED.search(question + " " + name)), average, True)
+    name = " ".join(_NOT_OF_NAME.sub("", name.strip()).split()[-5:])
+    # (a turnover "rate" is a number of times, not a percentage)
+    percent = bool(over) and bool((_PERCENT_ASKED.search(name + " " + expr) and not _TIMES.search(name))
+                                  or _IN_PERCENT.search(question))
+    return Formula(name, top, over, percent, average, True)
+
+
+def _outside_clause(expr: str) -> str:
+    """The expression up to a comma outside parentheses: "interest expense, rounded to one decimal"."""
+    depth = 0
+    for i, ch in enumerate(expr):
+        depth += ch == "("
+        depth -= ch == ")"
+        if ch == "," and depth <= 0 and not expr[i + 1:i + 2].isdigit():
+            return expr[:i]
+    return expr
 
 
 def _terms(text: str) -> tuple[Term, ...]:
@@ -185,7 +226,7 @@ def _line_item(phrase: str) -> tuple:
     for spec in _vocabulary().items.values():
         if any(p == n or (pw and pw == _words(n)) for n in spec[0]):
             return spec
-    return (p,), (), ()
+    return (p,), (), (), False
 
 
 # -- the rows that hold the operands -------------------------------------------------------------------
@@ -194,22 +235,36 @@ def _label_fit(names: tuple[str, ...], label: str) -> tuple[int, int] | None:
     """(which name, how many other words) when a row label names the line item, else None. A label that
     names another line item holding the name's words ("Cost of revenue" for revenue) does not."""
     norm = _norm(label)
+    zh = _ZH_LABEL_EDGES.sub("", norm.replace(" ", ""))
     for i, name in enumerate(names):
+        if _OTHER.match(norm) and not _OTHER.match(name):
+            return None   # "Other operating income", 其他收益: a remainder, not the item
         if CJK_CHAR.search(name):
-            if name in norm:
-                return i, len(norm) - len(name)
+            if zh == name:   # the whole label: 流动资产合计 is not 资产合计
+                return i, 0
             continue
         want = set(_words(name))
         if not want or not want <= keyword_token_set(norm):
             continue   # (most labels: the costlier check below is not needed)
-        have = tokens_outside_other_items(label, _items_named(name))
-        if want <= have:
+        phrase = _words(name)
+        toks = _words(norm)
+        contiguous = len(phrase) > 1 and any(toks[k:k + len(phrase)] == phrase for k in range(len(toks)))
+        # a name of several words, as written, is the item even inside another item's name ("Purchases of
+        # property, plant and equipment"); one word inside another item's name is not ("Cost of revenue")
+        if contiguous or want <= tokens_outside_other_items(label, _items_named(name)):
             # whom an amount is attributable to ("… attributable to Acme Holdings Corporation") is no other item
             held = re.sub(r"\battributable\s+to\b.*", "", norm)
             extra = {w for w in keyword_tokens(held) if w not in want and w not in TOTAL_WORDS and not w[0].isdigit()}
             if len(extra) <= MAX_EXTRA_WORDS:
                 return i, len(extra)
     return None
+
+
+_OTHER = re.compile(r"^\s*(?:other\b|其他|其它)", re.I)
+# a Chinese label's numbering and lead word, and the note after it: "一、营业总收入", "其中：营业收入",
+# "五、净利润（净亏损以“－”号填列）"
+_ZH_LABEL_EDGES = re.compile(r"^(?:[一二三四五六七八九十]+[、.]|[(（][一二三四五六七八九十\d]+[)）]|\d+[.、]|其中[:：]|加[:：]|减[:：])+"
+                             r"|[(（][^)）]*[)）]$")
 
 
 @lru_cache(maxsize=512)
@@ -230,18 +285,27 @@ _NOTE_REF = re.compile(r"\((?:see\s+)?notes?\s[^)]*\)|(?<=[\u3400-\u9fff\s])[一
 
 def _columns(row: Candidate) -> list[_Column]:
     text = _NOTE_REF.sub(lambda m: " " * len(m.group(0)), row.text)
-    label = row_label(text).rstrip("$¥ ")   # "Net income $ 4,756": the "$" is the figure's
-    qs = [x for x in extract_quantities(text) if x.start >= len(label) and x.unit != "bp"]
+    m = _FIRST_FIGURE.search(text)
+    label_end = m.start() if m else len(text)   # "Net income $ 4,756", "Loss $(1,234)": the sign is the figure's
+    qs = [x for x in extract_quantities(text) if x.start >= label_end and x.unit != "bp"]
     if not qs or any(x.unit == "%" for x in qs):
         return []   # a row of rates is itself the measure, or not an amount to compute with
-    years = _column_years(row.header_text or "", len(qs))
+    header = row.header_text or ""
+    if len(qs) > 1 and re.fullmatch(r"\d{1,2}", qs[0].raw.strip()) and (
+            _NOTES_COLUMN.search(header) or len(YEAR_ALONE.findall(header)) == len(qs) - 1):
+        qs = qs[1:]   # a column of note numbers ("Notes 7", 附注) before the amounts
+    years = _column_years(header, len(qs))
     out = []
     for x, year in zip(qs, years):
         before = text[:x.start].rstrip().rstrip("$¥").rstrip()
-        negative = before.endswith(("(", "-", "−")) or text[x.end:x.end + 1] == ")"
+        negative = before.endswith(("(", "-", "−", "–")) or text[x.end:x.end + 1] == ")"
         shown = re.sub(r"[^\d,.]", "", x.raw)
         out.append(_Column(year, -x.mantissa if negative else x.mantissa, f"({shown})" if negative else shown))
     return out
+
+
+_FIRST_FIGURE = re.compile(r"(?:\s|(?<=[\u3400-\u9fff]))[-–−(]?\s?[$¥]?\s?\(?\d")
+_NOTES_COLUMN = re.compile(r"\bnotes?\b|附注", re.I)
 
 
 # a 52/53-week fiscal year that ends in the first days of January is the previous year's ("January 1,
@@ -259,6 +323,13 @@ def _column_years(header: str, n: int) -> list[str]:
         lines = [YEAR_ALONE.findall(line) for line in header.split("\n")]
         years = next((y for y in reversed(lines) if y), [])
     return years if len(years) == n else [""] * n
+
+
+def holds_operand(formula: Formula, row: Candidate) -> bool:
+    """Whether ``row`` is a line item ``formula`` is computed from (a rate asked for is answered by the
+    amounts it is computed from when no line states it)."""
+    label = row_label(row.text)
+    return any(_label_fit(t.names, label) is not None for t in formula.top + formula.over)
 
 
 def _find(term: Term, rows: list[Candidate]) -> Candidate | None:
@@ -343,10 +414,12 @@ class Computed:
 
 
 def compute(formula: Formula, question: str, years: set[str], trend: bool, rows: list[Candidate],
-            more=None) -> Computed | None:
+            more=None, doc_years: set[str] = frozenset()) -> Computed | None:
     """The measure over the rows of its operands, in the asked year's column (every shared column, up
-    to MAX_COLUMNS, for a ``trend``); None when an operand has no row or no column is common to all.
-    ``more(term)``, if given, gives further rows for an operand none of ``rows`` holds."""
+    to MAX_COLUMNS, for a ``trend``); None when an operand has no row, no column is common to all, or
+    the asked year is not one of them. Columns no header dates are read as the document's own period
+    (``doc_years``: a report's 期末/本期 column), the first of them. ``more(term)``, if given, gives
+    further rows for an operand none of ``rows`` holds."""
     terms = list(formula.top) + list(formula.over)
     found = []
     for t in terms:
@@ -356,11 +429,13 @@ def compute(formula: Formula, question: str, years: set[str], trend: bool, rows:
         if r is None:
             return None
         found.append(r)
+    if len({id(r) for r in found}) < len(found):
+        return None   # two operands read off one row: the question's terms did not name two items
     cols = [_columns(r) for r in found]
+    if formula.growth:
+        return _growth(formula, question, years, trend, doc_years, found[0], cols[0])
     aligned = _aligned(cols, len({(r.doc_id, r.page) for r in found}) == 1)
-    if not trend:
-        asked = [a for a in aligned if a[0] in years]
-        aligned = [max(asked)] if asked else aligned[:1]
+    aligned = _periods(aligned, years, trend, doc_years)
     decimals = _decimals(question)
     top_n = len(formula.top)
     lines = []
@@ -373,13 +448,57 @@ def compute(formula: Formula, question: str, years: set[str], trend: bool, rows:
         if formula.over:
             over = _sum_text(formula.over, [c[i] for c, i in picked[top_n:]])
             if formula.average_over:   # the average of the period's and the prior period's balances
-                prior = _sum_text(formula.over, [c[i + 1] for c, i in picked[top_n:] if i + 1 < len(c)])
+                prior = _sum_text(formula.over, [c[_prior(c, i)] for c, i in picked[top_n:]])
                 over = f"avg({over}, {prior})"
             shown = f"{_group(shown, top_n)} / {_group(over, len(formula.over))}"
         lines.append((period, shown, _format(value, formula, decimals, cols)))
     if not lines:
         return None
     return Computed(formula, list(dict.fromkeys(found)), lines)
+
+
+def _periods(aligned: list, years: set[str], trend: bool, doc_years: set[str]) -> list:
+    """The periods to show, latest first: every one for a trend; else the asked year's (none when it is
+    not among them), or, with no year asked, the latest. Undated columns stand for the document's own
+    period, latest first as statements print them: an asked year must be the document's."""
+    if not aligned:
+        return []
+    dated = bool(aligned[0][0])
+    if dated:
+        aligned = sorted(aligned, key=lambda a: a[0], reverse=True)
+    if trend:
+        return aligned
+    if not years:
+        return aligned[:1]
+    if dated:
+        asked = [a for a in aligned if a[0] in years]
+        return asked[:1]
+    return aligned[:1] if max(years) in doc_years else []
+
+
+def _prior(c: list[_Column], i: int) -> int | None:
+    """The column of the period before column ``i``'s: the year before by the header, else the next
+    column (statements print the latest first)."""
+    if c[i].label:
+        return next((k for k, x in enumerate(c) if x.label == str(int(c[i].label) - 1)), None)
+    return i + 1 if i + 1 < len(c) else None
+
+
+def _growth(formula: Formula, question: str, years: set[str], trend: bool, doc_years: set[str], row: Candidate,
+            cols: list[_Column]) -> Computed | None:
+    """The change of one row's figure from the prior period's column: the asked year's against the year
+    before (the header's years; without them, a column against the next, latest first as statements print)."""
+    pairs = [(c.label, i) for i, c in enumerate(cols) if _prior(cols, i) is not None]
+    decimals = _decimals(question)
+    lines = []
+    for period, i in _periods([(p, i) for p, i in pairs], years, trend, doc_years)[:MAX_COLUMNS - 1]:
+        cur, prior = cols[i], cols[_prior(cols, i)]
+        if prior.value <= 0 or cur.value < 0:
+            continue   # a change from a loss or from nothing is no growth rate
+        rate = cur.value / prior.value - 1
+        shown = f"{cur.label} vs {prior.label}" if cur.label else ""
+        lines.append((shown, f"{cur.text} / {prior.text} - 1", f"{rate * 100:,.{1 if decimals is None else decimals}f}%"))
+    return Computed(formula, [row], lines) if lines else None
 
 
 def _aligned(cols: list[list[_Column]], one_table: bool) -> list[tuple[str, list[int]]]:
@@ -397,22 +516,26 @@ def _aligned(cols: list[list[_Column]], one_table: bool) -> list[tuple[str, list
 
 
 def _evaluate(formula: Formula, picked) -> float | None:
+    """The measure from each operand's column; None when a divisor is not positive or an average has no
+    prior period. An expense counts by its magnitude however it is printed, a subtracted item too."""
     top_n = len(formula.top)
     top = 0.0
     for t, (c, at) in zip(formula.top, picked[:top_n]):
-        top += c[at].value if t.sign > 0 else -abs(c[at].value)
+        v = abs(c[at].value) if t.expense else c[at].value
+        top += v if t.sign > 0 else -abs(v)
     if not formula.over:
         return top
     over = 0.0
     for t, (c, at) in zip(formula.over, picked[top_n:]):
-        v = abs(c[at].value)
+        v = abs(c[at].value) if t.expense else c[at].value
         if formula.average_over:
-            if at + 1 >= len(c):
+            j = _prior(c, at)
+            if j is None:
                 return None   # no prior period printed: no average
-            v = (v + abs(c[at + 1].value)) / 2
-        over += v if t.sign > 0 else -v
-    if over == 0:
-        return None
+            v = (v + (abs(c[j].value) if t.expense else c[j].value)) / 2
+        over += v if t.sign > 0 else -abs(v)
+    if over <= 0:
+        return None   # a ratio to a negative or zero base (negative equity) says nothing
     return top / over
 
 

@@ -117,3 +117,122 @@ def test_the_minority_holders_share_is_not_the_companys_net_income():
     a = _answerer({("n", 9): page})
     ans = a.answer("What was the FY2022 free cash flow conversion?", _docs("n", 9, page))
     assert "(5,412 - 318) / 3,210 = 158.7% (2022)" in ans.text, ans.text
+
+
+def test_a_growth_rate_is_the_asked_years_figure_against_the_year_before():
+    a = _answerer({("a", 57): INCOME})
+    ans = a.answer("What was the FY2021 - FY2022 total revenue growth rate? Round to one decimal place.",
+                   _docs("a", 57, INCOME))
+    assert "17,606 / 15,785 - 1 = 11.5% (2022 vs 2021)" in ans.text, ans.text
+    f = formula_asked("2024年净利润增长率是多少？")
+    assert f.growth and f.top[0].names[0] == "net income"
+
+
+def test_which_peer_is_highest_is_answered_by_the_peer_not_by_arithmetic_on_its_row():
+    page = ("SEGMENT RESULTS\n(In millions)\n2022 2021\nNorth 1,200 1,000\nSouth 900 950\nEast 700 600\n"
+            "Total 2,800 2,550")
+    a = _answerer({("s", 3): page})
+    ans = a.answer("Which segment had the highest revenue growth in 2022?", _docs("s", 3, page))
+    assert "computed" not in ans.text, ans.text
+
+
+# -- what an analyst must never see: a wrong number computed from the wrong row or column -------------
+
+from langchain_core.documents import Document  # noqa: E402
+
+from rag.measures import compute  # noqa: E402
+
+
+def _rows(header, *lines, where="CONSOLIDATED STATEMENTS"):
+    doc = Document(page_content="", metadata={"doc_id": "x", "page": 1})
+    return [Candidate(doc, 0, 0, len(t), t, is_row=True, header_text=header, where=where) for t in lines]
+
+
+def _computed(question, rows, years=frozenset(), trend=False, doc_years=frozenset()):
+    got = compute(formula_asked(question), question, set(years), trend, rows, doc_years=set(doc_years))
+    return [(p, a, r) for p, a, r in got.lines] if got else None
+
+
+def test_other_operating_income_is_not_operating_income():
+    rows = _rows("2022 2021", "Revenue 10,000 9,000", "Other operating income 150 120", "Operating profit 1,500 1,200")
+    assert _computed("What is the operating margin?", rows) == [("2022", "1,500 / 10,000", "15.0%")]
+
+
+def test_a_total_is_the_whole_label_not_a_larger_or_smaller_total():
+    rows = _rows("2022 2021", "Total current liabilities 3,000 2,800",
+                 "Total liabilities and stockholders' equity 462,675 420,549", "Total assets 462,675 420,549")
+    assert _computed("What is the ratio of total liabilities to total assets?", rows) is None
+    zh = _rows("期末余额 期初余额", "流动资产合计 4,000.00 3,500.00", "资产总计 10,000.00 9,000.00",
+               "流动负债合计 3,000.00 2,000.00", "负债合计 6,000.00 5,000.00")
+    assert _computed("公司2024年末的资产负债率是多少？", zh, {"2024"}, doc_years={"2024"}) == [
+        ("", "6,000.00 / 10,000.00", "60.0%")]
+
+
+def test_an_expense_counts_by_its_magnitude_and_a_negative_base_gives_no_ratio():
+    rows = _rows("2022 2021", "Profit before income tax 1,400 1,300", "Income tax expense (350) (300)")
+    assert _computed("What was the effective tax rate in 2022?", rows, {"2022"}) == [("2022", "(350) / 1,400", "25.0%")]
+    rows = _rows("2022 2021", "Net income 4,000 3,000", "Total stockholders' equity (8,000) (6,000)")
+    assert _computed("What was the return on equity in 2022?", rows, {"2022"}) is None
+
+
+def test_columns_oldest_first_are_read_by_their_years():
+    rows = _rows("2022 2023", "Net sales 1,100 1,210", "Total assets 1,000 1,100")
+    assert _computed("What was the FY2023 asset turnover?", rows, {"2023"}) == [("2023", "1,210 / avg(1,100, 1,000)", "1.15")]
+    assert _computed("What was the asset turnover?", rows) == [("2023", "1,210 / avg(1,100, 1,000)", "1.15")]
+    assert _computed("What was the FY2022 asset turnover?", rows, {"2022"}) is None   # no 2021 balance to average
+
+
+def test_an_asked_year_no_column_holds_is_not_answered_from_another_year():
+    rows = _rows("2022 2021", "Total current assets 5,121.3 4,186.5", "Total current liabilities 7,491.5 7,087.1")
+    assert _computed("What is the FY2019 current ratio?", rows, {"2019"}) is None
+    zh = _rows("期末余额 期初余额", "流动资产合计 6,000.00 4,000.00", "流动负债合计 3,000.00 3,000.00")
+    assert _computed("2022年末公司的流动比率是多少？", zh, {"2022"}, doc_years={"2023"}) is None
+    assert _computed("2023年末公司的流动比率是多少？", zh, {"2023"}, doc_years={"2023"}) == [("", "6,000.00 / 3,000.00", "2.00")]
+
+
+def test_a_column_of_note_numbers_is_no_period():
+    rows = _rows("Notes 2022 2021", "Cost of sales 7 (6,000) (5,500)", "Inventories 15 1,000 900")
+    assert _computed("What was the 2022 inventory turnover?", rows, {"2022"}) == [
+        ("2022", "(6,000) / avg(1,000, 900)", "6.32")]
+
+
+def test_a_qualified_or_self_referring_measure_is_not_computed_as_the_plain_one():
+    assert formula_asked("What was adjusted free cash flow in 2022?") is None
+    assert formula_asked("What was the FCF margin in 2022?") is None
+    assert formula_asked("What was free cash flow per share?") is None
+    rows = _rows("2022 2021", "Revenue 17,606 15,785")
+    assert _computed("Define revenue growth as (revenue 2022 - revenue 2021) / revenue 2021.", rows) is None
+
+
+def test_a_definition_ends_at_its_clause_and_is_in_percent_only_when_it_says_so():
+    f = formula_asked("What is the interest coverage? It is calculated as operating income / interest expense, "
+                      "rounded to one decimal place.")
+    assert f.over[0].names[0] == "interest expense" and not f.percent
+    f = formula_asked("Define inventory turnover rate as cost of sales divided by inventories.")
+    assert f is not None and not f.percent
+    f = formula_asked("Where FCF is defined as cash from operations - capex, what was FCF in 2022?")
+    assert f.name == "FCF"
+    assert formula_asked("What was the company's ROE in 2022?").name == "ROE"
+
+
+def test_the_usual_capital_expenditure_label_is_capital_expenditure():
+    rows = _rows("2022 2021", "Net cash provided by operating activities 5,412 4,987",
+                 "Purchases of property, plant and equipment (318) (295)")
+    assert _computed("What was the 2022 free cash flow?", rows, {"2022"}) == [("2022", "5,412 - 318", "5,094")]
+
+
+def test_a_long_trend_keeps_every_figure_it_uses_in_a_quote_within_the_answer_length():
+    page = ("CONSOLIDATED STATEMENTS OF CASH FLOWS\n(In thousands)\n2022 2021 2020\n"
+            "Net income attributable to Acme Holdings Industrial Corporation $ 3,210,456 $ 3,005,123 $ 2,801,777\n"
+            "Net cash provided by operating activities 5,412,901 4,987,345 4,501,234\n"
+            "Purchases of property, plant and equipment (318,456) (295,222) (270,111)")
+    a = _answerer({("n", 9): page})
+    ans = a.answer("Does the company have an improving free cash flow conversion?", _docs("n", 9, page))
+    body = ans.text
+    for n in range(1, 10):
+        body = body.replace(f"[{n}]", "")
+    assert len(body) <= 350 + 10, ans.text
+    numbers = [x for x in ans.text.split(":", 1)[1].split("[")[0].replace("(", " ").replace(")", " ").split()
+               if x[0].isdigit() and "%" not in x and x not in ("2022", "2021", "2020")]
+    quoted = " ".join(c.quote for c in ans.citations)
+    assert numbers and all(x in quoted for x in numbers), (numbers, ans.text)
