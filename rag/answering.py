@@ -35,7 +35,7 @@ from .extremes import asks_extreme, extreme_peer
 from .measures import Computed, compute, formula_asked, holds_operand, operand_rows, statement_rows, states_measure
 from .glossary import translations
 from .prompts import cannot_answer
-from .questions import DISCLOSURE, QUESTION_WORD, Question, read, search_text
+from .questions import DISCLOSURE, QUESTION_WORD, Question, _main_question, read, search_text
 from .ranking import PAGE_REF, pages_named
 from .statements import (asks_parent_only, computed_items, concept_items, is_vocabulary_term, parent_only_page,
                          statements_named)
@@ -226,11 +226,16 @@ class ExtractiveAnswerer(RunnableSerializable):
         q, cands, notices = self.rank(question, docs, qvec)
         if not cands:
             return q, [], notices, notice("nothing", q.language)
-        # a growth rate no line states is computed from the rows of its item's amounts (rag/measures.py):
-        # those rows answer a question that otherwise wants a percentage
+        shaped = [c for c in cands if passes_kind(q, c)]
+        # a measure no candidate states (a growth rate, 流动比率) is computed from the rows of its items'
+        # amounts (rag/measures.py): those rows answer a question that otherwise wants a percentage
         formula = formula_asked(question)
-        shaped = [c for c in cands if passes_kind(q, c)
-                  or (formula is not None and formula.growth and c.is_row and holds_operand(formula, c))]
+        if formula is not None and not any(states_measure(formula, c.text) for c in shaped):
+            for c in cands:
+                if c.is_row and c not in shaped and holds_operand(formula, c):
+                    c.operand_only = True
+                    shaped.append(c)
+            shaped.sort(key=lambda c: -c.prob)
         if not shaped:
             return q, [], notices, notice("kind", q.language, kind=q.kind)
         timed = [c for c in shaped if passes_period(q, c, self._doc_years(c.doc_id), self._doc_quarter(c.doc_id))]
@@ -327,6 +332,10 @@ class ExtractiveAnswerer(RunnableSerializable):
         computed = None if extreme else self._computed(question, q, chosen[0], cands)
         if computed is not None:
             chosen = computed.rows
+        elif chosen[0].operand_only:
+            # a line item's row was let in to compute the measure from, and it could not be computed: the
+            # row alone does not answer
+            return self._abstain(question, lang, docs, notices + [notice("kind", lang, kind=q.kind)], p_right)
         answer = self._compose(question, q, chosen, docs, computed)
         answer.notices = notices + answer.notices
         answer.confidence = p_right
@@ -417,16 +426,17 @@ class ExtractiveAnswerer(RunnableSerializable):
         itself. A judgement ("is it improving?") is shown over every period the rows share, a figure in
         the asked period's column."""
         formula = formula_asked(question)
-        if formula is None:
-            return None
+        if formula is None or _CAUSAL.search(_main_question(question)):
+            return None   # "what drove the margin change?" asks for reasons, which arithmetic does not give
         from_statement = best.is_row or any(v >= 1.0 for v in q.statements.values())
         if not formula.defined and (not from_statement or states_measure(formula, best.text)):
             return None
         pages = PageTexts(self.catalog)
         rows = operand_rows(best, cands, pages)
-        return compute(formula, question, q.years, q.kind in ("yesno", "choice"), rows,
+        trend = q.kind in ("yesno", "choice") or bool(_TREND.search(_main_question(question)))
+        return compute(formula, question, q.years, trend, rows,
                        more=lambda term: statement_rows(self.catalog, pages, best.doc_id, term, len(cands)),
-                       doc_years=self._doc_years(best.doc_id))
+                       doc_years=self._doc_years(best.doc_id), parent=asks_parent_only(question))
 
     def _judged_from(self, q: Question, cands: list[Candidate], items: list[str]) -> tuple[Candidate | None, bool]:
         """The row of a measure's items that answers a judgement on it, and whether it is read off a
@@ -559,6 +569,14 @@ class ExtractiveAnswerer(RunnableSerializable):
                 best = np.stack([tv[t] for t in pending]) @ np.stack([wv[w] for w in words]).T
                 missing += [t for t, s in zip(pending, best.max(axis=1)) if s < self.min_entity_sim]
         return missing
+
+
+# a question about the course of a measure over time: shown for every period the rows share
+_TREND = re.compile(r"\b(?:chang|improv|trend|consisten|fluctuat|historical|over time|declin|deteriorat)\w*"
+                    r"|变化|变动|趋势|改善|恶化", re.I)
+# a question that asks why, not how much
+_CAUSAL = re.compile(r"\bwhat (?:drove|drives|caused|causes|explains)\b|\bwhy\b|\breasons?\b|\bdrivers?\b"
+                     r"|原因|为什么|为何|驱动", re.I)
 
 
 def _chars(cands: list[Candidate]) -> int:

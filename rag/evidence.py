@@ -83,6 +83,7 @@ class Candidate:
     instruction: bool = False
     focus_hit: float = 1.0      # how well the question's own words are found in it (rag/evidence.py focus_words)
     where: str = ""             # the passage's context (section, title, table header) and its page's title
+    operand_only: bool = False  # a row of a line item admitted only to compute a measure from (rag/measures.py)
 
     @property
     def doc_id(self) -> str:

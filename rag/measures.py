@@ -26,7 +26,8 @@ from langchain_core.documents import Document
 from .evidence import Candidate, PageTexts, page_rows, row_label
 from .patterns import YEAR_ALONE
 from .quantities import extract_quantities
-from .statements import TOTAL_WORDS, items_asked, statements_named, title_phrases, tokens_outside_other_items
+from .statements import (TOTAL_WORDS, items_asked, parent_only_page, statements_named, title_phrases,
+                         tokens_outside_other_items)
 from .text import CJK_CHAR, keyword_token_set, keyword_tokens
 
 MEASURES = Path(__file__).resolve().parent / "data" / "measures.toml"
@@ -311,6 +312,8 @@ _NOTES_COLUMN = re.compile(r"\bnotes?\b|附注", re.I)
 # a 52/53-week fiscal year that ends in the first days of January is the previous year's ("January 1,
 # 2023" closes fiscal 2022): its balance sheet's columns pair with its income statement's "2022"
 _EARLY_JANUARY = re.compile(r"(\bJan(?:uary|\.)?\s+[1-7],?\s+)((?:19|20)\d{2})(?!\d)", re.I)
+# an opening balance dated the first of January is the previous year's closing one ("2025年1月1日", 年初)
+_NEW_YEARS_DAY = re.compile(r"(?<!\d)((?:19|20)\d{2})(\s*年\s*0?1\s*月\s*0?1\s*日)")
 
 
 def _column_years(header: str, n: int) -> list[str]:
@@ -318,6 +321,7 @@ def _column_years(header: str, n: int) -> list[str]:
     header's last line that names years, when it names as many (a title above the column line may name
     years too: "At the end of fiscal years 2022 and 2021 … 2022 2021"); else none."""
     header = _EARLY_JANUARY.sub(lambda m: f"{m.group(1)}{int(m.group(2)) - 1}", header)
+    header = _NEW_YEARS_DAY.sub(lambda m: f"{int(m.group(1)) - 1}{m.group(2)}", header)
     years = YEAR_ALONE.findall(header)
     if len(years) != n:
         lines = [YEAR_ALONE.findall(line) for line in header.split("\n")]
@@ -332,13 +336,18 @@ def holds_operand(formula: Formula, row: Candidate) -> bool:
     return any(_label_fit(t.names, label) is not None for t in formula.top + formula.over)
 
 
-def _find(term: Term, rows: list[Candidate]) -> Candidate | None:
+def _find(term: Term, rows: list[Candidate], near: Candidate | None = None,
+          parent: bool = False) -> Candidate | None:
     """The row that best names ``term``'s line item: one on a statement it is printed on before one
-    elsewhere (an MD&A table may print a percentage column beside it), a row whose header dates its
-    columns before one whose does not, then the earliest name it matches, fewest other words, and the
-    earliest row (the answer's own page's rows come first)."""
+    elsewhere (an MD&A table may print a percentage column beside it), one on the page of the operand
+    found before it (``near``: one statement's figures, not the group's assets over the parent's
+    liabilities), a row whose header dates its columns before one whose does not, then the earliest name
+    it matches, fewest other words, and the earliest row (the answer's own page's rows come first).
+    The parent company's own statements only when the question asks for them (``parent``)."""
     best, key = None, None
     for order, r in enumerate(rows):
+        if parent_only_page(r.where) != parent:
+            continue
         label = row_label(r.text)
         fit = _label_fit(term.names, label)
         if fit is None or any(x in _norm(label) for x in term.excluding):
@@ -349,7 +358,8 @@ def _find(term: Term, rows: list[Candidate]) -> Candidate | None:
         on = statements_named(r.where)
         if term.statements and on and not on & set(term.statements):
             continue   # another statement's line ("Deferred revenues" on a balance sheet is no revenue)
-        k = (not (on & set(term.statements)), not cols[0].label, fit[0], fit[1], order)
+        away = near is not None and (r.doc_id, r.page) != (near.doc_id, near.page)
+        k = (not (on & set(term.statements)), away, not cols[0].label, fit[0], fit[1], order)
         if key is None or k < key:
             best, key = r, k
     return best
@@ -414,7 +424,7 @@ class Computed:
 
 
 def compute(formula: Formula, question: str, years: set[str], trend: bool, rows: list[Candidate],
-            more=None, doc_years: set[str] = frozenset()) -> Computed | None:
+            more=None, doc_years: set[str] = frozenset(), parent: bool = False) -> Computed | None:
     """The measure over the rows of its operands, in the asked year's column (every shared column, up
     to MAX_COLUMNS, for a ``trend``); None when an operand has no row, no column is common to all, or
     the asked year is not one of them. Columns no header dates are read as the document's own period
@@ -423,9 +433,10 @@ def compute(formula: Formula, question: str, years: set[str], trend: bool, rows:
     terms = list(formula.top) + list(formula.over)
     found = []
     for t in terms:
-        r = _find(t, rows)
+        near = found[0] if found else None
+        r = _find(t, rows, near, parent)
         if more is not None and t.statements and (r is None or not statements_named(r.where) & set(t.statements)):
-            r = _find(t, rows + list(more(t)))   # its statement's row over an MD&A table's
+            r = _find(t, rows + list(more(t)), near, parent)   # its statement's row over an MD&A table's
         if r is None:
             return None
         found.append(r)

@@ -236,3 +236,32 @@ def test_a_long_trend_keeps_every_figure_it_uses_in_a_quote_within_the_answer_le
                if x[0].isdigit() and "%" not in x and x not in ("2022", "2021", "2020")]
     quoted = " ".join(c.quote for c in ans.citations)
     assert numbers and all(x in quoted for x in numbers), (numbers, ans.text)
+
+
+def test_an_opening_balance_on_new_years_day_is_the_previous_year_end():
+    cols = _columns(_row("流动资产合计 6,000.00 4,000.00", "项目2025年12月31日2025年1月1日"))
+    assert [c.label for c in cols] == ["2025", "2024"]
+
+
+def test_the_parent_companys_own_statement_is_no_operand_unless_asked():
+    group = _rows("2025 2024", "负债合计 6,000.00 5,000.00", "资产总计 10,000.00 9,000.00", where="合并资产负债表")
+    parent = _rows("2025 2024", "负债合计 1,000.00 900.00", where="母公司资产负债表")
+    got = _computed("2025年末的资产负债率是多少？", parent + group, {"2025"})
+    assert got == [("2025", "6,000.00 / 10,000.00", "60.0%")]
+
+
+def test_operands_come_from_one_statement_page_where_they_can():
+    doc = Document(page_content="", metadata={"doc_id": "x", "page": 3})
+    far = [Candidate(doc, 0, 0, 30, "Total current liabilities 9,999 9,000", is_row=True, header_text="2022 2021",
+                     where="CONSOLIDATED BALANCE SHEETS")]
+    near = _rows("2022 2021", "Total current assets 5,000 4,000", "Total current liabilities 2,500 2,000",
+                 where="CONSOLIDATED BALANCE SHEETS")
+    assert _computed("What is the 2022 current ratio?", far + near, {"2022"})[0][2] == "2.00"
+
+
+def test_a_question_asking_why_gets_no_arithmetic_and_a_row_let_in_for_it_alone_does_not_answer():
+    a = _answerer({("a", 57): INCOME})
+    ans = a.answer("What drove the gross margin change in FY2022?", _docs("a", 57, INCOME))
+    assert "computed" not in ans.text
+    trend = a.answer("How did the gross margin change from 2021 to 2022?", _docs("a", 57, INCOME))
+    assert "15,441 / 17,606 = 87.7% (2022)" in trend.text and "88.2% (2021)" in trend.text, trend.text
