@@ -334,8 +334,11 @@ class ExtractiveAnswerer(RunnableSerializable):
             chosen = computed.rows
         elif chosen[0].operand_only:
             # a line item's row was let in to compute the measure from, and it could not be computed: the
-            # row alone does not answer
-            return self._abstain(question, lang, docs, notices + [notice("kind", lang, kind=q.kind)], p_right)
+            # row alone does not answer; the best candidate of the asked kind does, if any
+            kept = [c for c in cands if not c.operand_only]
+            if not kept or model.answer_probability(kept) < model.threshold:
+                return self._abstain(question, lang, docs, notices + [notice("kind", lang, kind=q.kind)], p_right)
+            chosen = self._shape(q, kept[0], kept, model)
         answer = self._compose(question, q, chosen, docs, computed)
         answer.notices = notices + answer.notices
         answer.confidence = p_right

@@ -110,8 +110,13 @@ _NUMBER_WORDS = {"zero": 0, "no": 0, "one": 1, "two": 2, "three": 3, "four": 4}
 _PERIOD_IN_OPERAND = re.compile(r"\b(?:between|from|for|in|at|of)?\s*(?:FY\s?)?(?:19|20)\d{2}(?:\s*(?:and|to|-)\s*(?:FY\s?)?(?:19|20)\d{2})?\b"
                                 r"|\bfiscal\s+year\b", re.I)
 # a measure qualified so is another one, which this module does not compute
-_QUALIFIED_BEFORE = re.compile(r"(?:\badjusted|\bnon-?gaap|\bsegment|\bcore|\bunderlying|\borganic|\bpro\s?forma|扣非|调整后)[\s-]*$")
-_QUALIFIED_AFTER = re.compile(r"^[\s-]*(?:per\s+share|margin|yield|每股)")
+_QUALIFIED_BEFORE = re.compile(r"(?:\badjusted|\bnon-?gaap|\bsegment|\bcore|\bunderlying|\borganic|\bpro\s?forma"
+                               r"|\bsame[\s-]store|\bcomparable|\bconstant[\s-]currency|\blong[\s-]term|\bsustainable"
+                               r"|\bcompound(?:\s+annual)?|扣非|调整后|加权平均|扣除非经常性损益后?的?|分部的?)[\s-]*$")
+_QUALIFIED_AFTER = re.compile(r"^[\s-]*(?:per\s+share|margin|yield|每股|(?:of|for|in|at)\s+(?:the|its|our)\s+[^?.,]{0,40}?"
+                              r"\b(?:segment|division|business|unit)\b|[^?。，]{0,12}分部)")
+_AS_SHARE = re.compile(r"\bas\s+a\s+(?:percentage|percent|%)\s+of\b|占.{1,12}(?:比|比例|比重)")
+_CHANGE_STATED = re.compile(r"\b(?:increas|decreas|grew|grow|declin|rose|fell|up|down)\w*\b|增长|增加|下降|减少|同比")
 _TIMES = re.compile(r"\bturnover\b|\bcoverage\b|周转", re.I)
 # "Answer in units of percents", "as a percentage": the result in percent
 _IN_PERCENT = re.compile(r"\b(?:in|as)\s+(?:units\s+of\s+)?(?:a\s+)?(?:percent|percents|percentage)\b", re.I)
@@ -148,8 +153,15 @@ def formula_asked(question: str) -> Formula | None:
                            + tuple(Term(*_item(items[i], -1)) for i in spec.get("minus", [])),
                            tuple(Term(*_item(items[i])) for i in spec.get("over", [])),
                            bool(spec.get("percent")), bool(spec.get("average_over")),
-                           names=tuple(_norm(n) for n in spec.get("names", [])))
+                           names=_sibling_names(spec))
     return None
+
+
+def _sibling_names(spec: dict) -> tuple[str, ...]:
+    """The names of every measure computed from the same items as ``spec``'s (return on equity and return
+    on average equity): a line stating any of them states the measure asked."""
+    same = lambda m: tuple(m.get(k, []) for k in ("plus", "minus", "over"))   # noqa: E731
+    return tuple(dict.fromkeys(n for n, m in _vocabulary().measures if same(m) == same(spec)))
 
 
 def _item_named(norm: str, words: tuple[str, ...]) -> str | None:
@@ -175,7 +187,12 @@ def states_measure(formula: Formula, text: str) -> bool:
     """Whether ``text`` names the measure itself (a "Gross margin 42.1%" row, "毛利率为35%"): then it is
     quoted, not computed."""
     norm, words = _norm(text), _words(text)
-    return any(_names(n, norm, words) for n in formula.names or (_norm(formula.name),))
+    if any(_names(n, norm, words) for n in formula.names or (_norm(formula.name),)):
+        return True
+    if "%" not in norm:
+        return False
+    # "Gross profit as a percentage of revenue was 42%", "Revenue increased 12%", "营业收入同比增长12%"
+    return bool(_AS_SHARE.search(norm) if not formula.growth else _CHANGE_STATED.search(norm))
 
 
 def _parse_definition(name: str, expr: str, question: str) -> Formula | None:
@@ -296,6 +313,8 @@ def _columns(row: Candidate) -> list[_Column]:
             _NOTES_COLUMN.search(header) or len(YEAR_ALONE.findall(header)) == len(qs) - 1):
         qs = qs[1:]   # a column of note numbers ("Notes 7", 附注) before the amounts
     years = _column_years(header, len(qs))
+    if not years[0] and _CHANGE_HEADER.search(header):
+        return []   # a column of changes among undated ones ("本报告期 … 比上年同期增减(%)"): which is which is unknown
     out = []
     for x, year in zip(qs, years):
         before = text[:x.start].rstrip().rstrip("$¥").rstrip()
@@ -306,6 +325,7 @@ def _columns(row: Candidate) -> list[_Column]:
 
 
 _FIRST_FIGURE = re.compile(r"(?:\s|(?<=[\u3400-\u9fff]))[-–−(]?\s?[$¥]?\s?\(?\d")
+_CHANGE_HEADER = re.compile(r"增减|变动|比上年|同比|\bchange\b|\bvariance\b|[(（]\s*%\s*[)）]", re.I)
 _NOTES_COLUMN = re.compile(r"\bnotes?\b|附注", re.I)
 
 
@@ -443,6 +463,12 @@ def compute(formula: Formula, question: str, years: set[str], trend: bool, rows:
     if len({id(r) for r in found}) < len(found):
         return None   # two operands read off one row: the question's terms did not name two items
     cols = [_columns(r) for r in found]
+    if any(len({x.label for x in c}) < len(c) and c[0].label for c in cols):
+        # the years repeat: a quarter's columns, then the year to date's ("Three Months Ended … 2024 2023
+        # Nine Months Ended … 2024 2023"); the first block is the period the table leads with
+        if _CUMULATIVE.search(question):
+            return None
+        cols = [_first_block(c) for c in cols]
     if formula.growth:
         return _growth(formula, question, years, trend, doc_years, found[0], cols[0])
     aligned = _aligned(cols, len({(r.doc_id, r.page) for r in found}) == 1)
@@ -466,6 +492,20 @@ def compute(formula: Formula, question: str, years: set[str], trend: bool, rows:
     if not lines:
         return None
     return Computed(formula, list(dict.fromkeys(found)), lines)
+
+
+_CUMULATIVE = re.compile(r"\b(?:six|nine|twelve)\s+months\b|\byear[\s-]to[\s-]date\b|\bytd\b|\bH1\b|\b9M\b"
+                         r"|前三季度|年初至报告期末|上半年|半年度|累计", re.I)
+
+
+def _first_block(c: list[_Column]) -> list[_Column]:
+    seen, out = set(), []
+    for x in c:
+        if x.label in seen:
+            break
+        seen.add(x.label)
+        out.append(x)
+    return out
 
 
 def _periods(aligned: list, years: set[str], trend: bool, doc_years: set[str]) -> list:
@@ -499,11 +539,18 @@ def _growth(formula: Formula, question: str, years: set[str], trend: bool, doc_y
             cols: list[_Column]) -> Computed | None:
     """The change of one row's figure from the prior period's column: the asked year's against the year
     before (the header's years; without them, a column against the next, latest first as statements print)."""
-    pairs = [(c.label, i) for i, c in enumerate(cols) if _prior(cols, i) is not None]
+    pairs = [(c.label, i, _prior(cols, i)) for i, c in enumerate(cols) if _prior(cols, i) is not None]
+    dated = {c.label: i for i, c in enumerate(cols) if c.label}
+    if not trend and len(years & set(dated)) >= 2:
+        # "from 2022 to 2024": the later asked year's figure against the earlier one's
+        asked = sorted(years & set(dated))
+        pairs = [(asked[-1], dated[asked[-1]], dated[asked[0]])]
+        trend = True   # (the one pair asked)
     decimals = _decimals(question)
     lines = []
-    for period, i in _periods([(p, i) for p, i in pairs], years, trend, doc_years)[:MAX_COLUMNS - 1]:
-        cur, prior = cols[i], cols[_prior(cols, i)]
+    chosen = _periods([(p, (i, j)) for p, i, j in pairs], years, trend, doc_years)[:MAX_COLUMNS - 1]
+    for period, (i, j) in chosen:
+        cur, prior = cols[i], cols[j]
         if prior.value <= 0 or cur.value < 0:
             continue   # a change from a loss or from nothing is no growth rate
         rate = cur.value / prior.value - 1

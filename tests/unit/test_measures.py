@@ -265,3 +265,49 @@ def test_a_question_asking_why_gets_no_arithmetic_and_a_row_let_in_for_it_alone_
     assert "computed" not in ans.text
     trend = a.answer("How did the gross margin change from 2021 to 2022?", _docs("a", 57, INCOME))
     assert "15,441 / 17,606 = 87.7% (2022)" in trend.text and "88.2% (2021)" in trend.text, trend.text
+
+
+def test_a_change_column_among_undated_ones_is_no_period():
+    rows = _rows("项目 本报告期 本报告期比上年同期增减变动幅度(%) 年初至报告期末 年初至报告期末比上年同期增减变动幅度(%)",
+                 "营业收入 1,000.00 10.50 3,000.00 12.30")
+    assert _computed("营业收入增长率是多少？", rows) is None
+
+
+def test_a_quarter_is_not_set_against_the_year_to_date():
+    header = "Three Months Ended Nine Months Ended\nSeptember 30, September 30,\n2024 2023 2024 2023"
+    rows = _rows(header, "Total revenue 1,000 900 2,700 2,500", "Operating income 150 120 400 350")
+    assert _computed("How has total revenue growth changed?", rows) == [("2024 vs 2023", "1,000 / 900 - 1", "11.1%")]
+    assert _computed("What was the operating margin in Q3 2024?", rows, {"2024"}) == [("2024", "150 / 1,000", "15.0%")]
+    assert _computed("What was the operating margin for the nine months ended September 30, 2024?", rows, {"2024"}) is None
+
+
+def test_growth_between_two_asked_years_and_returns_over_averages():
+    rows = _rows("2024 2023 2022", "Total revenue 1,500 1,400 1,300", "Net income 150 140 130",
+                 "Total stockholders' equity 1,000 900 800")
+    assert _computed("What was revenue growth from 2022 to 2024?", rows, {"2022", "2024"}) == [
+        ("2024 vs 2022", "1,500 / 1,300 - 1", "15.4%")]
+    assert _computed("What was the return on average equity in 2024?", rows, {"2024"}) == [
+        ("2024", "150 / avg(1,000, 900)", "15.8%")]
+    for question in ("What was the compound annual growth rate of revenue from 2020 to 2024?",
+                     "What was same-store sales growth?", "2024年加权平均净资产收益率是多少？",
+                     "What was the gross margin of the Cloud segment?", "云业务分部的毛利率是多少？"):
+        assert formula_asked(question) is None, question
+
+
+@pytest.mark.parametrize("text", ["Our effective income tax rate was 21.0% in 2024.", "Return on average equity 12.5 %",
+                                  "Gross profit as a percentage of net sales was 42.0% in 2024.",
+                                  "报告期内毛利率为35.2%。", "加权平均净资产收益率 12.30%"])
+def test_a_line_that_states_the_measure_under_another_wording_is_recognised(text):
+    from rag.measures import states_measure
+    question = {"Our": "What was the effective tax rate?", "Return": "What was the return on equity?",
+                "Gross": "What was the gross margin?", "报告": "毛利率是多少？", "加权": "净资产收益率是多少？"}
+    f = formula_asked(next(v for k, v in question.items() if text.startswith(k)))
+    assert states_measure(f, text)
+
+
+def test_a_growth_the_text_states_is_quoted():
+    from rag.measures import states_measure
+    f = formula_asked("What was the revenue growth rate in 2024?")
+    assert states_measure(f, "Total revenue increased 12% to $10.0 billion in fiscal 2024.")
+    assert states_measure(f, "报告期内，公司实现营业收入100.00亿元，同比增长12.00%。")
+    assert not states_measure(f, "Total revenue 1,500 1,400")
