@@ -32,7 +32,7 @@ from .evidence import (_ENUM, Candidate, PageTexts, candidates, featurize, focus
                        page_rows, passes_kind, row_label, subject_of)
 from .evidence_periods import passes_period
 from .extremes import asks_extreme, extreme_peer
-from .measures import Computed, compute, formula_asked, holds_operand, operand_rows, statement_rows, states_measure
+from .measures import Computed, Formula, compute, formula_asked, holds_operand, operand_rows, statement_rows, states_measure
 from .glossary import translations
 from .prompts import cannot_answer
 from .questions import DISCLOSURE, QUESTION_WORD, Question, _main_question, read, search_text
@@ -314,8 +314,11 @@ class ExtractiveAnswerer(RunnableSerializable):
         # of 18.5%").
         items = computed_items(question) if q.kind != "figure" else []
         item_row, on_statement = self._judged_from(q, cands, items) if items else (None, False)
+        # "which region had the highest …": a list of peers whose title names the measure answers it
+        # however weakly any one sentence does
+        extreme, computed = self._extreme(question, q, cands)
         if p_right < model.threshold:
-            if not on_statement:
+            if not on_statement and not extreme:
                 return self._abstain(question, lang, docs,
                                      notices + [notice("weak", lang, p=p_right, t=model.threshold)], p_right)
             # the statement's rows are the evidence however weakly the prose answers; the notice says no
@@ -327,9 +330,8 @@ class ExtractiveAnswerer(RunnableSerializable):
                                  p_right)
         if item_row is not None and (on_statement or not best.is_row):
             best = item_row
-        extreme = self._extreme(question, q, cands)
         chosen = extreme or self._shape(q, best, cands, model)
-        computed = None if extreme else self._computed(question, q, chosen[0], cands)
+        computed = computed if extreme else self._computed(question, q, chosen[0], cands)
         if computed is not None:
             chosen = computed.rows
         elif chosen[0].operand_only:
@@ -404,22 +406,27 @@ class ExtractiveAnswerer(RunnableSerializable):
                     break
         return chosen
 
-    def _extreme(self, question: str, q: Question, cands: list[Candidate]) -> list[Candidate]:
+    def _extreme(self, question: str, q: Question, cands: list[Candidate]) -> tuple[list[Candidate], Computed | None]:
         """For "which segment had the highest …": the peer with the extreme value, from a table or an
         enumeration among the best candidates' pages (rag/extremes.py); a bullet with the sentence that
-        leads into its list, which says what the values measure. Empty when the question is not such a
-        comparison or no list of peers names what it measures."""
+        leads into its list, which says what the values measure; for "which region performed worst" with
+        rows of amounts, the peer's change from the prior year, shown computed. Empty when the question is
+        not such a comparison or no list of peers names what it measures."""
         which = asks_extreme(question, q.names)
         if not which:
-            return []
+            return [], None
         found = extreme_peer(q, which, cands[:EXTREME_CANDIDATES], PageTexts(self.catalog))
         if found is None:
-            return []
-        peer, peers = found
+            return [], None
+        peer, peers, change = found
+        if change is not None:
+            name = "同比变化" if q.language == "zh" else "Change from the year before"
+            return [peer], Computed(Formula(name, ()), [peer],
+                                    [(change.period, f"{change.current} / {change.prior} - 1", f"{change.rate * 100:,.1f}%")])
         lead = peers.members[0].prev if not peer.is_row else None
         if lead is not None and lead.text == peers.lead and _chars([lead, peer]) <= MAX_CHARS:
-            return [lead, peer]
-        return [peer]
+            return [lead, peer], None
+        return [peer], None
 
     def _computed(self, question: str, q: Question, best: Candidate, cands: list[Candidate]) -> Computed | None:
         """A measure no line states, computed from the rows of its line items (rag/measures.py): for a

@@ -23,6 +23,7 @@ from .patterns import YEAR_ALONE
 from .questions import Question, _main_question
 from .quantities import extract_quantities
 from .statements import items_asked
+from .glossary import written_out
 from .text import STOPWORDS, keyword_token_set
 
 _MAX = re.compile(r"\b(highest|largest|biggest|greatest|most|best|strongest)\b|最高|最大|最多|最好|最强", re.I)
@@ -45,6 +46,10 @@ _NOT_PEER = re.compile(r"^\s*(?:total|consolidated|all other|other|corporate|una
                        r"inter-?segment|reconcil\w*|adjustments?)\b|合计|总计|抵销|抵消|未分摊|^\s*(?:所有)?其他|^\s*合并", re.I)
 _RATE_ASKED = re.compile(r"%|\bpercent|\brate\b|\bgrowth\b|\bmargin\b|\bincrease\b|\bdecrease\b|\bdecline\b|\bchange\b|"
                      r"增长|增速|增幅|降幅|变动|率|百分", re.I)
+# a question about how each peer changed ("the worst topline performance", "grew the most"): compared by the
+# change from the prior year's column where the rows print amounts only
+_CHANGE_ASKED = re.compile(r"\b(?:growth|grew|grow|grown|performance|performed|increase[sd]?|decline[sd]?|decrease[sd]?|"
+                           r"drop(?:ped)?|shr[ai]nk|shrunk|change[sd]?)\b|增长|增速|增幅|下降|下滑|降幅|变化|表现", re.I)
 _DOWN = re.compile(r"\b(?:down|decrease[sd]?|decline[sd]?|lower|fell|dropped)\s*(?:by\s*)?$|下降\s*$|减少\s*$", re.I)
 _QUARTERLY = re.compile(r"\bthree months\b|\bquarter\b|\bQ[1-4]\b|季度|三个月", re.I)
 MIN_PEERS = 3
@@ -61,6 +66,15 @@ def asks_extreme(question: str, names: tuple[str, ...] = ()) -> str:
         return ""
     hi, lo = bool(_MAX.search(q)), bool(_MIN.search(q))
     return "" if hi == lo else ("max" if hi else "min")
+
+
+@dataclass
+class Change:
+    """A peer's change from the prior period, computed from two of its row's amounts."""
+    current: str     # the figures as printed
+    prior: str
+    rate: float
+    period: str      # "2022 vs 2021"
 
 
 @dataclass
@@ -85,7 +99,7 @@ def _is_peer(label: str) -> bool:
 def _value(c: Candidate, rate: bool | None, column: int | None) -> float | None:
     """The member's value of the asked kind (a percentage for a rate, else an amount; any for None), signed."""
     text = c.text
-    label = row_label(text) if c.is_row else ""
+    label = row_label(text).rstrip("$¥ ") if c.is_row else ""   # "Harbour Resorts $ 2,297,282": "$" is the figure's
     qs = [x for x in extract_quantities(text) if x.start >= len(label) and x.unit != "bp"
           and (rate is None or (x.unit == "%") == rate)]
     if not qs:
@@ -106,6 +120,33 @@ def _column(q: Question, header: str) -> int | None:
     if len(at) > 1 and _QUARTERLY.search(header):
         return at[0] if q.quarters else at[-1]
     return at[0]
+
+
+def _prior_column(header: str, column: int) -> int | None:
+    """The column of the year before ``column``'s in a header's years, after it first (the same block of
+    "Three months … Twelve months …"), else anywhere."""
+    years = YEAR_ALONE.findall(header)
+    if column >= len(years):
+        return None
+    want = str(int(years[column]) - 1)
+    after = [j for j in range(column + 1, len(years)) if years[j] == want]
+    return after[0] if after else next((j for j, y in enumerate(years) if y == want), None)
+
+
+def _change(c: Candidate, column: int, prior: int, header: str) -> Change | None:
+    cur, prev = _value(c, False, column), _value(c, False, prior)
+    if cur is None or prev is None or prev <= 0:
+        return None
+    label = row_label(c.text).rstrip("$¥ ")
+    amounts = [x for x in extract_quantities(c.text) if x.start >= len(label) and x.unit not in ("%", "bp")]
+    if max(column, prior) >= len(amounts):
+        return None
+    years = YEAR_ALONE.findall(header)
+
+    def shown(i: int, value: float) -> str:
+        digits = c.text[amounts[i].start:amounts[i].end].replace("$", "").strip()
+        return f"({digits})" if value < 0 else digits
+    return Change(shown(column, cur), shown(prior, prev), cur / prev - 1, f"{years[column]} vs {years[prior]}")
 
 
 def _lead_of_table(page_text: str, header_start: int) -> str:
@@ -163,16 +204,22 @@ def peer_lists(cands: list[Candidate], pages: PageTexts) -> list[Peers]:
     return out
 
 
-def extreme_peer(q: Question, which: str, cands: list[Candidate], pages: PageTexts) -> tuple[Candidate, Peers] | None:
+def extreme_peer(q: Question, which: str, cands: list[Candidate],
+                 pages: PageTexts) -> tuple[Candidate, Peers, Change | None] | None:
     """The peer with the highest (``which`` = "max") or lowest value, from the list whose lead names most
-    of what the question measures (its words less the peers' kind, the company's names and periods),
-    best-ranked first; None when no list names any of it or no value of the asked kind is there to compare."""
+    of what the question measures (its words less the peers' kind, the company's names and periods; an
+    abbreviation written out: "topline" is revenue), best-ranked first; None when no list names any of it
+    or no value of the asked kind is there to compare. A question about change compares the rates the
+    list states, else each row's change from the prior year's column (returned with the peer)."""
     names = keyword_token_set(" ".join(q.names))
     asked = {t for t in q.words if t not in _PEER_WORDS | _PERIOD_WORDS | STOPWORDS | names
              and not any(ch.isdigit() for ch in t)}
+    asked |= {t for t in keyword_token_set(" ".join(written_out(q.text))) if t not in STOPWORDS}
     if not asked:
         return None
-    rate = bool(_RATE_ASKED.search(_main_question(q.text)))
+    main = _main_question(q.text)
+    rate = bool(_RATE_ASKED.search(main))
+    change = bool(_CHANGE_ASKED.search(main))
     scored = []
     for peers in peer_lists(cands, pages):
         said = keyword_token_set(peers.lead + " " + " ".join(m.where for m in peers.members[:1]))
@@ -181,12 +228,19 @@ def extreme_peer(q: Question, which: str, cands: list[Candidate], pages: PageTex
             scored.append((-hits, peers.rank, peers))
     for _, _, peers in sorted(scored, key=lambda s: s[:2]):
         column = _column(q, peers.lead) if peers.members[0].is_row else None
-        valued = [(v, m) for m in peers.members if (v := _value(m, rate, column)) is not None]
+        pick = max if which == "max" else min
+        valued = [(v, m) for m in peers.members if (v := _value(m, rate or change, column)) is not None]
+        prior = _prior_column(peers.lead, column) if change and column is not None else None
+        if len(valued) < MIN_PEERS and prior is not None:
+            # no rates printed: each peer's change from the year before, from its amounts
+            changes = [(ch, m) for m in peers.members if (ch := _change(m, column, prior, peers.lead)) is not None]
+            if len(changes) >= MIN_PEERS:
+                ch, m = pick(changes, key=lambda cm: cm[0].rate)
+                return m, peers, ch
         if len(valued) < MIN_PEERS and peers.members[0].is_row:
             # a table of rates often prints its figures without "%" under a header that says so
             valued = [(v, m) for m in peers.members if (v := _value(m, None, column)) is not None]
         if len(valued) < MIN_PEERS:
             continue
-        pick = max if which == "max" else min
-        return pick(valued, key=lambda vm: vm[0])[1], peers
+        return pick(valued, key=lambda vm: vm[0])[1], peers, None
     return None

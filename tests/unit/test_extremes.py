@@ -79,3 +79,15 @@ def test_a_table_of_line_items_is_not_a_list_of_peers():
     assert peer_lists(candidates(_docs("p", 5, page), cat, pages), pages) == []
     lists = peer_lists(candidates(_docs("r", 13, SEGMENTS), cat, pages), pages)
     assert [len(x.members) for x in lists] == [3, 3] and "EBITDAR" in lists[1].lead
+
+
+def test_the_worst_performance_is_the_largest_fall_from_the_year_before_computed_from_the_amounts():
+    """No rate is printed: each region's change is its asked year's full-year figure against the year
+    before's; "topline" is revenue. The answer shows the arithmetic on the quoted row."""
+    a = _answerer({("r", 13): SEGMENTS})
+    ans = a.answer("Which region had the worst topline performance in FY2022?", _docs("r", 13, SEGMENTS))
+    assert not ans.abstained, ans.notices
+    assert ans.citations[0].quote.startswith("Overseas 374,720"), ans.text
+    assert "673,593 / 1,210,761 - 1 = -44.4% (2022 vs 2021)" in ans.text, ans.text
+    best = a.answer("Which region grew its net revenues the most in FY2022?", _docs("r", 13, SEGMENTS))
+    assert best.citations[0].quote.startswith("Harbour Resorts $ 2,297,282"), best.text   # +77.3%
