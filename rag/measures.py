@@ -136,9 +136,13 @@ def formula_asked(question: str) -> Formula | None:
     norm, words = _norm(question), _words(question)
     for name, spec in _vocabulary().measures:
         if _names(name, norm, words):
-            if _QUALIFIED_BEFORE.search(norm.split(name)[0][-24:]) or _QUALIFIED_AFTER.match(norm.split(name, 1)[1]):
+            at = norm.find(name)   # (-1 when only the stemmed words match: "capital-intensive")
+            before, after = (norm[:at], norm[at + len(name):]) if at >= 0 else ("", "")
+            if _QUALIFIED_BEFORE.search(before[-24:]) or _QUALIFIED_AFTER.match(after):
                 return None   # "adjusted free cash flow", "FCF margin": another measure than the plain one
             name = name.upper() if len(name) <= 4 and name.isascii() else name   # "roe" -> "ROE"
+            # a measure a question names by its use ("capital intensive") is shown as what is computed
+            name = spec.get("display_zh" if CJK_CHAR.search(question) else "display") or name
             items = _vocabulary().items
             if spec.get("growth"):
                 # the growth of the line item the question names ("total revenue growth rate"), else the

@@ -311,3 +311,11 @@ def test_a_growth_the_text_states_is_quoted():
     assert states_measure(f, "Total revenue increased 12% to $10.0 billion in fiscal 2024.")
     assert states_measure(f, "报告期内，公司实现营业收入100.00亿元，同比增长12.00%。")
     assert not states_measure(f, "Total revenue 1,500 1,400")
+
+
+def test_capital_intensity_is_shown_as_the_share_of_fixed_assets_in_total_assets():
+    f = formula_asked("Is the company a capital-intensive business based on FY2022 data?")   # hyphenated: no crash
+    assert f.name == "Fixed assets to total assets" and f.percent
+    rows = _rows("2022 2021", "Property and equipment, net 12,873 12,896", "Total assets $ 228,275 $ 232,999")
+    assert _computed("Is the company a capital-intensive business based on FY2022 data?", rows, {"2022"},
+                     trend=True) == [("2022", "12,873 / 228,275", "5.6%"), ("2021", "12,896 / 232,999", "5.5%")]
