@@ -369,8 +369,14 @@ def _metric_near(words: list[str], text: str) -> float:
 
 
 def row_label(text: str) -> str:
-    """A table row's label: its text before the first figure ("Net income $ 4,756 $ 4,822" -> "Net income")."""
-    return re.split(r"\s[-(]?\$?\d", text, maxsplit=1)[0]
+    """A table row's label: its text before the first figure ("Net income $ 4,756 $ 4,822" -> "Net income",
+    "Net loss $(1,234)" -> "Net loss")."""
+    return _LABEL_END.split(text, maxsplit=1)[0]
+
+
+# where a row's figures begin: after a space; a sign or currency belongs to the figure ("$ 4,756", "$(1,234)",
+# "–12"). (Not straight after a Chinese character: "2.5.2资产质量", "第3季度" are labels.)
+_LABEL_END = re.compile(r"\s[-–−(]?\s?[$¥]?\s?\(?(?=\d)")
 
 
 def subject_of(c: "Candidate") -> str:

@@ -99,7 +99,7 @@ def _is_peer(label: str) -> bool:
 def _value(c: Candidate, rate: bool | None, column: int | None) -> float | None:
     """The member's value of the asked kind (a percentage for a rate, else an amount; any for None), signed."""
     text = c.text
-    label = row_label(text).rstrip("$¥ ") if c.is_row else ""   # "Harbour Resorts $ 2,297,282": "$" is the figure's
+    label = row_label(text) if c.is_row else ""
     qs = [x for x in extract_quantities(text) if x.start >= len(label) and x.unit != "bp"
           and (rate is None or (x.unit == "%") == rate)]
     if not qs:
@@ -137,7 +137,7 @@ def _change(c: Candidate, column: int, prior: int, header: str) -> Change | None
     cur, prev = _value(c, False, column), _value(c, False, prior)
     if cur is None or prev is None or prev <= 0:
         return None
-    label = row_label(c.text).rstrip("$¥ ")
+    label = row_label(c.text)
     amounts = [x for x in extract_quantities(c.text) if x.start >= len(label) and x.unit not in ("%", "bp")]
     if max(column, prior) >= len(amounts):
         return None

@@ -15,11 +15,9 @@ header's years), or in every column the operands share for a question about a tr
 from __future__ import annotations
 
 import re
-import tomllib
 import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
-from pathlib import Path
 
 from langchain_core.documents import Document
 
@@ -29,8 +27,9 @@ from .quantities import extract_quantities
 from .statements import (TOTAL_WORDS, items_asked, parent_only_page, statements_named, title_phrases,
                          tokens_outside_other_items)
 from .text import CJK_CHAR, keyword_token_set, keyword_tokens
+from .vocabulary import DATA_DIR, vocabulary
 
-MEASURES = Path(__file__).resolve().parent / "data" / "measures.toml"
+MEASURES = DATA_DIR / "measures.toml"
 MAX_COLUMNS = 3          # a trend is shown over at most three periods (a 10-K's income statement)
 MAX_EXTRA_WORDS = 3      # a row label with more words than its line item's name names something else
 SEARCH_PAGES = 6         # pages of the answer's document whose rows may hold an operand
@@ -64,12 +63,10 @@ class _Vocabulary:
     measures: tuple           # (name as a question writes it, spec), longest name first
 
 
-@lru_cache(maxsize=2)
-def _vocabulary(path: Path = MEASURES) -> _Vocabulary:
-    try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except (OSError, tomllib.TOMLDecodeError) as e:
-        raise ValueError(f"{path}: cannot read the measures vocabulary ({e})") from None
+@lru_cache(maxsize=1)
+def _vocabulary() -> _Vocabulary:
+    data = vocabulary("measures")
+    path = MEASURES
     items = {k: (tuple(_norm(n) for n in v.get("names", [])), tuple(v.get("statements", [])),
                  tuple(_norm(n) for n in v.get("excluding", [])), bool(v.get("expense")))
              for k, v in (data.get("line_item") or {}).items()}
@@ -307,8 +304,7 @@ _NOTE_REF = re.compile(r"\((?:see\s+)?notes?\s[^)]*\)|(?<=[\u3400-\u9fff\s])[一
 
 def _columns(row: Candidate) -> list[_Column]:
     text = _NOTE_REF.sub(lambda m: " " * len(m.group(0)), row.text)
-    m = _FIRST_FIGURE.search(text)
-    label_end = m.start() if m else len(text)   # "Net income $ 4,756", "Loss $(1,234)": the sign is the figure's
+    label_end = len(row_label(text))
     qs = [x for x in extract_quantities(text) if x.start >= label_end and x.unit != "bp"]
     if not qs or any(x.unit == "%" for x in qs):
         return []   # a row of rates is itself the measure, or not an amount to compute with
@@ -328,7 +324,6 @@ def _columns(row: Candidate) -> list[_Column]:
     return out
 
 
-_FIRST_FIGURE = re.compile(r"(?:\s|(?<=[\u3400-\u9fff]))[-–−(]?\s?[$¥]?\s?\(?\d")
 _CHANGE_HEADER = re.compile(r"增减|变动|比上年|同比|\bchange\b|\bvariance\b|[(（]\s*%\s*[)）]", re.I)
 _NOTES_COLUMN = re.compile(r"\bnotes?\b|附注", re.I)
 

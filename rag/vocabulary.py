@@ -16,8 +16,12 @@ DATA_DIR = Path(__file__).resolve().parent / "data"
 
 @functools.lru_cache(maxsize=None)
 def vocabulary(name: str) -> dict:
-    """The parsed ``rag/data/<name>.toml``."""
-    return tomllib.loads((DATA_DIR / f"{name}.toml").read_text(encoding="utf-8"))
+    """The parsed ``rag/data/<name>.toml``; a file that cannot be read is an error naming it."""
+    path = DATA_DIR / f"{name}.toml"
+    try:
+        return tomllib.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as e:
+        raise ValueError(f"{path}: cannot read this vocabulary file ({e})") from None
 
 
 def phrase_pattern(entry: str) -> str:

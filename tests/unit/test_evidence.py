@@ -653,3 +653,10 @@ def test_a_row_of_a_table_running_on_from_the_previous_page_is_read_under_that_t
     assert total.features["prior_clash"] == 1.0
     first = candidates(_docs("r", 1, page1), cat, PageTexts(cat))
     assert not any(c.header_text and "期初" in c.header_text and c.text.startswith("金融负债合计") for c in first)
+
+
+def test_a_rows_label_ends_where_its_figures_begin_currency_and_sign_included():
+    from rag.evidence import row_label
+    assert row_label("Net income $ 4,756 $ 4,822") == "Net income"
+    assert row_label("Net loss $(1,234) $500") == "Net loss"
+    assert row_label("2.5.2资产质量 1.06%") == "2.5.2资产质量"
