@@ -317,8 +317,12 @@ class ExtractiveAnswerer(RunnableSerializable):
         # "which region had the highest …": a list of peers whose title names the measure answers it
         # however weakly any one sentence does
         extreme, computed = self._extreme(question, q, cands)
-        if p_right < model.threshold:
-            if not on_statement and not extreme:
+        weak = p_right < model.threshold
+        if weak and not on_statement and not extreme:
+            # a measure computed from its items' rows (rag/measures.py) is evidence of the same kind
+            computed = self._computed(question, q, best, cands)
+        if weak:
+            if not on_statement and not extreme and computed is None:
                 return self._abstain(question, lang, docs,
                                      notices + [notice("weak", lang, p=p_right, t=model.threshold)], p_right)
             # the statement's rows are the evidence however weakly the prose answers; the notice says no
@@ -331,7 +335,8 @@ class ExtractiveAnswerer(RunnableSerializable):
         if item_row is not None and (on_statement or not best.is_row):
             best = item_row
         chosen = extreme or self._shape(q, best, cands, model)
-        computed = computed if extreme else self._computed(question, q, chosen[0], cands)
+        if computed is None and not extreme:
+            computed = self._computed(question, q, chosen[0], cands)
         if computed is not None:
             chosen = computed.rows
         elif chosen[0].operand_only:
@@ -438,7 +443,10 @@ class ExtractiveAnswerer(RunnableSerializable):
         formula = formula_asked(question)
         if formula is None or _CAUSAL.search(_main_question(question)):
             return None   # "what drove the margin change?" asks for reasons, which arithmetic does not give
-        from_statement = best.is_row or any(v >= 1.0 for v in q.statements.values())
+        # (a judgement on a measure, "are its gross margins consistent?", is read off the rows however the
+        # best sentence is worded, unless it states the measure)
+        from_statement = (best.is_row or any(v >= 1.0 for v in q.statements.values())
+                          or q.kind in ("yesno", "choice"))
         if not formula.defined and (not from_statement or states_measure(formula, best.text)):
             return None
         pages = PageTexts(self.catalog)

@@ -319,3 +319,19 @@ def test_capital_intensity_is_shown_as_the_share_of_fixed_assets_in_total_assets
     rows = _rows("2022 2021", "Property and equipment, net 12,873 12,896", "Total assets $ 228,275 $ 232,999")
     assert _computed("Is the company a capital-intensive business based on FY2022 data?", rows, {"2022"},
                      trend=True) == [("2022", "12,873 / 228,275", "5.6%"), ("2021", "12,896 / 232,999", "5.5%")]
+
+
+def test_a_judgement_on_a_measure_is_computed_from_its_rows_when_no_sentence_answers_well_enough():
+    """The abstention model finds no sentence good enough (threshold 0.99 here); the rows of the measure's
+    items are evidence of another kind, as a statement's rows are for a judgement."""
+    from rag.answer_model import AnswerModel
+    from rag.answering import ExtractiveAnswerer
+    from rag.evidence import FEATURES
+    from test_evidence import _Catalog, _Embedder
+
+    weights = {f: 0.0 for f in FEATURES} | {"lex": 6.0, "dense": 2.0, "kind_match": 1.0, "row_label": 2.0}
+    strict = ExtractiveAnswerer(embedder=_Embedder(), catalog=_Catalog({("a", 57): INCOME}),
+                                model=AnswerModel(weights, -4.0, 0.99))
+    ans = strict.answer("Are the company's gross margins historically consistent?", _docs("a", 57, INCOME))
+    assert not ans.abstained and "15,441 / 17,606 = 87.7% (2022)" in ans.text, (ans.text, ans.notices)
+    assert strict.answer("Who is the company's chief executive officer?", _docs("a", 57, INCOME)).abstained
