@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
 
 from langchain_core.documents import Document
@@ -98,6 +98,13 @@ _DEFINED = [
     re.compile(r"(?P<name>[A-Za-z][\w &/()-]{1,60}?)\s+(?:here\s+)?(?:is\s+|being\s+)?(?:defined|calculated|computed)"
                r"\s+(?:here\s+)?as:?\s+(?P<expr>[^?;]+?)(?:\.(?!\d)|\?|;|$)", re.I),
 ]
+# a ratio the question spells out: "using Adjusted EBIT as the numerator and interest expense as the
+# denominator", "What was capex as a % of revenue in FY2019?"
+_FRACTION = re.compile(r"\busing\s+(?P<top>[^.?;]{2,60}?)\s+as\s+(?:the\s+)?numerator\s+and\s+(?P<over>[^.?;]{2,60}?)"
+                       r"\s+as\s+(?:the\s+)?denominator", re.I)
+_SHARE_OF = re.compile(r"(?:\bwhat\s+(?:is|was|were)\s+)?(?P<top>[A-Za-z][\w&'-]*(?:\s+[\w&'-]+){0,4}?)\s+as\s+an?\s+"
+                       r"(?:%|percent|percentage)\s+of\s+(?P<over>[A-Za-z][\w&'-]*(?:\s+[\w&'-]+){0,4}?)"
+                       r"(?=\s+(?:in|for|during|of|at|over)\b|[?.,;]|$)", re.I)
 _DIVIDED = re.compile(r"\s+(?:divided\s+by|over)\s+|\s*/\s*", re.I)
 _TERM_SPLIT = re.compile(r"\s+(?:minus|less|plus)\s+|\s+[-−+]\s+", re.I)
 _PERCENT_ASKED = re.compile(r"%|\bpercent|\bpercentage\b|\bmargin\b|\brate\b|率", re.I)
@@ -105,7 +112,7 @@ _ROUND = re.compile(r"\bround(?:ed)?\b[^.?]*?\b(?:to\s+)?(?P<n>\d|one|two|three|
 _NUMBER_WORDS = {"zero": 0, "no": 0, "one": 1, "two": 2, "three": 3, "four": 4}
 # the period an operand is read for is the question's: "FY2021 revenue", "average PP&E between FY2020 and FY2021"
 _PERIOD_IN_OPERAND = re.compile(r"\b(?:between|from|for|in|at|of)?\s*(?:FY\s?)?(?:19|20)\d{2}(?:\s*(?:and|to|-)\s*(?:FY\s?)?(?:19|20)\d{2})?\b"
-                                r"|\bfiscal\s+year\b", re.I)
+                                r"|\bfiscal\s+year\b|^(?:annual|yearly|quarterly|full[\s-]year)\s+", re.I)
 # a measure qualified so is another one, which this module does not compute
 _QUALIFIED_BEFORE = re.compile(r"(?:\badjusted|\bnon-?gaap|\bsegment|\bcore|\bunderlying|\borganic|\bpro\s?forma"
                                r"|\bsame[\s-]store|\bcomparable|\bconstant[\s-]currency|\blong[\s-]term|\bsustainable"
@@ -130,6 +137,16 @@ def formula_asked(question: str) -> Formula | None:
         m = pattern.search(question)
         if m and (f := _parse_definition(m.group("name"), m.group("expr"), question)):
             return f
+    m = _FRACTION.search(question)
+    if m and (f := _parse_definition("Ratio", f"{m.group('top')} / {m.group('over')}", question)):
+        return f
+    m = _SHARE_OF.search(question)
+    if m:
+        top = _NOT_OF_NAME.sub("", m.group("top").strip())
+        f = _parse_definition("share", f"{top} / {m.group('over')}", question)
+        if f is not None:
+            top = _PERIOD_IN_OPERAND.sub(" ", top).strip()
+            return replace(f, name=f"{top} as a % of {m.group('over').strip()}", percent=True)
     norm, words = _norm(question), _words(question)
     for name, spec in _vocabulary().measures:
         if _names(name, norm, words):
@@ -241,10 +258,12 @@ def _line_item(phrase: str) -> tuple:
     """The names of the line item a definition's operand names ("capex" -> purchases of property and
     equipment, …), else the phrase itself as the row label to look for."""
     p = _norm(phrase)
-    pw = _words(p)
-    for spec in _vocabulary().items.values():
-        if any(p == n or (pw and pw == _words(n)) for n in spec[0]):
-            return spec
+    # "R&D expense", "SG&A costs": the item's name with a word every expense has
+    for q in (p, re.sub(r"\s+(?:expenses?|costs?|amounts?)$", "", p)):
+        qw = _words(q)
+        for spec in _vocabulary().items.values():
+            if any(q == n or (qw and qw == _words(n)) for n in spec[0]):
+                return spec
     return (p,), (), (), False
 
 

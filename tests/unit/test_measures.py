@@ -335,3 +335,15 @@ def test_a_judgement_on_a_measure_is_computed_from_its_rows_when_no_sentence_ans
     ans = strict.answer("Are the company's gross margins historically consistent?", _docs("a", 57, INCOME))
     assert not ans.abstained and "15,441 / 17,606 = 87.7% (2022)" in ans.text, (ans.text, ans.notices)
     assert strict.answer("Who is the company's chief executive officer?", _docs("a", 57, INCOME)).abstained
+
+
+def test_a_ratio_spelled_out_in_the_question_is_computed():
+    f = formula_asked("What was the interest coverage using FY2022 operating income as the numerator and annual "
+                      "interest expense as the denominator?")
+    assert [t.names[0] for t in f.top] == ["operating income"] and f.over[0].names[0] == "interest expense"
+    f = formula_asked("What was R&D expense as a percentage of net sales in 2022?")
+    assert f.percent and f.top[0].names[0] == "research and development" and f.name == "R&D expense as a % of net sales"
+    rows = _rows("2022 2021", "Net sales 10,000 9,000", "Research and development 1,250 1,000")
+    assert _computed("What was R&D expense as a percentage of net sales in 2022?", rows, {"2022"}) == [
+        ("2022", "1,250 / 10,000", "12.5%")]
+    assert formula_asked("What percentage of revenue came from China?") is None
