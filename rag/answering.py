@@ -35,7 +35,7 @@ from .extremes import asks_extreme, extreme_peer
 from .measures import Computed, Formula, compute, formula_asked, holds_operand, operand_rows, statement_rows, states_measure
 from .glossary import translations
 from .prompts import cannot_answer
-from .questions import DISCLOSURE, QUESTION_WORD, Question, _main_question, read, search_text
+from .questions import DISCLOSURE, QUESTION_WORD, Question, main_question, read, search_text
 from .ranking import PAGE_REF, pages_named
 from .statements import (asks_parent_only, computed_items, concept_items, is_vocabulary_term, parent_only_page,
                          statements_named)
@@ -441,7 +441,7 @@ class ExtractiveAnswerer(RunnableSerializable):
         itself. A judgement ("is it improving?") is shown over every period the rows share, a figure in
         the asked period's column."""
         formula = formula_asked(question)
-        if formula is None or _CAUSAL.search(_main_question(question)):
+        if formula is None or _CAUSAL.search(main_question(question)):
             return None   # "what drove the margin change?" asks for reasons, which arithmetic does not give
         # (a judgement on a measure, "are its gross margins consistent?", is read off the rows however the
         # best sentence is worded, unless it states the measure)
@@ -451,7 +451,7 @@ class ExtractiveAnswerer(RunnableSerializable):
             return None
         pages = PageTexts(self.catalog)
         rows = operand_rows(best, cands, pages)
-        trend = q.kind in ("yesno", "choice") or bool(_TREND.search(_main_question(question)))
+        trend = q.kind in ("yesno", "choice") or bool(_TREND.search(main_question(question)))
         return compute(formula, question, q.years, trend, rows,
                        more=lambda term: statement_rows(self.catalog, pages, best.doc_id, term, len(cands)),
                        doc_years=self._doc_years(best.doc_id), parent=asks_parent_only(question))

@@ -20,7 +20,7 @@ from ingest.tables import classify
 
 from .evidence import _ENUM, Candidate, PageTexts, page_rows, row_label
 from .patterns import YEAR_ALONE
-from .questions import Question, _main_question
+from .questions import Question, main_question
 from .quantities import extract_quantities
 from .statements import items_asked
 from .glossary import written_out
@@ -59,7 +59,7 @@ MAX_LEAD_LINES = 4
 def asks_extreme(question: str, names: tuple[str, ...] = ()) -> str:
     """"max" or "min" for a question that asks which of several peers is highest or lowest, else "".
     ``names`` (the company's own) are read past: "Best Buy" compares nothing."""
-    q = _NOT_EXTREME.sub(" ", _main_question(question))
+    q = _NOT_EXTREME.sub(" ", main_question(question))
     for n in sorted(names, key=len, reverse=True):
         q = re.sub(re.escape(n), " ", q, flags=re.I) if n.strip() else q
     if not _WHICH.search(q):
@@ -217,7 +217,7 @@ def extreme_peer(q: Question, which: str, cands: list[Candidate],
     asked |= {t for t in keyword_token_set(" ".join(written_out(q.text))) if t not in STOPWORDS}
     if not asked:
         return None
-    main = _main_question(q.text)
+    main = main_question(q.text)
     rate = bool(_RATE_ASKED.search(main))
     change = bool(_CHANGE_ASKED.search(main))
     scored = []

@@ -84,7 +84,7 @@ class Question:
     names: tuple[str, ...] = ()
 
 
-def _main_question(question: str) -> str:
+def main_question(question: str) -> str:
     """The question itself, without the instructions that may follow it ("… ? Answer in units of
     percents … an analyst who only has access to …")."""
     m = re.search(r"[?？]", question)
@@ -92,7 +92,7 @@ def _main_question(question: str) -> str:
 
 
 def kind_of(question: str) -> str:
-    q = _main_question(question).strip()
+    q = main_question(question).strip()
     if _WHO.search(q):
         return "who"
     if _WHEN.search(q) and not _FIGURE.search(q):
