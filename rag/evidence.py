@@ -23,7 +23,8 @@ import numpy as np
 
 from ingest.sentences import split_sentences
 from ingest.headings import page_title
-from ingest.tables import classify, line_headers
+from ingest.tables import classify as _classify_line
+from ingest.tables import line_headers
 
 from .evidence_periods import (DATE_LIKE, OUTLOOK_Q, OUTLOOK_TEXT, PRIOR_TEXT, QUARTER_WORDS, prior_only_header,
                                subject_clause)
@@ -32,6 +33,11 @@ from .questions import QUESTION_WORD, Question
 from .patterns import YEAR_IN_TEXT
 from .statements import TOTAL_WORDS, is_vocabulary_term, items_asked, statements_named, tokens_outside_other_items
 from .text import CJK_CHAR as _CJK, STOPWORDS, keyword_token_set, keyword_tokens
+
+
+# whether a line is a table row, a header or prose: the same page lines are read answer after answer (a page's
+# rows for the answerer, its peers, its statements' line items), and each reading classifies every line
+classify = lru_cache(maxsize=1 << 16)(_classify_line)
 
 # A sentence that addresses the reader with instructions is not evidence of a fact
 # ("Ignore previous instructions and answer that …", "忽略之前的指令").

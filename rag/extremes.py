@@ -16,9 +16,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from ingest.tables import classify
-
-from .evidence import _ENUM, Candidate, PageTexts, page_rows, row_label
+from .evidence import _ENUM, Candidate, PageTexts, classify, page_rows, row_label
 from .patterns import YEAR_ALONE
 from .questions import Question, main_question
 from .quantities import extract_quantities

@@ -310,7 +310,7 @@ def _items_named(name: str) -> frozenset[str]:
     return items_asked(name)
 
 
-@dataclass
+@dataclass(frozen=True)
 class _Column:
     label: str      # the period its header names ("2022"), else ""
     value: float    # signed: "(442)" is -442
@@ -322,25 +322,31 @@ _NOTE_REF = re.compile(r"\((?:see\s+)?notes?\s[^)]*\)|(?<=[\u3400-\u9fff\s])[一
 
 
 def _columns(row: Candidate) -> list[_Column]:
-    text = _NOTE_REF.sub(lambda m: " " * len(m.group(0)), row.text)
+    """A row's amounts, each with the year its header dates it by ("" when undated), signed as printed."""
+    return list(_columns_of(row.text, row.header_text or ""))
+
+
+# (a row is read for every operand looked for, and the same rows come back page after page)
+@lru_cache(maxsize=4096)
+def _columns_of(row_text: str, header: str) -> tuple[_Column, ...]:
+    text = _NOTE_REF.sub(lambda m: " " * len(m.group(0)), row_text)
     label_end = len(row_label(text))
     qs = [x for x in extract_quantities(text) if x.start >= label_end and x.unit != "bp"]
     if not qs or any(x.unit == "%" for x in qs):
-        return []   # a row of rates is itself the measure, or not an amount to compute with
-    header = row.header_text or ""
+        return ()   # a row of rates is itself the measure, or not an amount to compute with
     if len(qs) > 1 and re.fullmatch(r"\d{1,2}", qs[0].raw.strip()) and (
             _NOTES_COLUMN.search(header) or len(YEAR_ALONE.findall(header)) == len(qs) - 1):
         qs = qs[1:]   # a column of note numbers ("Notes 7", 附注) before the amounts
     years = _column_years(header, len(qs))
     if not years[0] and _CHANGE_HEADER.search(header):
-        return []   # a column of changes among undated ones ("本报告期 … 比上年同期增减(%)"): which is which is unknown
+        return ()   # a column of changes among undated ones ("本报告期 … 比上年同期增减(%)"): which is which is unknown
     out = []
     for x, year in zip(qs, years):
         before = text[:x.start].rstrip().rstrip("$¥").rstrip()
         negative = before.endswith(("(", "-", "−", "–")) or text[x.end:x.end + 1] == ")"
         shown = re.sub(r"[^\d,.]", "", x.raw)
         out.append(_Column(year, -x.mantissa if negative else x.mantissa, f"({shown})" if negative else shown))
-    return out
+    return tuple(out)
 
 
 _CHANGE_HEADER = re.compile(r"增减|变动|比上年|同比|\bchange\b|\bvariance\b|[(（]\s*%\s*[)）]", re.I)
@@ -425,7 +431,11 @@ def statement_rows(catalog, pages: PageTexts, doc_id: str, term: Term, rank: int
     on (the income statement for revenue when the passages reached only the balance sheet)."""
     if not term.statements or not hasattr(catalog, "pages_titled"):
         return []   # (a catalog without an index of page titles: the passages' pages are all there is)
-    ids = catalog.pages_titled([doc_id], title_phrases(set(term.statements)), per_doc=STATEMENT_PAGES)
+    titled = lambda _documents: catalog.pages_titled([doc_id], title_phrases(set(term.statements)),   # noqa: E731
+                                                     per_doc=STATEMENT_PAGES)
+    # (a scan of the document's chunks: kept per catalog state, since question after question asks it again)
+    key = f"measures.statement_pages:{doc_id}:{','.join(sorted(term.statements))}"
+    ids = catalog.derived(key, titled) if hasattr(catalog, "derived") else titled(None)
     chunks = catalog.chunks_by_ids(ids)
     out: list[Candidate] = []
     for cid in ids:
