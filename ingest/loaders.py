@@ -12,7 +12,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from .cleaning import clean_text, strip_running_lines
+from .cleaning import clean_text, reline_split_rows, strip_running_lines
 from .errors import IngestError
 from .printed_pages import split_printed_pages
 
@@ -144,8 +144,8 @@ def _pdf_pages(path: Path, data: bytes, max_pages: int | None = None, workers: i
         raise IngestError(path, f"corrupt PDF ({detail})") from None
     if not any(t.strip() for t in texts):
         raise IngestError(path, "no extractable text (scanned or image-only PDF?), OCR needed")
-    texts = strip_running_lines(texts)
-    return [Page(i + 1, clean_text(t)) for i, t in enumerate(texts)]
+    texts = reline_split_rows([clean_text(t) for t in strip_running_lines(texts)])
+    return [Page(i + 1, t) for i, t in enumerate(texts)]
 
 
 # Page-parallel extraction: pypdf runs ~8 pages/s on one core here, so a 296-page filing took

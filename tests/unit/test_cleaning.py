@@ -1,7 +1,7 @@
 """Repairs of extraction artefacts (ingest/cleaning.py)."""
 from __future__ import annotations
 
-from ingest.cleaning import clean_text, normalize_chars, strip_running_lines
+from ingest.cleaning import clean_text, normalize_chars, reline_split_rows, strip_running_lines
 
 
 def test_spaces_between_cjk_characters_removed():
@@ -120,3 +120,24 @@ def test_real_pdf_ligatures_come_out_as_words():
     text = "\n".join(p.text for p in load_pages(pdf))
     assert "\x00" not in text
     assert "free cash flow" in text and "first-party" in text and "Chief Financial Officer" in text
+
+
+def test_split_statement_rows_are_put_back_on_one_line_each():
+    # pypdf broke each line after the label, not after the figures (a 10-K's statement of operations)
+    raw = ("Revenue:\nTransaction-based revenue\n$ 3,294,978 $ 3,081,074 Hardware revenue\n91,654 84,505 Total net revenue\n"
+           "9,497,578 4,713,500 Operating income (loss)\n(18,815) 26,557 Net income (loss)\n$ 213,105 $ 375,446 Net income per share:")
+    prose = "Highlights:\n2023 was a record year for the Company.\nOutlook:\n12% growth is expected by management."
+    out = reline_split_rows([clean_text(raw), prose, clean_text(raw)])
+    assert out[0].split("\n") == [
+        "Revenue:", "Transaction-based revenue $ 3,294,978 $ 3,081,074", "Hardware revenue 91,654 84,505",
+        "Total net revenue 9,497,578 4,713,500", "Operating income (loss) (18,815) 26,557",
+        "Net income (loss) $ 213,105 $ 375,446", "Net income per share:"]
+    assert len(out[0]) == len(raw)   # only whitespace moved: quotes of the page stay verbatim
+    assert out[1] == prose           # a page without such rows is left alone
+
+
+def test_figures_before_labels_in_a_document_not_written_so_stay_as_they_are():
+    # a contents page and a statement printing figures before their labels, among many ordinary pages
+    contents = "PART I\n1 Business 1\nPART II\n5 Market for Common Equity 20\nPART III\n10 Directors 108"
+    ordinary = ["Net sales $ 14,189 $ 14,082\nGross margin $ 4,506 $ 5,063"] * 8
+    assert reline_split_rows([contents] + ordinary) == [contents] + ordinary
