@@ -141,8 +141,8 @@ def join_wrapped_lines(text: str) -> str:
     return re.sub(r"\n{3,}", "\n\n", text).strip()
 
 
-# One figure of a statement row: "$ 3,294,978", "(18,815)", "0.48", "12%", "—".
-_ROW_FIGURE = r"(?:\$\s?)?\(?[-−]?\d[\d,]*(?:\.\d+)?\)?%?|—|–"
+# One figure of a statement row: "$ 3,294,978", "(18,815)", "0.48", "12%", "101 %", "—".
+_ROW_FIGURE = r"(?:\$\s?)?\(?[-−]?\d[\d,]*(?:\.\d+)?\)?(?:[ ]?%)?|—|–"
 # A line break between a row's label (ending in a letter, ":" or "word)") and its figures, when the next
 # row's label follows those figures on the same line: a short rest of the line that ends no sentence.
 _SPLIT_ROW = re.compile(rf"(?:(?<=[A-Za-z:])|(?<=[A-Za-z]\)))\n(?P<figures>(?:{_ROW_FIGURE})(?:[ ](?:{_ROW_FIGURE}))*)"

@@ -230,7 +230,7 @@ class ExtractiveAnswerer(RunnableSerializable):
         # a measure no candidate states (a growth rate, 流动比率) is computed from the rows of its items'
         # amounts (rag/measures.py): those rows answer a question that otherwise wants a percentage
         formula = formula_asked(question)
-        if formula is not None and not any(states_measure(formula, c.text) for c in shaped):
+        if formula is not None and not any(_states(formula, q, c) for c in shaped):
             for c in cands:
                 if c.is_row and c not in shaped and holds_operand(formula, c):
                     c.operand_only = True
@@ -445,9 +445,8 @@ class ExtractiveAnswerer(RunnableSerializable):
             return None   # "what drove the margin change?" asks for reasons, which arithmetic does not give
         # (a judgement on a measure, "are its gross margins consistent?", is read off the rows however the
         # best sentence is worded, unless it states the measure)
-        from_statement = (best.is_row or any(v >= 1.0 for v in q.statements.values())
-                          or q.kind in ("yesno", "choice"))
-        if not formula.defined and (not from_statement or states_measure(formula, best.text)):
+        from_statement = best.is_row or _names_statement(q) or q.kind in ("yesno", "choice")
+        if not formula.defined and (not from_statement or _states(formula, q, best)):
             return None
         pages = PageTexts(self.catalog)
         rows = operand_rows(best, cands, pages)
@@ -595,6 +594,17 @@ _TREND = re.compile(r"\b(?:chang|improv|trend|consisten|fluctuat|historical|over
 # a question that asks why, not how much
 _CAUSAL = re.compile(r"\bwhat (?:drove|drives|caused|causes|explains)\b|\bwhy\b|\breasons?\b|\bdrivers?\b"
                      r"|原因|为什么|为何|驱动", re.I)
+
+
+def _names_statement(q: Question) -> bool:
+    return any(v >= 1.0 for v in q.statements.values())
+
+
+def _states(formula: Formula, q: Question, c: Candidate) -> bool:
+    """Whether ``c`` states the measure asked, as an answer to ``q``: a line elsewhere does not answer a
+    question that names the statement to read it from ("… who only has access to the statement of
+    income"); that statement's rows do."""
+    return states_measure(formula, c.text) and not (_names_statement(q) and not c.features.get("statement"))
 
 
 def _chars(cands: list[Candidate]) -> int:

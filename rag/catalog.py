@@ -310,7 +310,8 @@ class Catalog:
         for doc_id in doc_ids:
             q = (f"SELECT chunk_id, page FROM chunks WHERE doc_id=? AND ({like}) ORDER BY ord")
             pages: dict = {}
-            for cid, page in self._conn().execute(q, [doc_id, *(f"%{p}%" for p in phrases)]):
+            # (a title's words may be split over lines, "STATEMENTS OF\nOPERATIONS": LIKE's "_" is any one character)
+            for cid, page in self._conn().execute(q, [doc_id, *(f"%{p.replace(' ', '_')}%" for p in phrases)]):
                 if page not in pages:
                     pages[page] = cid
                     if len(pages) >= per_doc:

@@ -120,3 +120,19 @@ def test_table_context_lookup_by_offset():
     t = TableContext(text)
     assert t.for_span(text.index("Cost")) == "Revenue table\n(in millions)\n2024 2023"
     assert t.for_span(0) == "" and t.for_span(text.index("A sentence")) == ""
+
+
+def test_a_statement_page_is_found_by_its_title_when_the_title_is_split_over_lines(tmp_path):
+    from rag.catalog import Catalog
+
+    cat = Catalog(tmp_path / "catalog.sqlite")
+    con = cat._conn()
+    rows = [("c1", "d", 85, "Item 7 · Results of Operations"),
+            ("c2", "d", 86, "SQUARE, INC.\nCONSOLIDATED STATEMENTS OF\nOPERATIONS(In thousands) Year Ended December 31, 2020"),
+            ("c3", "d", 87, "CONSOLIDATED STATEMENTS OF COMPREHENSIVE INCOME")]
+    for ord_, (cid, doc, page, context) in enumerate(rows):
+        con.execute("INSERT INTO chunks(chunk_id, doc_id, page, start, end, ord, text, context) "
+                    "VALUES(?,?,?,0,4,?,'text',?)", (cid, doc, page, ord_, context))
+    con.commit()
+    assert cat.pages_titled(["d"], ["statements of operations"]) == ["c2"]
+    cat.close()

@@ -347,3 +347,15 @@ def test_a_ratio_spelled_out_in_the_question_is_computed():
     assert _computed("What was R&D expense as a percentage of net sales in 2022?", rows, {"2022"}) == [
         ("2022", "1,250 / 10,000", "12.5%")]
     assert formula_asked("What percentage of revenue came from China?") is None
+
+
+def test_a_question_naming_the_statement_is_computed_from_its_rows_not_quoted_from_prose():
+    mdna = "Total revenue increased 12% to $17.6 billion in fiscal 2022, driven by subscription growth."
+    a = _answerer({("a", 30): mdna, ("a", 57): INCOME})
+    docs = _docs("a", 30, mdna) + _docs("a", 57, INCOME)
+    named = a.answer("What is the FY2021 - FY2022 total revenue growth rate? Answer as an analyst who only has "
+                     "access to the statement of income.", docs)
+    assert "17,606 / 15,785 - 1 = 11.5% (2022 vs 2021)" in named.text, named.text
+    assert all(c.page == 57 for c in named.citations)
+    plain = a.answer("What was the total revenue growth rate in fiscal 2022?", docs)
+    assert "computed" not in plain.text and "12%" in plain.text, plain.text
