@@ -24,6 +24,7 @@ from langchain_core.documents import Document
 from .evidence import Candidate, PageTexts, page_rows, row_label
 from .patterns import YEAR_ALONE
 from .quantities import extract_quantities
+from .evidence_periods import subject_clause
 from .statements import (TOTAL_WORDS, items_asked, parent_only_page, statements_named, title_phrases,
                          tokens_outside_other_items)
 from .text import CJK_CHAR, keyword_token_set, keyword_tokens
@@ -55,6 +56,7 @@ class Formula:
     defined: bool = False     # defined by the question itself, not named from the vocabulary
     names: tuple[str, ...] = ()   # every name of a vocabulary measure, in both languages
     growth: bool = False      # the change of its one line item from the prior period, in percent
+    direction: tuple[str, str] = ()   # a question whether the item went up or down: its words for each
 
 
 @dataclass(frozen=True)
@@ -126,6 +128,15 @@ _TIMES = re.compile(r"\bturnover\b|\bcoverage\b|周转", re.I)
 _IN_PERCENT = re.compile(r"\b(?:in|as)\s+(?:units\s+of\s+)?(?:a\s+)?(?:percent|percents|percentage)\b", re.I)
 # words before a defined measure's name that are not of it: "Where FCF is defined as …", "the company's …"
 _NOT_OF_NAME = re.compile(r"^(?:.*'s\s+|(?:where|and|please|compute|calculate|let|here|with|then|so|also|the|a|an|its|their)\s+)+", re.I)
+# whether an item went up or down: "increase or decrease", "是增加还是减少", "Did it grow its PP&E …?",
+# "Has it increased its debt …?"
+_DIRECTION_CHOICE = re.compile(r"\b(?:increase|grow|rise|go up|improve)\w*\s+or\s+(?:decrease|decline|fall|shrink|go down|drop)\w*\b"
+                               r"|(?:增加|增长|上升|提高|扩大)还是(?:减少|下降|降低|缩小)", re.I)
+_DIRECTION_YESNO = re.compile(r"^\s*(?:did|has|have|was|were|does|do|is)\b[^?]{0,80}?\b(?:increas|grow|grew|rais|rise|rose|declin|"
+                              r"decreas|reduc|fall|fell)\w*\b", re.I)
+_SEGMENT = re.compile(r"\bsegments?\b|\bdivisions?\b|分部", re.I)
+_UP_WORDS = ("增长", "增加", "上升", "提高", "扩大")
+_DOWN_WORDS = ("下降", "减少", "降低", "缩小")
 _AVERAGE = re.compile(r"^(?:the\s+)?(?:average|avg\.?|mean)\s*(?:of\s+)?", re.I)
 
 
@@ -172,7 +183,28 @@ def formula_asked(question: str) -> Formula | None:
                            tuple(Term(*_item(items[i])) for i in spec.get("over", [])),
                            bool(spec.get("percent")), bool(spec.get("average_over")),
                            names=_sibling_names(spec))
-    return None
+    return _direction_asked(question, norm, words)
+
+
+def _direction_asked(question: str, norm: str, words: tuple[str, ...]) -> Formula | None:
+    """A question whether a line item went up or down ("Did it grow its PP&E between FY20 and FY21?",
+    "资产总计期末余额与年初相比是增加还是减少？"): the item's change from the prior period, with the verdict
+    in the question's own words."""
+    if not (_DIRECTION_CHOICE.search(question) or _DIRECTION_YESNO.search(question)):
+        return None
+    named = _item_named(norm, words)
+    if named is None:
+        return None
+    phrase = max((n for n in _vocabulary().items[named][0] if _names(n, norm, words)), key=len)
+    up = next((w for w in _UP_WORDS if w in question), "增加")
+    down = next((w for w in _DOWN_WORDS if w in question), "减少")
+    if not CJK_CHAR.search(question):
+        up, down = "increased", "decreased"
+    names, *rest = _item(_vocabulary().items[named])
+    # the row the question names first ("net sales" before "total revenue"), then the item's other names
+    term = Term(tuple(dict.fromkeys((phrase, *names))), *rest)
+    shown = phrase.upper() if len(phrase) <= 4 and phrase.isascii() else phrase   # "ppne" -> "PPNE"
+    return Formula(shown, (term,), percent=True, growth=True, names=(), direction=(up, down))
 
 
 def _sibling_names(spec: dict) -> tuple[str, ...]:
@@ -205,6 +237,11 @@ def states_measure(formula: Formula, text: str) -> bool:
     """Whether ``text`` names the measure itself (a "Gross margin 42.1%" row, "毛利率为35%"): then it is
     quoted, not computed."""
     norm, words = _norm(text), _words(text)
+    if formula.direction:
+        # a line that names the item and says which way it went ("营业收入、净利润同比有所下降"), not one
+        # segment's ("Revenue from All others segment … increased by 7%")
+        return (any(_names(n, norm, words) for n in formula.top[0].names) and bool(_CHANGE_STATED.search(norm))
+                and not _SEGMENT.search(subject_clause(text)))
     if any(_names(n, norm, words) for n in formula.names or (_norm(formula.name),)):
         return True
     if "%" not in norm:
@@ -466,6 +503,9 @@ class Computed:
             # the arithmetic of the first period; the earlier periods' results, computed alike, to compare
             shown.append(f"{arithmetic} = {result}{at}" if n == 0 else f"{result}{at}")
         name = self.formula.name
+        if self.formula.direction:
+            # the verdict first: which way the item went, in the question's words
+            name += ("" if language == "zh" else " ") + self.formula.direction[self.lines[0][2].startswith("-")]
         if language == "zh":
             return f"{name}（计算）：{'；'.join(shown)} {cited}".strip()
         return f"{name[:1].upper() + name[1:]}, computed: {'; '.join(shown)} {cited}".strip()
@@ -579,12 +619,20 @@ def _growth(formula: Formula, question: str, years: set[str], trend: bool, doc_y
     chosen = _periods([(p, (i, j)) for p, i, j in pairs], years, trend, doc_years)[:MAX_COLUMNS - 1]
     for period, (i, j) in chosen:
         cur, prior = cols[i], cols[j]
+        shown = f"{cur.label} vs {prior.label}" if cur.label else ""
         if prior.value <= 0 or cur.value < 0:
+            if formula.direction and cur.value != prior.value:
+                # which way a loss or a nothing went is still a difference ("(1,234) - (2,345) = 1,111")
+                lines.append((shown, f"{cur.text} - {prior.text}", _signed(cur.value - prior.value, cols)))
             continue   # a change from a loss or from nothing is no growth rate
         rate = cur.value / prior.value - 1
-        shown = f"{cur.label} vs {prior.label}" if cur.label else ""
         lines.append((shown, f"{cur.text} / {prior.text} - 1", f"{rate * 100:,.{1 if decimals is None else decimals}f}%"))
     return Computed(formula, [row], lines) if lines else None
+
+
+def _signed(value: float, cols: list[_Column]) -> str:
+    shown = max((len(x.text.strip("()").split(".")[1]) if "." in x.text else 0) for x in cols)
+    return f"{value:+,.{shown}f}"
 
 
 def _aligned(cols: list[list[_Column]], one_table: bool) -> list[tuple[str, list[int]]]:

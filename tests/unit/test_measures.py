@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from rag.evidence import Candidate
-from rag.measures import _columns, formula_asked
+from rag.measures import _columns, compute, formula_asked
 
 from test_evidence import _answerer, _docs
 
@@ -359,3 +359,43 @@ def test_a_question_naming_the_statement_is_computed_from_its_rows_not_quoted_fr
     assert all(c.page == 57 for c in named.citations)
     plain = a.answer("What was the total revenue growth rate in fiscal 2022?", docs)
     assert "computed" not in plain.text and "12%" in plain.text, plain.text
+
+
+@pytest.mark.parametrize("question, name, direction", [
+    ("平安银行2024年末的资产总额与年初相比是增加还是减少？", "资产总额", ("增加", "减少")),
+    ("与上年相比，合并利润表中的营业总收入是增长还是下降？", "营业总收入", ("增长", "下降")),
+    ("Did Costco's net sales increase or decrease in the third quarter compared with last year?", "net sales",
+     ("increased", "decreased")),
+    ("Did the company grow its PPNE between FY20 and FY21?", "PPNE", ("increased", "decreased")),
+])
+def test_whether_an_item_went_up_or_down_is_its_change_from_the_prior_period(question, name, direction):
+    f = formula_asked(question)
+    assert f is not None and f.growth and f.name == name and f.direction == direction
+    assert f.top[0].names[0] == name.lower()   # the row the question names is looked for first
+
+
+@pytest.mark.parametrize("question", ["Did the company raise its full-year guidance?",
+                                      "Did the number of stores increase or decrease?",
+                                      "What was net income in 2023?"])
+def test_no_direction_is_computed_without_a_line_item_or_a_change_asked(question):
+    assert formula_asked(question) is None
+
+
+def test_the_verdict_leads_the_computed_change_and_a_loss_is_compared_by_difference():
+    rows = _rows("2025年12月31日 2025年1月1日", "资产总计 29,451,008,031.13 25,451,475,840.16")
+    f = formula_asked("资产总计期末余额与年初余额相比是增加还是减少？")
+    got = compute(f, "资产总计期末余额与年初余额相比是增加还是减少？", {"2025"}, False, rows, doc_years={"2025"})
+    assert got.text({id(rows[0]): 1}, "zh") == ("资产总计增加（计算）：29,451,008,031.13 / 25,451,475,840.16 - 1 = 15.7% "
+                                                "(2025 vs 2024) [1]")
+    rows = _rows("Three Months Ended Apr 1, 2023 Apr 2, 2022", "Net income (loss) (2,768) 8,113")
+    q = "Did net income rise or fall in Q1 2023 compared with Q1 2022?"
+    got = compute(formula_asked(q), q, {"2023", "2022"}, False, rows)
+    assert got.text({id(rows[0]): 1}, "en") == "Net income decreased, computed: (2,768) - 8,113 = -10,881 (2023 vs 2022) [1]"
+
+
+def test_one_segments_change_does_not_state_the_companys():
+    from rag.measures import states_measure
+    f = formula_asked("Did total revenue increase or decrease in fiscal 2025?")
+    assert states_measure(f, "Total revenue increased by 6% from RMB941,168 million to RMB996,347 million.")
+    assert not states_measure(f, "Revenue from All others segment was RMB206,269 million, increased by 7%.")
+    assert not states_measure(f, "Total revenue 996,347 941,168")
