@@ -277,6 +277,14 @@ class ExtractiveAnswerer(RunnableSerializable):
             named = [c for c in timed if c.features.get("subject")
                      or (names and names & keyword_token_set(subject_of(c)))]
             timed = named or timed
+            # an English question's metric as Chinese writes it (glossary: "non-performing loan ratio" is
+            # 不良贷款率), right before a figure ("不良贷款率1.06%"), states it; a longer measure holding its
+            # characters ("不良贷款生成率=…") or its characters scattered over a sentence do not. (English
+            # names a measure in words that also stand alone: "Diluted $ 4,154" is no EPS.)
+            terms = [t for t in translations(question, focus_words(q)) if is_cjk_text(t)]
+            if terms:
+                stating = [c for c in timed if _term_then_figure(terms, c.text)]
+                timed = stating or timed
         return q, timed, notices, None
 
     def _asked_names(self, question: str, own_names: tuple[str, ...]) -> set[str]:
@@ -589,6 +597,12 @@ class ExtractiveAnswerer(RunnableSerializable):
         return missing
 
 
+def _term_then_figure(terms: list[str], text: str) -> bool:
+    low = text.lower()
+    return any(re.search(re.escape(t.lower()) + _THEN_FIGURE, low) for t in terms)
+
+
+_THEN_FIGURE = r"\s*(?:为|是|达到?|:|：|\bof\b|\bwas\b|\bwere\b|\bis\b)?\s*[-(]?(?:us\$|rmb|\$|¥)?\s?\d"
 # a question about the course of a measure over time: shown for every period the rows share
 _TREND = re.compile(r"\b(?:chang|improv|trend|consisten|fluctuat|historical|over time|declin|deteriorat)\w*"
                     r"|变化|变动|趋势|改善|恶化", re.I)

@@ -660,3 +660,20 @@ def test_a_rows_label_ends_where_its_figures_begin_currency_and_sign_included():
     assert row_label("Net income $ 4,756 $ 4,822") == "Net income"
     assert row_label("Net loss $(1,234) $500") == "Net loss"
     assert row_label("2.5.2资产质量 1.06%") == "2.5.2资产质量"
+
+
+def test_an_english_questions_metric_is_stated_by_its_chinese_term_right_before_a_figure():
+    """"non-performing loan ratio" is 不良贷款率: the line stating it before its figure answers, not a longer
+    measure that holds its characters (不良贷款生成率) nor a sentence with its characters spread out."""
+    from rag.answering import _term_then_figure
+    from rag.evidence import focus_words
+    from rag.glossary import translations
+    from rag.questions import read
+
+    question = "What was the non-performing loan ratio at the end of 2024?"
+    terms = [t for t in translations(question, focus_words(read(question))) if t[0] > "\u3000"]
+    assert terms == ["不良贷款率"]
+    assert _term_then_figure(terms, "2024年末，不良贷款率1.06%，与上年末持平；")
+    assert _term_then_figure(terms, "不良贷款率 1.06% 1.06% -")
+    assert not _term_then_figure(terms, "本年不良贷款生成率2.02%，不良贷款较年初有所下降。")
+    assert not _term_then_figure(terms, "不良贷款率与上年末持平，核销不良贷款632.94亿元。")
