@@ -376,8 +376,8 @@ def _metric_near(words: list[str], text: str) -> float:
 
 def row_label(text: str) -> str:
     """A table row's label: its text before the first figure ("Net income $ 4,756 $ 4,822" -> "Net income",
-    "Net loss $(1,234)" -> "Net loss")."""
-    return _LABEL_END.split(text, maxsplit=1)[0]
+    "Net loss $(1,234)" -> "Net loss", "营业收入 | 15,609,410 | 32.5" -> "营业收入")."""
+    return _LABEL_END.split(text, maxsplit=1)[0].rstrip(" |")
 
 
 # where a row's figures begin: after a space; a sign or currency belongs to the figure ("$ 4,756", "$(1,234)",
@@ -416,9 +416,12 @@ def passes_kind(q: Question, c: "Candidate") -> bool:
     row that states a figure (a table's header of periods, "2024年第三季度 (7-9月) | …", states
     none) of what it asks about (its own words, or their translation), an amount when it asks for
     money ("多少亿元", "in USD millions"), not only a percentage; a when-question by one with a date,
-    a who-question by one with a name."""
+    a who-question by one with a name. A table's header of periods or units answers nothing but,
+    perhaps, when."""
+    if q.kind != "when" and not c.is_row and classify(c.text) == "header":
+        return False
     if q.kind == "figure":
-        if classify(c.text) == "header" or c.focus_hit < MIN_FOCUS:
+        if c.focus_hit < MIN_FOCUS:
             return False
         if _AMOUNT_Q.search(q.text) and not _PERCENT_Q.search(q.text) and not _AMOUNT.search(DATE_LIKE.sub(" ", c.text)):
             return False

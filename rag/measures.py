@@ -386,6 +386,26 @@ def _columns_of(row_text: str, header: str) -> tuple[_Column, ...]:
     return tuple(out)
 
 
+def _change_column(row: Candidate, cumulative: bool = False) -> tuple[str, str, str] | None:
+    """(header, figure, "+" or "-") of a row's column of changes, in a table with its cells marked
+    ("营业收入 | 15,609,410 | 32.5 | …" under "项目 | 本报告期 | 本报告期比上年同期增减变动幅度(%) | …"): the
+    first, or with ``cumulative`` the year to date's ("年初至报告期末比上年同期增减变动幅度(%)"); None if none."""
+    if "|" not in row.text or "|" not in (row.header_text or ""):
+        return None
+    cells = [c.strip() for c in row.text.strip().strip("|").split("|")]
+    heads = [h.strip() for h in row.header_text.strip().split("\n")[-1].strip().strip("|").split("|")]
+    if len(cells) != len(heads):
+        return None
+    changes = [(h, c) for h, c in zip(heads[1:], cells[1:]) if _CHANGE_HEADER.search(h) and re.search(r"\d", c)]
+    if cumulative:
+        changes = [(h, c) for h, c in changes if _CUMULATIVE.search(h)]
+    if not changes:
+        return None
+    head, cell = changes[0]
+    down = bool(re.match(r"\s*[-−(]|\s*(?:减少|下降|降低)", cell))
+    return head, cell, "-" if down else "+"
+
+
 _CHANGE_HEADER = re.compile(r"增减|变动|比上年|同比|\bchange\b|\bvariance\b|[(（]\s*%\s*[)）]", re.I)
 _NOTES_COLUMN = re.compile(r"\bnotes?\b|附注", re.I)
 
@@ -418,13 +438,14 @@ def holds_operand(formula: Formula, row: Candidate) -> bool:
 
 
 def _find(term: Term, rows: list[Candidate], near: Candidate | None = None,
-          parent: bool = False) -> Candidate | None:
+          parent: bool = False, amounts: bool = True) -> Candidate | None:
     """The row that best names ``term``'s line item: one on a statement it is printed on before one
     elsewhere (an MD&A table may print a percentage column beside it), one on the page of the operand
     found before it (``near``: one statement's figures, not the group's assets over the parent's
     liabilities), a row whose header dates its columns before one whose does not, then the earliest name
     it matches, fewest other words, and the earliest row (the answer's own page's rows come first).
-    The parent company's own statements only when the question asks for them (``parent``)."""
+    The parent company's own statements only when the question asks for them (``parent``); a row with
+    amounts to compute with unless ``amounts`` is False."""
     best, key = None, None
     for order, r in enumerate(rows):
         if parent_only_page(r.where) != parent:
@@ -433,7 +454,7 @@ def _find(term: Term, rows: list[Candidate], near: Candidate | None = None,
         fit = _label_fit(term.names, label)
         if fit is None or any(x in _norm(label) for x in term.excluding):
             continue
-        cols = _columns(r)
+        cols = _columns(r) or ([] if amounts else [_Column("", 0.0, "")])
         if not cols:
             continue
         on = statements_named(r.where)
@@ -493,6 +514,7 @@ class Computed:
     formula: Formula
     rows: list[Candidate]                          # the operand rows, each once, in the formula's order
     lines: list[tuple[str, str, str]]              # (period, arithmetic on the quoted figures, result)
+    read_off: bool = False   # a direction read off the row's own change column: (its header, its figure, sign)
 
     def text(self, marks: dict[int, int], language: str) -> str:
         """"Current ratio (2020): 5,121.3 / 7,491.5 = 0.68 [1][2]" with the rows' citation numbers."""
@@ -506,6 +528,11 @@ class Computed:
         if self.formula.direction:
             # the verdict first: which way the item went, in the question's words
             name += ("" if language == "zh" else " ") + self.formula.direction[self.lines[0][2].startswith("-")]
+            if self.read_off:
+                column, figure = self.lines[0][:2]
+                if language == "zh":
+                    return f"{name}（{column}：{figure}） {cited}".strip()
+                return f"{name[:1].upper() + name[1:]} ({column}: {figure}) {cited}".strip()
         if language == "zh":
             return f"{name}（计算）：{'；'.join(shown)} {cited}".strip()
         return f"{name[:1].upper() + name[1:]}, computed: {'; '.join(shown)} {cited}".strip()
@@ -519,6 +546,12 @@ def compute(formula: Formula, question: str, years: set[str], trend: bool, rows:
     (``doc_years``: a report's 期末/本期 column), the first of them. ``more(term)``, if given, gives
     further rows for an operand none of ``rows`` holds."""
     terms = list(formula.top) + list(formula.over)
+    if formula.direction:
+        # the row's own change column says which way it went ("本报告期比上年同期增减变动幅度(%) | 32.5")
+        cumulative = bool(_CUMULATIVE.search(question))
+        row = _find(terms[0], [r for r in rows if _change_column(r, cumulative)], None, parent, amounts=False)
+        if row is not None:
+            return Computed(formula, [row], [_change_column(row, cumulative)], read_off=True)
     found = []
     for t in terms:
         near = found[0] if found else None

@@ -7,7 +7,7 @@ from langchain_core.documents import Document
 from ingest.headings import page_title
 from rag.answer_model import AnswerModel
 from rag.answering import MAX_CHARS, ExtractiveAnswerer, salient_terms
-from rag.evidence import FEATURES, INSTRUCTION, PageTexts, candidates, featurize
+from rag.evidence import FEATURES, INSTRUCTION, Candidate, PageTexts, candidates, featurize, passes_kind, row_label
 from rag.questions import read
 
 PAGE = ("3、合并利润表\n单位：元\n项目 2025年度 2024年度\n一、营业总收入 2,146,176,538.00 1,528,741,505.00\n"
@@ -677,3 +677,15 @@ def test_an_english_questions_metric_is_stated_by_its_chinese_term_right_before_
     assert _term_then_figure(terms, "不良贷款率 1.06% 1.06% -")
     assert not _term_then_figure(terms, "本年不良贷款生成率2.02%，不良贷款较年初有所下降。")
     assert not _term_then_figure(terms, "不良贷款率与上年末持平，核销不良贷款632.94亿元。")
+
+
+def test_a_markdown_rows_label_ends_before_its_cells():
+    assert row_label("营业收入 | 15,609,410 | 32.5") == "营业收入"
+    assert row_label("Net income $ 4,756 $ 4,822") == "Net income"
+
+
+def test_a_tables_header_of_periods_answers_no_question_but_when():
+    from rag.questions import read
+    header = Candidate(None, 0, 0, 10, "项目 | 2024年第三季度（7-9月） | 2023年第三季度（7-9月） | 本报告期比上年同期增减变动幅度(%)")
+    for question in ("营业收入与上年同期相比是增加还是减少？", "Did revenue grow in the third quarter?"):
+        assert not passes_kind(read(question), header)

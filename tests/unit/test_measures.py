@@ -399,3 +399,16 @@ def test_one_segments_change_does_not_state_the_companys():
     assert states_measure(f, "Total revenue increased by 6% from RMB941,168 million to RMB996,347 million.")
     assert not states_measure(f, "Revenue from All others segment was RMB206,269 million, increased by 7%.")
     assert not states_measure(f, "Total revenue 996,347 941,168")
+
+
+def test_which_way_an_item_went_is_read_off_its_rows_own_change_column_for_the_asked_span():
+    header = "项目 | 本报告期 | 本报告期比上年同期增减变动幅度(%) | 年初至报告期末 | 年初至报告期末比上年同期增减变动幅度(%)"
+    rows = _rows(header, "营业收入 | 15,609,410 | 32.5 | 41,878,720 | 26.5",
+                 "归属于上市公司股东的净利润 | 1,059,907 | 56.4 | 2,706,192 | -26.4")
+    q = "2024年第三季度的营业收入与上年同期相比是增加还是减少？"
+    got = compute(formula_asked(q), q, {"2024"}, False, rows)
+    assert got.rows == [rows[0]] and got.text({id(rows[0]): 1}, "zh") == \
+        "营业收入增加（本报告期比上年同期增减变动幅度(%)：32.5） [1]"
+    q = "2024年前三季度归属于上市公司股东的净利润与上年同期相比是增加还是减少？"
+    got = compute(formula_asked(q), q, {"2024"}, False, rows)
+    assert got.text({id(rows[1]): 1}, "zh") == "归属于上市公司股东的净利润减少（年初至报告期末比上年同期增减变动幅度(%)：-26.4） [1]"
