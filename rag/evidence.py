@@ -51,6 +51,9 @@ _DATE_HINT = re.compile(r"\b(19|20)\d{2}\b|\d+\s*年|\d+\s*月|\d+\s*日|\b(Jan|
                         r"|\bQ[1-4]\b|第[一二三四]季度", re.I)
 _PERSON = re.compile(r"\b(?:Mr\.|Ms\.|Mrs\.|Dr\.)\s*[A-Z][a-z]+|\b[A-Z][a-z]+(?:\s[A-Z]\.)?\s[A-Z][a-z]{2,}\b|先生|女士|博士|董事长|总经理|"
                      r"\b(?:Chief \w+ Officer|CEO|CFO|Chair(?:man|woman|person)?|President)\b")
+_AUDIT_Q = re.compile(r"\baudit|审计|审阅|核数师", re.I)
+_AUDIT_FIRM = re.compile(r"会计师事务所|核数师|\bcertified public accountants\b|\bchartered accountants\b|\bLLP\b"
+                         r"|\b(?:public )?accounting firm\b|\bthe auditors? of\b|\bas (?:our|its) (?:independent )?auditors?\b", re.I)
 # (Chinese words that only start with a negating character are no negation: 未来 the future, 不同
 # different, 不断 constantly, 无论 whatever, 否则 otherwise, and the reporting terms 不良贷款 non-performing
 # loans, 无形资产 intangible assets, 未分配利润 retained earnings, 未经审计 unaudited)
@@ -323,6 +326,10 @@ def _kind_match(q: Question, c: Candidate) -> float:
     if q.kind == "when":
         return 1.0 if _DATE_HINT.search(t) else 0.0
     if q.kind == "who":
+        if _AUDIT_Q.search(q.text):
+            # who audits is a firm of auditors, named as one: "安永华明会计师事务所（特殊普通合伙）…进行了审计",
+            # "…, the auditor of the Company"; not "我们审计了…的财务报表" (the audit report's own words)
+            return 1.0 if _AUDIT_FIRM.search(t) else 0.0
         return 1.0 if _PERSON.search(t) else 0.0
     if q.kind == "where":
         return 1.0 if re.search(r"\b[A-Z][a-z]+", t) or _CJK.search(t) else 0.0

@@ -28,7 +28,8 @@ QUESTION_WORD = re.compile(r"^(what|which|who|how|when|where|why|did|does|do|is|
                            r"on|by|list|name|give|tell|if|as|among|using|based|has|have|had|roughly|approximately)$", re.I)
 
 _WHO = re.compile(r"^\s*(who|whom|whose)\b|\bname of (?:[\w'’]+ ){0,3}(?:person|chair\w*|ceo|cfo|chief \w+ officer|"
-                  r"auditor|president|director)|谁|哪位|姓名|叫什么名字", re.I)
+                  r"auditor|president|director)|\bwhich (?:accounting |audit |auditing )?firm\b|\bwhich auditors?\b"
+                  r"|谁|哪位|姓名|叫什么名字|哪家(?:会计师事务所|审计机构|机构|公司|银行|券商)", re.I)
 _WHEN = re.compile(r"\b(when|what date|which year|what year|which day|what time)\b|何时|什么时候|哪一年|哪几年|哪年|哪天|日期是|几月", re.I)
 _WHERE = re.compile(r"\b(where|which (?:country|countries|city|cities|location))\b|在哪里|在哪儿|哪个国家|哪些国家|在哪", re.I)
 _LIST = re.compile(

@@ -27,6 +27,8 @@ from rag.statements import statements_asked, statements_named
     ("Who is the chair of the audit committee?", "who"),
     ("What is the name of the company's chief executive officer?", "who"),
     ("审计委员会主席是谁？", "who"),
+    ("Which accounting firm audited the company's 2024 financial statements?", "who"),
+    ("中期报告中，哪家会计师事务所审阅了中期财务报表？", "who"),
     ("When did the company complete the acquisition?", "when"),
     ("Why did the company raise its guidance?", "describe"),
     ("What drove the change in operating margin?", "describe"),
@@ -193,3 +195,15 @@ def test_which_ones_in_chinese_is_a_list_and_the_notice_names_the_kind_in_the_qu
     assert kind_of("公司在哪几年亏损？") == "when"
     assert notice("kind", "zh", kind="figure") == "没有段落给出所问的数字"
     assert notice("kind", "en", kind="when") == "no passage states the asked date"
+
+
+def test_who_audits_is_answered_by_a_line_naming_a_firm_of_auditors_not_by_the_audit_reports_own_words():
+    from rag.evidence import Candidate, passes_kind
+
+    q = read("谁审计了公司2024年的财务报表？")
+    line = lambda text: Candidate(None, 0, 0, len(text), text)   # noqa: E731
+    assert passes_kind(q, line("示例会计师事务所（特殊普通合伙）根据国内审计准则对本行编制的2024年度财务报告进行了审计。"))
+    assert not passes_kind(q, line("我们审计了示例股份有限公司的财务报表，包括2024年12月31日的合并资产负债表。"))
+    en = read("Who is the company's auditor?")
+    assert passes_kind(en, line("Example & Co., the auditor of the Company in Hong Kong, has performed a review."))
+    assert not passes_kind(en, line("The audit committee reviewed the interim financial statements with management."))
