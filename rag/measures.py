@@ -132,8 +132,9 @@ _NOT_OF_NAME = re.compile(r"^(?:.*'s\s+|(?:where|and|please|compute|calculate|le
 # "Has it increased its debt …?"
 _DIRECTION_CHOICE = re.compile(r"\b(?:increase|grow|rise|go up|improve)\w*\s+or\s+(?:decrease|decline|fall|shrink|go down|drop)\w*\b"
                                r"|(?:增加|增长|上升|提高|扩大)还是(?:减少|下降|降低|缩小)", re.I)
-_DIRECTION_YESNO = re.compile(r"^\s*(?:did|has|have|was|were|does|do|is)\b[^?]{0,80}?\b(?:increas|grow|grew|rais|rise|rose|declin|"
-                              r"decreas|reduc|fall|fell)\w*\b", re.I)
+# (not "Were there any events that increased net income?": a relative clause's verb is not the question's)
+_DIRECTION_YESNO = re.compile(r"^\s*(?:did|has|have|was|were|does|do|is)\b(?:(?!\b(?:that|which|who|there)\b)[^?]){0,80}?"
+                              r"\b(?:increas|grow|grew|rais|rise|rose|declin|decreas|reduc|fall|fell)\w*\b", re.I)
 _SEGMENT = re.compile(r"\bsegments?\b|\bdivisions?\b|分部", re.I)
 _UP_WORDS = ("增长", "增加", "上升", "提高", "扩大")
 _DOWN_WORDS = ("下降", "减少", "降低", "缩小")

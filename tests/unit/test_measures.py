@@ -376,6 +376,7 @@ def test_whether_an_item_went_up_or_down_is_its_change_from_the_prior_period(que
 
 @pytest.mark.parametrize("question", ["Did the company raise its full-year guidance?",
                                       "Did the number of stores increase or decrease?",
+                                      "Were there any events that substantially increased net income in 2019?",
                                       "What was net income in 2023?"])
 def test_no_direction_is_computed_without_a_line_item_or_a_change_asked(question):
     assert formula_asked(question) is None
