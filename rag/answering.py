@@ -459,7 +459,8 @@ class ExtractiveAnswerer(RunnableSerializable):
         pages = PageTexts(self.catalog)
         rows = operand_rows(best, cands, pages)
         # (whether an item went up or down is asked of one period: the asked one, else the latest)
-        trend = not formula.direction and (q.kind in ("yesno", "choice") or bool(_TREND.search(main_question(question))))
+        trend = not formula.direction and (q.kind in ("yesno", "choice")
+                                           or bool(_TREND.search(main_question(question))))
         return compute(formula, question, q.years, trend, rows,
                        more=lambda term: statement_rows(self.catalog, pages, best.doc_id, term, len(cands)),
                        doc_years=self._doc_years(best.doc_id), parent=asks_parent_only(question))

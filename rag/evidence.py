@@ -53,7 +53,8 @@ _PERSON = re.compile(r"\b(?:Mr\.|Ms\.|Mrs\.|Dr\.)\s*[A-Z][a-z]+|\b[A-Z][a-z]+(?:
                      r"\b(?:Chief \w+ Officer|CEO|CFO|Chair(?:man|woman|person)?|President)\b")
 _AUDIT_Q = re.compile(r"\baudit|审计|审阅|核数师", re.I)
 _AUDIT_FIRM = re.compile(r"会计师事务所|核数师|\bcertified public accountants\b|\bchartered accountants\b|\bLLP\b"
-                         r"|\b(?:public )?accounting firm\b|\bthe auditors? of\b|\bas (?:our|its) (?:independent )?auditors?\b", re.I)
+                         r"|\b(?:public )?accounting firm\b|\bthe auditors? of\b"
+                         r"|\bas (?:our|its) (?:independent )?auditors?\b", re.I)
 # (Chinese words that only start with a negating character are no negation: 未来 the future, 不同
 # different, 不断 constantly, 无论 whatever, 否则 otherwise, and the reporting terms 不良贷款 non-performing
 # loans, 无形资产 intangible assets, 未分配利润 retained earnings, 未经审计 unaudited)

@@ -22,9 +22,9 @@ from functools import lru_cache
 from langchain_core.documents import Document
 
 from .evidence import Candidate, PageTexts, page_rows, row_label
+from .evidence_periods import subject_clause
 from .patterns import YEAR_ALONE
 from .quantities import extract_quantities
-from .evidence_periods import subject_clause
 from .statements import (TOTAL_WORDS, items_asked, parent_only_page, statements_named, title_phrases,
                          tokens_outside_other_items)
 from .text import CJK_CHAR, keyword_token_set, keyword_tokens
@@ -130,10 +130,12 @@ _IN_PERCENT = re.compile(r"\b(?:in|as)\s+(?:units\s+of\s+)?(?:a\s+)?(?:percent|p
 _NOT_OF_NAME = re.compile(r"^(?:.*'s\s+|(?:where|and|please|compute|calculate|let|here|with|then|so|also|the|a|an|its|their)\s+)+", re.I)
 # whether an item went up or down: "increase or decrease", "是增加还是减少", "Did it grow its PP&E …?",
 # "Has it increased its debt …?"
-_DIRECTION_CHOICE = re.compile(r"\b(?:increase|grow|rise|go up|improve)\w*\s+or\s+(?:decrease|decline|fall|shrink|go down|drop)\w*\b"
+_DIRECTION_CHOICE = re.compile(r"\b(?:increase|grow|rise|go up|improve)\w*\s+or\s+"
+                               r"(?:decrease|decline|fall|shrink|go down|drop)\w*\b"
                                r"|(?:增加|增长|上升|提高|扩大)还是(?:减少|下降|降低|缩小)", re.I)
 # (not "Were there any events that increased net income?": a relative clause's verb is not the question's)
-_DIRECTION_YESNO = re.compile(r"^\s*(?:did|has|have|was|were|does|do|is)\b(?:(?!\b(?:that|which|who|there)\b)[^?]){0,80}?"
+_DIRECTION_YESNO = re.compile(r"^\s*(?:did|has|have|was|were|does|do|is)\b"
+                              r"(?:(?!\b(?:that|which|who|there)\b)[^?]){0,80}?"
                               r"\b(?:increas|grow|grew|rais|rise|rose|declin|decreas|reduc|fall|fell)\w*\b", re.I)
 _SEGMENT = re.compile(r"\bsegments?\b|\bdivisions?\b|分部", re.I)
 _UP_WORDS = ("增长", "增加", "上升", "提高", "扩大")
@@ -455,14 +457,14 @@ def _find(term: Term, rows: list[Candidate], near: Candidate | None = None,
         fit = _label_fit(term.names, label)
         if fit is None or any(x in _norm(label) for x in term.excluding):
             continue
-        cols = _columns(r) or ([] if amounts else [_Column("", 0.0, "")])
-        if not cols:
+        cols = _columns(r)
+        if amounts and not cols:
             continue
         on = statements_named(r.where)
         if term.statements and on and not on & set(term.statements):
             continue   # another statement's line ("Deferred revenues" on a balance sheet is no revenue)
         away = near is not None and (r.doc_id, r.page) != (near.doc_id, near.page)
-        k = (not (on & set(term.statements)), away, not cols[0].label, fit[0], fit[1], order)
+        k = (not (on & set(term.statements)), away, not (cols and cols[0].label), fit[0], fit[1], order)
         if key is None or k < key:
             best, key = r, k
     return best
@@ -550,9 +552,10 @@ def compute(formula: Formula, question: str, years: set[str], trend: bool, rows:
     if formula.direction:
         # the row's own change column says which way it went ("本报告期比上年同期增减变动幅度(%) | 32.5")
         cumulative = bool(_CUMULATIVE.search(question))
-        row = _find(terms[0], [r for r in rows if _change_column(r, cumulative)], None, parent, amounts=False)
+        changes = {id(r): change for r in rows if (change := _change_column(r, cumulative))}
+        row = _find(terms[0], [r for r in rows if id(r) in changes], None, parent, amounts=False)
         if row is not None:
-            return Computed(formula, [row], [_change_column(row, cumulative)], read_off=True)
+            return Computed(formula, [row], [changes[id(row)]], read_off=True)
     found = []
     for t in terms:
         near = found[0] if found else None
