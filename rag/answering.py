@@ -28,16 +28,16 @@ from langchain_core.documents import Document
 from langchain_core.runnables import RunnableSerializable
 
 from .answer_model import AnswerModel, load_model
-from .evidence import (_ENUM, Candidate, PageTexts, candidates, featurize, focus_stems, focus_words, ordinals,
-                       page_rows, passes_kind, row_label, subject_of)
+from .evidence import (_ENUM, Candidate, PageTexts, candidates, exact_label, featurize, focus_stems, focus_words,
+                       ordinals, page_rows, parent_only, passes_kind, row_label, subject_of)
 from .evidence_periods import passes_period
 from .extremes import asks_extreme, extreme_peer
 from .measures import Computed, Formula, compute, formula_asked, holds_operand, operand_rows, statement_rows, states_measure
-from .glossary import translations
+from .glossary import expand, translations
 from .prompts import cannot_answer
 from .questions import DISCLOSURE, QUESTION_WORD, Question, main_question, read, search_text
 from .ranking import PAGE_REF, pages_named
-from .statements import (asks_parent_only, computed_items, concept_items, is_vocabulary_term, parent_only_page,
+from .statements import (asks_parent_only, computed_items, concept_items, is_vocabulary_term,
                          statements_named)
 from .text import STOPWORDS, is_cjk_text, keyword_token_set, keyword_tokens, language_of, normalize, tokens
 from .types import Answer, Citation
@@ -253,9 +253,10 @@ class ExtractiveAnswerer(RunnableSerializable):
             there = [c for c in timed if statements_named(c.where) & on_statements]
             timed = there or timed
         # the group's figures, not the parent company's own statements printed after them ("银行利润表"
-        # after "合并利润表"), unless the question asks for the parent's
+        # after "合并利润表") nor a note table's parent-only twin ("本行" after "本集团"), unless the
+        # question asks for the parent's
         parent_asked = asks_parent_only(question)
-        entity = [c for c in timed if parent_only_page(c.where) == parent_asked]
+        entity = [c for c in timed if parent_only(c) == parent_asked]
         timed = entity or timed
         asked = ordinals(q.text)
         if len(asked) == 1:
@@ -277,6 +278,15 @@ class ExtractiveAnswerer(RunnableSerializable):
             named = [c for c in timed if c.features.get("subject")
                      or (names and names & keyword_token_set(subject_of(c)))]
             timed = named or timed
+            # a row labelled as exactly what is asked ("所得税费用") before the best row when that one's label
+            # qualifies it ("当期所得税费用", "Current income tax expense"): a part of the asked figure or
+            # another measure. The exact label holds every asked word the best one does ("贷款" is not
+            # "贷款和垫款"); among those about as likely to answer as the best.
+            if timed[0].is_row and timed[0].features.get("label_extra", 0.0) > 0:
+                shared = keyword_token_set(row_label(timed[0].text)) & keyword_token_set(expand(question))
+                exact = [c for c in timed if exact_label(c) and shared <= keyword_token_set(row_label(c.text))
+                         and c.prob >= timed[0].prob - self.fitted.second_margin]
+                timed = exact + [c for c in timed if c not in exact]
             # an English question's metric as Chinese writes it (glossary: "non-performing loan ratio" is
             # 不良贷款率), right before a figure ("不良贷款率1.06%"), states it; a longer measure holding its
             # characters ("不良贷款生成率=…") or its characters scattered over a sentence do not. (English

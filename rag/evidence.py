@@ -31,7 +31,8 @@ from .evidence_periods import (DATE_LIKE, OUTLOOK_Q, OUTLOOK_TEXT, PRIOR_TEXT, Q
 from .glossary import expand
 from .questions import QUESTION_WORD, Question
 from .patterns import YEAR_IN_TEXT
-from .statements import TOTAL_WORDS, is_vocabulary_term, items_asked, statements_named, tokens_outside_other_items
+from .statements import (TOTAL_WORDS, is_vocabulary_term, items_asked, parent_only_page, parent_only_table, statements_named,
+                         tokens_outside_other_items)
 from .text import CJK_CHAR as _CJK, STOPWORDS, keyword_token_set, keyword_tokens
 
 
@@ -359,6 +360,14 @@ def _label_extra(q_words: set[str], label: str) -> float:
 _PART = re.compile(r"\bother\b|其他", re.I)
 
 
+def exact_label(c: "Candidate") -> bool:
+    """Whether a row's label names what the question asks and nothing more ("所得税费用" for "…所得税费用是多少",
+    not "当期所得税费用"): its words (beyond a total's, "合计", and numbers) are all the question's."""
+    return bool(c.is_row and c.features.get("label_extra", 1.0) == 0 and c.features.get("row_label", 0.0) > 0
+                and any(t not in TOTAL_WORDS and not t[0].isdigit() and len(t) > 1
+                        for t in keyword_token_set(row_label(c.text))))
+
+
 def _names_asked(focus_stems: set[str], subject: str, asked_items: frozenset[str]) -> float:
     """1.0 when what a candidate says its figure is holds the question's own words, outside the name
     of a line item it does not ask about ("Cost of revenue was …" does not state the revenue)."""
@@ -391,6 +400,12 @@ def row_label(text: str) -> str:
 # where a row's figures begin: after a space; a sign or currency belongs to the figure ("$ 4,756", "$(1,234)",
 # "–12"). (Not straight after a Chinese character: "2.5.2资产质量", "第3季度" are labels.)
 _LABEL_END = re.compile(r"\s[-–−(]?\s?[$¥]?\s?\(?(?=\d)")
+
+
+def parent_only(c: "Candidate") -> bool:
+    """Whether a candidate is one of the parent company's own figures: on a page of its own statements or
+    notes ("银行利润表", "母公司财务报表主要项目注释"), or a row of a note table labelled the parent's ("本行")."""
+    return parent_only_page(c.where) or (c.is_row and parent_only_table(c.header_text))
 
 
 def subject_of(c: "Candidate") -> str:

@@ -25,11 +25,13 @@ DATE_LIKE = re.compile(
 # right after a lower-case letter starts a word too.
 QUARTER_WORDS = {n: rf"\bQ{n}\b|(?-i:(?<=[a-z])Q{n})\b|{word}[\s-]quarter|(?<!前)第?{zh}季度|(?<!前){n}季度"
                  for n, word, zh in ((1, "first", "一"), (2, "second", "二"), (3, "third", "三"), (4, "fourth", "四"))}
+# a range of months short of the year ("1-9月", "2024年10-12月", "7至9月"); "1-12月" is the whole year
+_MONTHS_RANGE = r"(?<!\d)(?!1\s*[-–~至]\s*12\s*月)\d{1,2}\s*[-–~至]\s*\d{1,2}\s*月"
 # part of a year: a question about the whole year is not answered by a quarter's or a half's figure, nor
 # by one part of the year's dividend (the interim or the final one: 末期, "final dividend")
 _PART_OF_YEAR = re.compile(r"\b(?:Q[1-4]|(?:first|second|third|fourth)[\s-]quarter|quarters? ended|three months|six months|nine months|"
                            r"twelve weeks|\d{1,2} weeks|year[\s-]to[\s-]date|interim dividends?|final dividends?)\b"
-                           r"|季度|上半年|下半年|半年度|前三季|1-9月|1-6月|止[三六九]个月|末期", re.I)
+                           r"|季度|上半年|下半年|半年度|前三季|止[三六九]个月|末期|" + _MONTHS_RANGE, re.I)
 _YEAR_TO_DATE = re.compile(r"\b(?:six|nine) months\b|year[\s-]to[\s-]date|前三季|上半年|1-9月|1-6月|止[六九]个月|\b(?:24|36) weeks\b",
                            re.I)
 # a quarter's own column ("Three Months Ended", "12 Weeks Ended", 本季度): a table that has one beside its
@@ -46,6 +48,12 @@ PRIOR_TEXT = re.compile(r"\b(last year|prior year|previous year|a year ago|year-
                         r"compared (?:to|with) \S+ (?:in|for) the)\b|上年同期|去年同期|上年|去年|上期", re.I)
 _PRIOR_HEADER = re.compile(r"期初|年初|上年年末|上期|上年同期|\bbeginning of (?:the )?(?:year|period)\b", re.I)
 _CURRENT_HEADER = re.compile(r"期末|本期|本年|(?<!上)年末|\bend of (?:the )?(?:year|period)\b", re.I)
+
+
+# a balance at a point in time ("2024年末", "as of December 31") is not an average over the period ("日均余额",
+# "Average balance"), unless the question asks for the average
+_POINT_IN_TIME_Q = re.compile(r"年末|期末|季末|月末|年初|期初|\bas (?:of|at)\b|\bat (?:the )?end of\b|\byear[\s-]end\b", re.I)
+_AVERAGE = re.compile(r"日均|平均|\baverage\b", re.I)
 
 
 def prior_only_header(header: str) -> bool:
@@ -116,6 +124,9 @@ def passes_period(q: Question, c, doc_years: set[str], doc_quarter: int | None =
             not _QUARTER_COLUMN.search(c.header_text):
         return False   # a quarter asked, a year-to-date figure given ("2024年前三季度 (1-9月)", "nine months ended")
     subject = subject_clause(c.text)
+    if _POINT_IN_TIME_Q.search(q.text) and not _AVERAGE.search(q.text) and \
+            _AVERAGE.search(subject + " " + (c.header_text if c.is_row else "")):
+        return False   # a year-end balance asked, a row of average balances given ("日均余额及收益率")
     if not q.asks_prior and PRIOR_TEXT.search(subject):
         return False   # "Last year's third quarter net income was …": the figure is the prior period's
     if OUTLOOK_TEXT.search(subject) and not OUTLOOK_Q.search(q.text):
@@ -123,8 +134,10 @@ def passes_period(q: Question, c, doc_years: set[str], doc_quarter: int | None =
     if c.is_row and _OUTLOOK_HEADER.search(c.header_text) and not OUTLOOK_Q.search(q.text):
         return False   # a row of a guidance table ("Revenue $2.46 - $2.52" under "Q3 2023 Guidance")
     if q.years and not q.quarters and not _PART_OF_YEAR.search(q.text) and c.is_row and \
-            len({n for n, rx in QUARTER_WORDS.items() if re.search(rx, c.header_text, re.I)}) >= 2:
-        return False   # a year asked, a row of a quarter-by-quarter table given (分季度主要财务指标)
+            (len({n for n, rx in QUARTER_WORDS.items() if re.search(rx, c.header_text, re.I)}) >= 2
+             or len(set(re.findall(_MONTHS_RANGE, c.header_text))) >= 2):
+        # a year asked, a row of a quarter-by-quarter table given (分季度主要财务指标, "2024年10-12月 2024年7-9月")
+        return False
     if not q.quarters and _FULL_YEAR_Q.search(q.text) and not _PART_OF_YEAR.search(q.text):
         # the whole year asked: a candidate that speaks only of part of a year is another period
         if _PART_OF_YEAR.search(c.text + " " + c.header_text) and not _FULL_YEAR_Q.search(c.text + " " + c.header_text):

@@ -21,11 +21,11 @@ from functools import lru_cache
 
 from langchain_core.documents import Document
 
-from .evidence import Candidate, PageTexts, page_rows, row_label
+from .evidence import Candidate, PageTexts, page_rows, parent_only, row_label
 from .evidence_periods import subject_clause
 from .patterns import YEAR_ALONE
 from .quantities import extract_quantities
-from .statements import (TOTAL_WORDS, items_asked, parent_only_page, statements_named, title_phrases,
+from .statements import (TOTAL_WORDS, items_asked, statements_named, title_phrases,
                          tokens_outside_other_items)
 from .text import CJK_CHAR, keyword_token_set, keyword_tokens
 from .vocabulary import DATA_DIR, vocabulary
@@ -451,7 +451,7 @@ def _find(term: Term, rows: list[Candidate], near: Candidate | None = None,
     amounts to compute with unless ``amounts`` is False."""
     best, key = None, None
     for order, r in enumerate(rows):
-        if parent_only_page(r.where) != parent:
+        if parent_only(r) != parent:
             continue
         label = row_label(r.text)
         fit = _label_fit(term.names, label)

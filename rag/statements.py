@@ -39,6 +39,8 @@ class Vocabulary:
     computed: frozenset[str] = frozenset()   # the measures computed from several items (a ratio, a margin)
     parent_titles: tuple[_Phrase, ...] = ()   # titles of the parent company's own statements
     parent_asked: tuple[_Phrase, ...] = ()    # how a question asks for the parent's own figures
+    parent_tables: tuple[str, ...] = ()       # the label of a note table that is the parent's own ("本行")
+    group_tables: tuple[str, ...] = ()        # the group's label ("本集团")
 
 
 def _phrase(statement: str, raw: str) -> _Phrase:
@@ -68,7 +70,9 @@ def vocabulary(path: Path = VOCABULARY) -> Vocabulary:
     return Vocabulary(tuple(p for p in titles if p.text or p.words), tuple(p for p in items if p.text or p.words),
                       tuple((data.get("statement") or {}).keys()), tuple(concepts), frozenset(computed),
                       tuple(_phrase("parent", t) for t in parent.get("titles", [])),
-                      tuple(_phrase("parent", t) for t in parent.get("asked", [])))
+                      tuple(_phrase("parent", t) for t in parent.get("asked", [])),
+                      tuple(unicodedata.normalize("NFKC", t).lower() for t in parent.get("tables", [])),
+                      tuple(unicodedata.normalize("NFKC", t).lower() for t in parent.get("group_tables", [])))
 
 
 def _contains(words: list[str], phrase: tuple[str, ...]) -> bool:
@@ -129,6 +133,19 @@ def parent_only_page(context: str) -> bool:
     """Whether a page's title or section (its chunk context) is one of the parent company's own
     statements ("母公司利润表", "Condensed Financial Information of Registrant"), not the group's."""
     return bool(_matches_cached(context, "parent_titles"))
+
+
+def parent_only_table(header: str) -> bool:
+    """Whether a table's header (its lines above the first row) labels it the parent company's own: a
+    line that is the parent's label alone or opens with it ("本行" over "2024年度 2023年度"), and no line
+    naming the group ("本集团 本行" heads a table with both entities' columns)."""
+    v = vocabulary()
+    if not header or not v.parent_tables:
+        return False
+    lines = [unicodedata.normalize("NFKC", ln).strip().lower() for ln in header.split("\n") if ln.strip()]
+    if any(g in ln for ln in lines for g in v.group_tables):
+        return False
+    return any(re.match(rf"{re.escape(p)}(?![a-z\u3400-\u9fff])", ln) for ln in lines for p in v.parent_tables)
 
 
 def asks_parent_only(question: str) -> bool:

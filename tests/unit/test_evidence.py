@@ -189,6 +189,25 @@ def test_a_year_asked_is_not_answered_by_a_row_of_a_quarter_by_quarter_table():
 
 
 
+def test_a_year_asked_is_not_answered_by_a_row_of_a_table_of_month_ranges():
+    from rag.evidence_periods import passes_period
+
+    row = _row_candidate("利息净收入 20,891 23,450", "项目 2024年10-12月2024年7-9月")
+    assert not passes_period(read("2024年利息净收入是多少？"), row, {"2024"})
+    whole = _row_candidate("利息净收入 93,427 117,991", "项目 2024年1-12月 2023年1-12月")
+    assert passes_period(read("2024年利息净收入是多少？"), whole, {"2024"})
+
+
+def test_a_balance_at_year_end_is_not_an_average_balance():
+    from rag.evidence_periods import passes_period
+
+    average = _row_candidate("发放贷款和垫款 3,397,523 154,199 4.54%", "发放贷款和垫款日均余额及收益率 项目 2024年1-12月")
+    assert not passes_period(read("2024年末发放贷款和垫款是多少？"), average, {"2024"})
+    assert passes_period(read("2024年发放贷款和垫款的日均余额是多少？"), average, {"2024"})
+    at_end = _row_candidate("Loans 1,020 980", "Average balance December 31, 2024")
+    assert not passes_period(read("What were loans as of December 31, 2024?"), at_end, {"2024"})
+
+
 def test_a_full_year_asked_is_not_answered_from_a_quarters_column():
     from rag.evidence_periods import passes_period
 
@@ -240,6 +259,47 @@ def test_the_groups_figure_is_answered_not_the_parent_companys_own_statement():
     assert not ans.abstained and ans.citations[0].page == 90, (ans.text, ans.notices)
     ans = a.answer("示例银行2025年母公司利润表中的营业收入是多少？", docs())
     assert not ans.abstained and ans.citations[0].page == 92, (ans.text, ans.notices)
+
+
+def test_a_note_tables_parent_only_twin_answers_only_a_question_about_the_parent():
+    """A bank's notes print each table for the group ("本集团") and then for the bank alone ("本行")."""
+    text = ("46. 所得税费用\n本集团\n2024年度 2023年度\n利息净收入 93,427 117,991\n"
+            "本行\n2024年度 2023年度\n利息净收入 93,319 117,878")
+    a = _answerer({("r", 215): text})
+    ans = a.answer("示例银行2024年利息净收入是多少？", _docs("r", 215, text))
+    assert not ans.abstained and "93,427" in ans.text and "93,319" not in ans.text, ans.text
+    ans = a.answer("示例银行2024年本行口径的利息净收入是多少？", _docs("r", 215, text))
+    assert not ans.abstained and "93,319" in ans.text, ans.text
+
+
+def test_parent_only_table_labels():
+    from rag.statements import parent_only_table
+
+    assert parent_only_table("本行\n2024年度2023年度") and parent_only_table("Parent company 2024 2023")
+    assert not parent_only_table("本集团\n2024年度2023年度") and not parent_only_table("本集团 本行")
+    assert not parent_only_table("本公司名称 注册地") and not parent_only_table("Parental leave 2024")
+
+
+def test_a_row_labelled_as_exactly_what_is_asked_comes_before_a_qualified_one():
+    """"所得税费用" asked: the row "所得税费用" answers, not "当期所得税费用" (the current part of it), however
+    close their scores; a row whose label holds fewer of the asked words ("贷款" for "贷款和垫款") is no
+    exact label."""
+    from rag.evidence import exact_label
+
+    text = "项目 2024年 2023年\n当期所得税费用 16,253 12,305\n所得税费用 10,230 11,263"
+    a = _answerer({("r", 29): text})
+    a.fitted.weights["label_extra"] = 2.0   # a model whose scores put the qualified row first
+    assert a.rank("示例银行2024年所得税费用是多少？", _docs("r", 29, text))[1][0].text.startswith("当期")
+    ans = a.answer("示例银行2024年所得税费用是多少？", _docs("r", 29, text))
+    assert not ans.abstained and ans.citations[0].quote.startswith("所得税费用 10,230"), ans.text
+    q = read("2024年末发放贷款和垫款的账面金额是多少？")
+    text = "项目 2024年12月31日\n贷款 1,147,206\n贷款和垫款账面价值 3,294,053"
+    cat = _Catalog({("p", 1): text})
+    cands = candidates(_docs("p", 1, text), cat, PageTexts(cat))
+    e = _Embedder()
+    featurize(q, e.embed_query(q.text), cands, lambda ts: dict(zip(ts, e.embed_documents(ts))))
+    rows = {c.text.split()[0]: c for c in cands if c.is_row}
+    assert exact_label(rows["贷款"]) and not exact_label(rows["贷款和垫款账面价值"])
 
 
 def test_a_term_of_several_words_is_translated_as_a_whole():
