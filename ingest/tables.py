@@ -34,7 +34,7 @@ _FOOTNOTE = re.compile(r"\(\d{1,2}\)")
 _MARKER = re.compile(
     r"\b(?:in|dollars in|amounts in|expressed in)\s+(?:millions|thousands|billions)\b|\((?:\$|US\$|RMB|HK\$)?\s?(?:millions?|thousands?|billions?|B|M|000s?)\)"
     r"|\bended\b|\bending\b|\bas of\b|\bas at\b|\bweeks\b|\bmonths\b|\bquarters?\b|\byoy\b|%\s*change|\bchange\b"
-    r"|\bRMB\b|\bUS\$|\bHK\$|\bGAAP\b|单位|币种|以百万计|以千计|百万元|千元|万元|亿元|人民币|美元|港元|同比|增减|变动|本报告期|上年同期|年初至|期末|期初|本期|上期|截至|止|年度",
+    r"|\bRMB\b|\bUS\$|\bHK\$|\bGAAP\b|单位|币种|以百万计|以千计|百万元|千元|万元|亿元|人民币|美元|港元|同比|增减|变动|本报告期|上年同期|年初至|期末|期初|本期|上期|截至|日止|止[一二三六九十]|年度",
     re.I)
 _NUMCELL = re.compile(r"[(\-−–]?(?:US\$|HK\$|RMB|\$|¥|￥)?\(?[-−]?\d[\d,]*(?:\.\d+)?\)?%?(?:\(\d\))*[*]?|[—–-]{1,2}|n/?m\d?|N/A", re.I)
 _SENTENCE_END = re.compile(r"[.。!?！？;；]\s*$")

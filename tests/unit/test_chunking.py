@@ -104,6 +104,19 @@ def test_a_chinese_clause_ending_in_a_full_width_semicolon_is_prose_not_a_header
     assert classify("项目 2025年 2024年") == "header"
 
 
+def test_a_label_wrapped_over_two_lines_is_no_header_though_it_holds_a_period_character():
+    # "终止" (derecognition) holds "止" as "截至…日止年度" does: the wrapped label is no column header, and
+    # the rows below it stay under the statement's header of years
+    from ingest.tables import classify, line_headers
+
+    assert classify("其中：以摊余成本计量的金融资产终止确认产") == "label"
+    assert classify("截至2024年12月31日止年度") == "header" and classify("止三个月") == "header"
+    page = ("合并利润表\n项目 2024年度 2023年度\n投资收益 24,604 16,054\n其中：以摊余成本计量的金融资产终止确认产\n"
+            "生的收益 759 1\n营业收入合计 146,695 164,699")
+    _, headers = line_headers(page, title_lines=2)
+    assert headers[5].text == "合并利润表\n项目 2024年度 2023年度"
+
+
 def test_a_row_is_read_under_its_tables_title_and_subtitle_in_answers_only():
     # "U.S. 10.3 %" says what it measures only under "COMPARABLE SALES"; chunk contexts keep one title line
     from ingest.tables import line_headers
