@@ -28,6 +28,11 @@ MAX_CONTEXT_CHARS = 260
 _EN_SECTION = re.compile(r"^(?:PART\s+[IVX]{1,4}\b|ITEM\s+\d{1,2}[A-C]?\b\.?|NOTE\s+\d{1,2}[A-Z]?\b\.?)", re.I)
 # "第三节 管理层讨论与分析", "第十节财务报告", "七、合并财务报表项目注释", "十二、承诺及或有事项"
 _ZH_SECTION = re.compile(r"^(?:第[一二三四五六七八九十]{1,3}[节章部分]{1,2}|[一二三四五六七八九十]{1,3}、)\s*\S")
+# a note heading the text layer ran into the previous note's last sentence ("… as appropriate. Note 2.
+# Acquisitions, Divestitures …"): after a sentence's end, "Note N." and capitalised title words
+_MID_NOTE = re.compile(r"(?<=[.;:)”\"]\s)(?i:note)\s+\d{1,2}[A-Z]?\.\s+(?!(?i:note)\b)[A-Z][\w,&’'\-]*"
+                       r"(?:\s+(?:and|of|for|in|to|on|the|&|[A-Z][\w,&’'\-]*))*")
+_TITLE_JOINERS = {"and", "of", "for", "in", "to", "on", "the", "&"}
 _FIGURE = re.compile(r"\d[\d,]*(?:\.\d+)?")
 _AMOUNT = re.compile(r"\d[\d,]{3,}")
 _SENTENCE_END = re.compile(r"[.。;；!?！？]\s*$")
@@ -108,6 +113,21 @@ def _section_heading(lines: list[str], i: int) -> str:
     return head[:MAX_TITLE_CHARS]
 
 
+def mid_line_notes(line: str) -> list[str]:
+    """The note headings inside a line of prose ("Note 2. Acquisitions, Divestitures"): the title's
+    capitalised words, without the capitalised word that opens the note's first sentence ("Note 15.
+    Leases We lease …") or a sub-heading's letter ("Note 5. Tax Matters A. Taxes on …")."""
+    out = []
+    for m in _MID_NOTE.finditer(line):
+        words = m.group(0).split()
+        if line[m.end():].lstrip()[:1].islower() and len(words) > 3:
+            words = words[:-1]
+        while len(words) > 3 and (len(words[-1].rstrip(",")) == 1 or words[-1].lower() in _TITLE_JOINERS):
+            words = words[:-1]
+        out.append(" ".join(words).rstrip(",")[:MAX_TITLE_CHARS])
+    return out
+
+
 def page_title(text: str) -> str:
     """The page's title: its first line(s) when they read as a heading."""
     lines = _lines(text)[:3]
@@ -145,6 +165,10 @@ def page_contexts(pages: list[str]) -> list[PageContext]:
             out.append(PageContext(section, note, page_title(text)))
             continue
         for i, ln in enumerate(lines):
+            inside = mid_line_notes(ln) if len(ln) > 60 and "note" in ln.lower() else []
+            if inside and not _EN_SECTION.match(ln):
+                note = inside[-1]   # the rest of the page is the new note's: it holds from the next page on
+                continue
             if _EN_SECTION.match(ln):
                 head = _section_heading(lines, i)
                 if not head:

@@ -92,6 +92,18 @@ def test_page_titles_and_sections_of_a_filing_become_chunk_context():
     assert all(c.text == pages[c.page - 1][c.start:c.end] for c in chunks)   # texts stay verbatim spans
 
 
+def test_a_note_heading_run_into_the_previous_notes_last_sentence_opens_the_note():
+    from ingest.headings import mid_line_notes
+
+    line = ("Costs are recorded in Cost of sales or Research and development expenses, as appropriate. Note 2. "
+            "Acquisitions, Divestitures, Equi ty-Method Investments A. Acquisitions We acquired a company.")
+    assert mid_line_notes(line) == ["Note 2. Acquisitions, Divestitures"]
+    assert mid_line_notes("Converted in May 2020. See Note 12 . Note 15. Leases We lease real estate.") == ["Note 15. Leases"]
+    assert mid_line_notes("The fair value is described in Note 4. Fair Value Measurements follow.") == []
+    pages = ["Note 1. Basis of Presentation\n" + line, "The purchase price was allocated as follows."]
+    assert page_contexts(pages)[1].note == "Note 2. Acquisitions, Divestitures"
+
+
 def test_a_table_of_contents_does_not_set_the_section():
     toc = "\n".join(f"Item {i}. Part {i} title {i + 3}" for i in range(1, 9))
     ctx = page_contexts([toc, "Item 1A.\nRisk Factors\nWe face competition."])
