@@ -23,6 +23,8 @@ that
 
 * or refers to something with a pronoun ("How many employees did it have?", 它的/其/该公司)
   and names no company of its own,
+* or asks how something changed or compares and names nothing else ("同比增长了多少？",
+  "比上年末变化了多少？", "How did that compare with a year earlier?"): the earlier measure's change,
 
 gets the key terms of the conversation prepended: the companies the last standalone
 question names (as written there: the index's issuers, short names and tickers when the
@@ -87,7 +89,22 @@ _PRONOUN = re.compile(r"\b(?:it|its|they|their|them)\b|它们|它|其|该公司|
 # words of a period or of asking, not a measure: a follow-up made of these asks for the earlier measure
 _NOT_A_MEASURE = {"quarter", "quarters", "year", "years", "month", "months", "period", "fiscal", "half", "same",
                   "first", "second", "third", "fourth", "last", "previous", "prior", "next", "季度", "年度", "半年",
-                  "同期", "上期", "本期", "去年", "今年", "kinds", "kind", "types", "type"}
+                  "同期", "上期", "本期", "去年", "今年", "kinds", "kind", "types", "type",
+                  # a change or comparison of the earlier measure ("比上年末变化了多少？", "What drove the increase?")
+                  "change", "changes", "compare", "comparison", "growth", "increase", "decrease", "decline", "drop",
+                  "rise", "earlier", "ago", "drove", "driver", "drivers", "reason", "reasons", "rate",
+                  "变化", "变动", "增长", "增长率", "增幅", "降幅", "增速", "增减", "原因", "上年", "上年末", "年初", "年末"}
+# a question about how something changed or compares ("同比增长了多少？", "How did that compare with a year earlier?")
+_CHANGE = re.compile(r"\b(?:chang\w*|compar\w*|grow\w*|grew|increas\w*|decreas\w*|declin\w*|rise|rose|risen|fall|fell|"
+                     r"drop\w*|earlier|ago|year[\s-]over[\s-]year|yoy)\b|变化|变动|增长|增加|减少|下降|上升|同比|环比|相比|增减",
+                     re.I)
+# a Chinese word made of change and comparison morphemes only ("同比增长", "环比", "增长率"): no measure
+_CHANGE_WORD_ZH = re.compile(r"(?:同比|环比|增长|下降|减少|增加|上升|变化|变动|增减|增幅|降幅|增速|率|多少|原因|了)+")
+
+
+def _no_measure(word: str) -> bool:
+    return word.lower() in _NOT_A_MEASURE or bool(_CHANGE_WORD_ZH.fullmatch(word))
+
 
 
 @dataclass
@@ -193,7 +210,10 @@ def _terms_and_nouns(question: str, names=None) -> tuple[list[str], list[str]]:
         import jieba.posseg as pseg
 
         cut = list(pseg.cut(core))
-        words = [w.word for w in cut if w.flag.startswith(_NOUN_FLAGS) and len(w.word) >= 2]
+        # a reporting term is one noun however jieba cuts it ("营业收入" is 营业/n + 收入/v to its tagger)
+        known = _reporting_terms(core)
+        words = known + [w.word for w in cut if w.flag.startswith(_NOUN_FLAGS) and len(w.word) >= 2
+                         and not any(w.word in k for k in known)]
         # a Chinese question that opens with a noun names its subject there ("示例集团在哪些国家…",
         # "示例集团的…"): a subject, kept like a name, not a measure
         if not names_found and len(cut) >= 3 and cut[0].flag.startswith(_NOUN_FLAGS) and len(cut[0].word) >= 2 \
@@ -212,6 +232,19 @@ def _terms_and_nouns(question: str, names=None) -> tuple[list[str], list[str]]:
     return terms, words
 
 
+def _reporting_terms(text: str) -> list[str]:
+    """The Chinese reporting terms of the glossary and the statements vocabulary that ``text`` holds,
+    longest first and not one inside another ("营业收入", not also 收入)."""
+    from .glossary import chinese_terms
+    from .statements import chinese_items
+
+    found: list[str] = []
+    for t in sorted(set(chinese_terms()) | set(chinese_items()), key=len, reverse=True):
+        if len(t) >= 2 and t in text and not any(t in f for f in found):
+            found.append(t)
+    return found
+
+
 def asks_own_measure(question: str) -> bool:
     """Whether a follow-up names a measure or topic of its own ("And net income?", "那商品交易总额呢？")
     rather than only a period or a pronoun ("What about 2024?", "它呢？"), and does not point back
@@ -219,7 +252,7 @@ def asks_own_measure(question: str) -> bool:
     if _DEMONSTRATIVE.match(question) or _DEMONSTRATIVE.match(_core(question)):
         return False
     _, words = _terms_and_nouns(question)
-    return any(w.lower() not in _NOT_A_MEASURE and not _YEAR.fullmatch(w) for w in words)
+    return any(not _no_measure(w) and not _YEAR.fullmatch(w) for w in words)
 
 
 def _own_names(question: str) -> list[str]:
@@ -235,6 +268,12 @@ def is_followup(question: str, names=None) -> bool:
         return True
     if _PRONOUN.search(q) and not company_mentions(q, names) and not _own_names(q):
         return True   # "How many employees did it have?": nothing in the question for "it" to be
+    if _CHANGE.search(q) and not company_mentions(q, names) and not _own_names(q):
+        # "同比增长了多少？", "How did that compare with a year earlier?": a change of the earlier measure,
+        # when the question names no measure of its own
+        terms, words = _terms_and_nouns(q, names)
+        if not terms and all(_no_measure(w) for w in words):
+            return True
     if is_cjk_text(q):
         n = len(re.sub(r"[^\u3400-\u9fff]", "", q))
         if re.search(r"呢\s*[？?]?\s*$", q) and n <= 12:

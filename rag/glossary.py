@@ -60,6 +60,14 @@ _EN_PATTERN = re.compile(r"(?<![a-z])(" + "|".join(sorted(map(re.escape, _EN_TO_
                          + r")(?:s|es|d|ed|ing)?(?![a-z])")
 
 
+def chinese_terms() -> tuple[str, ...]:
+    """The glossary's Chinese terms, longest first."""
+    return _ZH_TERMS
+
+
+_ZH_TERMS = tuple(sorted(_ZH_TO_EN, key=len, reverse=True))
+
+
 def translations(text: str, about: list[str] | None = None) -> list[str]:
     """Glossary terms of the other language for the terms found in ``text`` (with ``about``, only for
     the terms that hold one of those words: what a question asks about, not its period words)."""

@@ -56,6 +56,11 @@ _YESNO_ZH = re.compile(r"是否|吗[？?]?\s*$|有没有|是不是|能否|可否
 # buyback?" asks about the buyback; 公开发行 is a public offering.)
 DISCLOSURE = re.compile(r"\b(?:disclos\w*|reveal\w*|made public)\b|披露|透露|公布|公开(?!发行|市场|招股|交易)", re.I)
 _CHOICE = re.compile(r"\b(\w+(?:\s\w+){0,3})\s+or\s+(\w+(?:\s\w+){0,3})\s*\?\s*$|还是", re.I)
+# "How did revenue change year over year?", "How did that compare with a year earlier?": the change of a figure
+_HOW_CHANGED = re.compile(r"\bhow (?:did|has|have|does|do) (?:\S+ ){0,5}?(?:change|changed|compare|grow|grown|increase|"
+                          r"decrease|decline|move)\b", re.I)
+_VERSUS_BEFORE = re.compile(r"\b(?:year[\s-]over[\s-]year|yoy|a year (?:earlier|ago|before)|year-ago|prior year|"
+                            r"previous year|last year|sequentially|quarter[\s-]over[\s-]quarter)\b", re.I)
 _DESCRIBE = re.compile(r"\b(why|how did|how does|how do|how has|what drove|what caused|explain|describe|what led|"
                        r"what explains|what happened|how would)\b|为什么|为何|原因|如何|怎样|怎么|说明|解释|驱动", re.I)
 
@@ -102,7 +107,7 @@ def kind_of(question: str) -> str:
         return "choice"
     if _YESNO_EN.search(q):
         return "yesno"
-    if _FIGURE.search(q):
+    if _FIGURE.search(q) or (_HOW_CHANGED.search(q) and (_FIGURE_WORDS.search(q) or _VERSUS_BEFORE.search(q))):
         return "figure"
     if _YESNO_ZH.search(q) and not _LIST.search(q):   # "…多少？能帮我查一下吗？" asks for the figure
         return "yesno"

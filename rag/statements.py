@@ -218,6 +218,12 @@ def items_asked(text: str) -> frozenset[str]:
 
 
 @lru_cache(maxsize=1)
+def chinese_items() -> tuple[str, ...]:
+    """The vocabulary's Chinese line items and measures, as written."""
+    return tuple(dict.fromkeys(p.text for p in vocabulary().items if p.text))
+
+
+@lru_cache(maxsize=1)
 def _items_longest_first() -> tuple[_Phrase, ...]:
     return tuple(sorted(vocabulary().items, key=lambda p: -len(p.text or " ".join(p.words))))
 

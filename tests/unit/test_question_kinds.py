@@ -17,6 +17,9 @@ from rag.statements import statements_asked, statements_named
     ("公司2025年研发投入占营业收入比例是多少？", "figure"),
     ("我想知道第169页那三栏金额各是多少，能帮我查一下吗？", "figure"),      # a polite 吗 after a figure question
     ("What is the FY2019 revenue growth rate? Answer as an analyst who has the income statement.", "figure"),
+    ("Acme revenue How did it change year over year?", "figure"),   # the change of a figure
+    ("How has revenue grown since 2020?", "figure"),
+    ("How did the company's strategy change?", "describe"),
     ("Did the company raise its full-year guidance?", "yesno"),
     ("Is the company a capital-intensive business based on FY2022 data?", "yesno"),
     ("公司是否披露了员工总数？", "yesno"),
