@@ -454,16 +454,17 @@ class ExtractiveAnswerer(RunnableSerializable):
     def _computed(self, question: str, q: Question, best: Candidate, cands: list[Candidate]) -> Computed | None:
         """A measure no line states, computed from the rows of its line items (rag/measures.py): for a
         measure the question defines, whatever the best evidence; for one it names, when the best
-        evidence is a row (a line item) or the question names the statement to read it from ("… who
-        only has access to the statement of income"), and the best evidence does not state the measure
-        itself. A judgement ("is it improving?") is shown over every period the rows share, a figure in
+        evidence does not state the measure itself and is a row (a line item), or the question names the
+        statement to read it from ("… who only has access to the statement of income"), or asks for its
+        figure or a judgement on it (a sentence about another ratio does not answer "what is the quick
+        ratio?"). A judgement ("is it improving?") is shown over every period the rows share, a figure in
         the asked period's column."""
         formula = formula_asked(question)
         if formula is None or _CAUSAL.search(main_question(question)):
             return None   # "what drove the margin change?" asks for reasons, which arithmetic does not give
         # (a judgement on a measure, "are its gross margins consistent?", is read off the rows however the
         # best sentence is worded, unless it states the measure)
-        from_statement = best.is_row or _names_statement(q) or q.kind in ("yesno", "choice")
+        from_statement = best.is_row or _names_statement(q) or q.kind in ("yesno", "choice", "figure")
         if not formula.defined and (not from_statement or _states(formula, q, best)):
             return None
         pages = PageTexts(self.catalog)

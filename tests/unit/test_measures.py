@@ -413,3 +413,25 @@ def test_which_way_an_item_went_is_read_off_its_rows_own_change_column_for_the_a
     q = "2024年前三季度归属于上市公司股东的净利润与上年同期相比是增加还是减少？"
     got = compute(formula_asked(q), q, {"2024"}, False, rows)
     assert got.text({id(rows[1]): 1}, "zh") == "归属于上市公司股东的净利润减少（年初至报告期末比上年同期增减变动幅度(%)：-26.4） [1]"
+
+
+def test_a_figure_for_a_measure_no_line_states_is_computed_though_the_best_passage_is_prose():
+    """"What is its FY2020 quick ratio?": the passages' best sentence speaks of another ratio; the answer is
+    the acid test computed from the balance sheet's rows, each cited."""
+    prose = "The required leverage ratio is a maximum of 60%."
+    a = _answerer({("r", 36): prose, ("r", 60): BALANCE})
+    ans = a.answer("What is the company's FY2020 quick ratio?", _docs("r", 36, prose) + _docs("r", 60, BALANCE))
+    assert not ans.abstained and "(5,121.3 - 1,426.3) / 7,491.5 = 0.49" in ans.text, ans.text
+    assert {c.page for c in ans.citations} == {60}
+
+
+@pytest.mark.parametrize("question, name, top, over", [
+    ("What is the FY2022 quick ratio?", "quick ratio", ["total current assets", "inventories"], ["total current liabilities"]),
+    ("What is the FY2022 unadjusted EBITDA margin?", "unadjusted ebitda margin",
+     ["operating income", "depreciation and amortization"], ["total revenue"]),
+    ("What was the dividend payout ratio in FY2020?", "dividend payout ratio", ["dividends paid"], ["net income"]),
+])
+def test_more_measures_read_off_the_statements(question, name, top, over):
+    f = formula_asked(question)
+    assert f is not None and f.name == name
+    assert [t.names[0] for t in f.top] == top and [t.names[0] for t in f.over] == over
