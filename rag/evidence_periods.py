@@ -31,7 +31,7 @@ _MONTHS_RANGE = r"(?<!\d)(?!1\s*[-–~至]\s*12\s*月)\d{1,2}\s*[-–~至]\s*\d{
 # by one part of the year's dividend (the interim or the final one: 末期, "final dividend")
 _PART_OF_YEAR = re.compile(r"\b(?:Q[1-4]|(?:first|second|third|fourth)[\s-]quarter|quarters? ended|three months|six months|nine months|"
                            r"twelve weeks|\d{1,2} weeks|year[\s-]to[\s-]date|interim dividends?|final dividends?)\b"
-                           r"|季度|上半年|下半年|半年度|前三季|止[三六九]个月|末期|" + _MONTHS_RANGE, re.I)
+                           r"|季度|上半年|下半年|半年度|前三季|止[三六九]个月|末期|年初至报告期末|" + _MONTHS_RANGE, re.I)
 _YEAR_TO_DATE = re.compile(r"\b(?:six|nine) months\b|year[\s-]to[\s-]date|前三季|上半年|1-9月|1-6月|止[六九]个月|\b(?:24|36) weeks\b",
                            re.I)
 # a quarter's own column ("Three Months Ended", "12 Weeks Ended", 本季度): a table that has one beside its
@@ -39,6 +39,9 @@ _YEAR_TO_DATE = re.compile(r"\b(?:six|nine) months\b|year[\s-]to[\s-]date|前三
 _QUARTER_COLUMN = re.compile(r"\b(?:three|3) months\b|\b1[236] weeks\b|\bquarter ended\b|本季度|本报告期|第[一二三四]季度|7-9月|4-6月|10-12月",
                              re.I)
 _FULL_YEAR_Q = re.compile(r"\b(full[\s-]year|for the (?:fiscal )?year|annual|whole year)\b|全年|年度(?!报告)|整年", re.I)
+# a candidate that speaks of a whole year (a quarterly release prints the year's columns beside the quarter's)
+_FULL_YEAR_TEXT = re.compile(_FULL_YEAR_Q.pattern + r"|\b(?:twelve|12) months\b|\byears? ended\b|\bfiscal year\b|"
+                             r"\b5[23] weeks\b|1-12月|本年度|本年累计", re.I)
 
 
 # the previous period ("Last year's third quarter net income was …", "上年同期") and forward-looking
@@ -140,6 +143,8 @@ def passes_period(q: Question, c, doc_years: set[str], doc_quarter: int | None =
         return False
     if not q.quarters and _FULL_YEAR_Q.search(q.text) and not _PART_OF_YEAR.search(q.text):
         # the whole year asked: a candidate that speaks only of part of a year is another period
-        if _PART_OF_YEAR.search(c.text + " " + c.header_text) and not _FULL_YEAR_Q.search(c.text + " " + c.header_text):
+        said = c.text + " " + c.header_text
+        if not _FULL_YEAR_TEXT.search(said) and (_PART_OF_YEAR.search(said) or doc_quarter is not None):
+            # (a quarterly report's figures are the quarter's or the year to date's unless they say otherwise)
             return False
     return True

@@ -198,6 +198,20 @@ def test_a_year_asked_is_not_answered_by_a_row_of_a_table_of_month_ranges():
     assert passes_period(read("2024年利息净收入是多少？"), whole, {"2024"})
 
 
+def test_a_whole_year_asked_of_a_quarterly_report_is_answered_only_by_a_whole_years_figure():
+    from rag.evidence_periods import passes_period
+
+    q = read("示例芯片2024年全年的营业收入是多少？")
+    ytd = _row_candidate("营业收入 | 15,609,410 | 32.5 | 41,878,720 | 26.5",
+                         "项目 | 本报告期 | 本报告期比上年同期增减变动幅度(%) | 年初至报告期末 | 年初至报告期末比上年同期增减变动幅度(%)")
+    assert not passes_period(q, ytd, {"2024"}, doc_quarter=3)
+    undated = _row_candidate("营业收入 15,609,410 11,780,020", "项目 金额")
+    assert not passes_period(q, undated, {"2024"}, doc_quarter=3) and passes_period(q, undated, {"2024"})
+    year = _row_candidate("Interest expense (137,132) (201,477) (594,954) (799,593)",
+                          "Three Months Ended December 31, Twelve Months Ended December 31, 2022 2021 2022 2021")
+    assert passes_period(read("What was the annual interest expense in 2022?"), year, {"2022"}, doc_quarter=4)
+
+
 def test_a_balance_at_year_end_is_not_an_average_balance():
     from rag.evidence_periods import passes_period
 
