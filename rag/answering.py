@@ -32,7 +32,8 @@ from .evidence import (_ENUM, Candidate, PageTexts, candidates, exact_label, fea
                        ordinals, page_rows, parent_only, passes_kind, row_label, subject_of)
 from .evidence_periods import passes_period
 from .extremes import asks_extreme, extreme_peer
-from .measures import Computed, Formula, compute, formula_asked, holds_operand, operand_rows, statement_rows, states_measure
+from .measures import (Computed, Formula, compute, formula_asked, holds_operand, items_in, names_any, operand_rows,
+                       statement_rows, states_measure)
 from .glossary import expand, translations
 from .prompts import cannot_answer
 from .questions import DISCLOSURE, QUESTION_WORD, Question, main_question, read, search_text
@@ -364,6 +365,12 @@ class ExtractiveAnswerer(RunnableSerializable):
             if not kept or model.answer_probability(kept) < model.threshold:
                 return self._abstain(question, lang, docs, notices + [notice("kind", lang, kind=q.kind)], p_right)
             chosen = self._shape(q, kept[0], kept, model)
+        if computed is None and not extreme and q.kind == "figure":
+            unnamed = _items_unnamed(question, chosen)
+            if unnamed:
+                # the line item asked for ("研发投入") is named nowhere in the answer: a figure of something
+                # else that shares a word with it ("…投入资本") is no answer
+                return self._abstain(question, lang, docs, notices + [notice("missing", lang, terms=unnamed)], p_right)
         answer = self._compose(question, q, chosen, docs, computed)
         answer.notices = notices + answer.notices
         answer.confidence = p_right
@@ -607,6 +614,22 @@ class ExtractiveAnswerer(RunnableSerializable):
                 best = np.stack([tv[t] for t in pending]) @ np.stack([wv[w] for w in words]).T
                 missing += [t for t, s in zip(pending, best.max(axis=1)) if s < self.min_entity_sim]
         return missing
+
+
+def _items_unnamed(question: str, chosen: list[Candidate]) -> str:
+    """The question's wording of the line items it asks for (rag/data/measures.toml), when the chosen
+    candidates, in the question's language, name none of them by any of their names; "" otherwise, and
+    for a measure computed from items (its name is not its items')."""
+    main = main_question(question)
+    if formula_asked(main) is not None:
+        return ""
+    items = items_in(main)
+    if not items or any(names_any(n, c.text + " " + c.header_text) for c in chosen for n in items):
+        return ""
+    if any(is_cjk_text(c.text) != is_cjk_text(main) for c in chosen):
+        return ""   # across languages the vocabulary's names are fewer than the ways a report words an item
+    norm = normalize(main)
+    return ", ".join(dict.fromkeys(next((x for x in n if x in norm), n[0]) for n in items))
 
 
 def _term_then_figure(terms: list[str], text: str) -> bool:

@@ -223,6 +223,20 @@ def _item_named(norm: str, words: tuple[str, ...]) -> str | None:
     return max(found)[1] if found else None
 
 
+def items_in(text: str) -> list[tuple[str, ...]]:
+    """The names (every synonym, both languages) of each line item ``text`` names ("所得税费用", "capex")."""
+    norm = _norm(text)
+    words = _words(norm)
+    return [spec[0] for spec in _vocabulary().items.values() if any(_names(n, norm, words) for n in spec[0])]
+
+
+def names_any(names: tuple[str, ...], text: str) -> bool:
+    """Whether ``text`` names a line item by one of its ``names``."""
+    norm = _norm(text)
+    words = _words(norm)
+    return any(_names(n, norm, words) for n in names)
+
+
 def _item(spec: tuple, sign: int = 1) -> tuple:
     names, statements, excluding, expense = spec
     return names, sign, statements, excluding, expense

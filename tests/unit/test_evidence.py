@@ -212,6 +212,17 @@ def test_a_whole_year_asked_of_a_quarterly_report_is_answered_only_by_a_whole_ye
     assert passes_period(read("What was the annual interest expense in 2022?"), year, {"2022"}, doc_quarter=4)
 
 
+def test_a_line_item_the_answer_never_names_is_not_answered_by_a_figure_of_something_else():
+    """"研发投入是多少？" of a report that states no R&D: the equity row sharing the word 投入 is no answer;
+    the notice names what is missing. A row that names the item answers."""
+    text = "项目 2024年 2023年\n其他权益工具持有者投入资本 20,000 19,998\n所得税费用 10,230 11,263"
+    a = _answerer({("r", 131): text})
+    ans = a.answer("示例银行2024年的研发投入是多少？", _docs("r", 131, text))
+    assert ans.abstained and any("研发投入" in n for n in ans.notices), (ans.text, ans.notices)
+    ans = a.answer("示例银行2024年的所得税费用是多少？", _docs("r", 131, text))
+    assert not ans.abstained and "10,230" in ans.text
+
+
 def test_a_balance_at_year_end_is_not_an_average_balance():
     from rag.evidence_periods import passes_period
 
