@@ -73,6 +73,11 @@ def test_statements_named_and_implied_by_line_items_in_both_languages():
     # the MD&A's "Results of Operations" discusses the income statement; it is not the statement a question
     # names when it asks to read "only the statement of income"
     assert statements_named("Item 7. Management's Discussion and Analysis · Results of Operations") == set()
+    # the parts of a filing where a topic is reported are found the same way: legal matters, acquisitions
+    assert statements_asked("Has the company reported any ongoing legal battles?") == {"legal": 0.5}
+    assert statements_asked("Which companies did it acquire in 2021?") == {"acquisitions": 0.5}
+    assert statements_named("Notes · Note 2. Acquisitions, Divestitures") == {"acquisitions"}
+    assert statements_named("Item 3. Legal Proceedings") == {"legal"}
 
 
 def test_page_titles_and_sections_of_a_filing_become_chunk_context():
