@@ -51,6 +51,8 @@ def test_an_abbreviation_of_a_reporting_term_also_searches_the_words_it_stands_f
     # whole abbreviations only, and not when the words are there already
     assert written_out("a proper happening in the capexx line") == []
     assert written_out("PP&E (property plant and equipment)") == []
+    # officers' titles: a release writes "Chief Financial Officer" where the question says CFO
+    assert written_out("Who is the CFO of Acme?") == ["chief financial officer"]
     assert expand("capex of 2023").startswith("capex of 2023 ") and "capital expenditures" in expand("capex of 2023")
 
 
