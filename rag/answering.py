@@ -22,6 +22,7 @@ Every answer is made of verbatim quotes of the stored page text, each followed b
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 import numpy as np
 from langchain_core.documents import Document
@@ -572,8 +573,12 @@ class ExtractiveAnswerer(RunnableSerializable):
         """Salient question terms found neither literally nor (for names) in translation."""
         meta_text = []
         for doc_id in dict.fromkeys(d.metadata.get("doc_id") for d in docs):
-            m = (self.catalog.document(doc_id) or {}).get("meta", {})
+            record = self.catalog.document(doc_id) or {}
+            m = record.get("meta", {})
             meta_text += [str(m.get(k, "")) for k in ("title", "period", "period_end", "date", "issuer")]
+            # the name the user's file goes by ("BLOCK_2020_10K.pdf"): scoping matched the question's company
+            # to it, so the company is not missing from a document that calls itself by a former name
+            meta_text.append(re.sub(r"[_\-.]+", " ", Path(str(record.get("source") or "")).stem))
             meta_text += [str(x) for k in ("aliases", "tickers") for x in (m.get(k) or [])]
         haystack = normalize(" ".join([d.page_content + " " + (d.metadata.get("context") or "") for d in docs]
                                       + meta_text))

@@ -223,6 +223,23 @@ def test_a_line_item_the_answer_never_names_is_not_answered_by_a_figure_of_somet
     assert not ans.abstained and "10,230" in ans.text
 
 
+def test_the_company_a_file_is_named_after_is_not_missing_from_it():
+    """A filing under its former name ("SQUARE, INC.") in a file the user named after the company's new
+    one: the question's "Globex" is the file's, not a company the documents never mention."""
+    text = "CONSOLIDATED STATEMENTS OF OPERATIONS\nYear Ended December 31, 2020 2019\nBitcoin revenue 4,571,543 516,465"
+    class _Renamed(_Catalog):
+        def document(self, doc_id):
+            return {"doc_id": doc_id, "source": "/x/GLOBEX_2020_10K.pdf",
+                    "meta": {"title": "Annual report 2020", "issuer": "Square, Inc.", "kind": "annual report"}}
+
+    a = _answerer({("d", 86): text})
+    a.catalog = _Renamed({("d", 86): text})
+    ans = a.answer("What was Globex's bitcoin revenue in 2020?", _docs("d", 86, text))
+    assert not ans.abstained and "4,571,543" in ans.text, ans.notices
+    ans = a.answer("What was Initech's bitcoin revenue in 2020?", _docs("d", 86, text))
+    assert ans.abstained
+
+
 def test_a_balance_at_year_end_is_not_an_average_balance():
     from rag.evidence_periods import passes_period
 
