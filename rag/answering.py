@@ -29,8 +29,8 @@ from langchain_core.documents import Document
 from langchain_core.runnables import RunnableSerializable
 
 from .answer_model import AnswerModel, load_model
-from .evidence import (_ENUM, Candidate, PageTexts, candidates, exact_label, featurize, focus_stems, focus_words,
-                       ordinals, page_rows, parent_only, passes_kind, row_label, subject_of)
+from .evidence import (_ENUM, CHANGE_ASKED, Candidate, PageTexts, candidates, change_only, exact_label, featurize,
+                       focus_stems, focus_words, ordinals, page_rows, parent_only, passes_kind, row_label, subject_of)
 from .evidence_periods import passes_period
 from .extremes import asks_extreme, extreme_peer
 from .measures import (Computed, Formula, compute, formula_asked, holds_operand, items_in, names_any, operand_rows,
@@ -297,6 +297,12 @@ class ExtractiveAnswerer(RunnableSerializable):
             if terms:
                 stating = [c for c in timed if _term_then_figure(terms, c.text)]
                 timed = stating or timed
+        if q.kind == "figure" and change_only(timed[0]) and not CHANGE_ASKED.search(main_question(question)):
+            # the level of what is asked before a sentence that gives only its change ("… increased by
+            # approximately six percentage points"), unless a change is asked; among those about as likely
+            # to answer as the best
+            level = [c for c in timed if not change_only(c) and c.prob >= timed[0].prob - self.fitted.second_margin]
+            timed = level + [c for c in timed if c not in level]
         return q, timed, notices, None
 
     def _asked_names(self, question: str, own_names: tuple[str, ...]) -> set[str]:

@@ -434,6 +434,35 @@ def ordinals(text: str) -> set[int]:
     return {n for n, rx in _ORDINALS if re.search(rx, text, re.I)}
 
 
+# a figure said only as a change ("Our effective tax rate increased by approximately six percentage points",
+# "营业收入同比增长14.0%"): the change of what is asked, not its level
+_CHANGE_STATED = re.compile(r"\b(?:increased|decreased|grew|declined|rose|fell|dropped|improved|expanded|contracted|"
+                            r"was up|was down)\s+(?:by\s+)?(?:approximately\s+|about\s+|roughly\s+|nearly\s+)?"
+                            r"(?:\$?\d|one|two|three|four|five|six|seven|eight|nine|ten)"
+                            r"|(?:同比|比上年|较上年)?(?:增长|增加|下降|减少|上升)了?\s*[\d一二三四五六七八九十]", re.I)
+# a question that asks for a change ("how much did it grow", "同比增长多少", "increase or decrease")
+CHANGE_ASKED = re.compile(r"\b(?:chang\w*|grow\w*|grew|increas\w*|decreas\w*|declin\w*|rise|rose|fall|fell|drop\w*|"
+                          r"improv\w*|growth|yoy|year[\s-]over[\s-]year|compared?)\b|增长|增加|下降|减少|变化|变动|增减|同比|环比|增幅|降幅",
+                          re.I)
+
+
+_LEVEL_AFTER = re.compile(r"\b(?:to|at)\s+(?:approximately\s+|about\s+)?(?:US\$|RMB|\$)?\s?\d|(?:至|达到?|为)\s*(?:人民币)?\d", re.I)
+
+
+def change_only(c: "Candidate") -> bool:
+    """Whether a sentence's first figure is a change ("… increased by approximately six percentage points
+    during fiscal 2022 …") with no level after it ("increased 14% to $6.5 billion" states the level)."""
+    if c.is_row:
+        return False
+    m = _CHANGE_STATED.search(c.text)
+    if m is None:
+        return False
+    first = _FIGURE.search(DATE_LIKE.sub(lambda x: " " * len(x.group(0)), c.text))
+    if first is not None and first.start() < m.start():
+        return False
+    return not _LEVEL_AFTER.search(c.text, m.end())
+
+
 def passes_kind(q: Question, c: "Candidate") -> bool:
     """The shape of answer a kind of question needs: a figure question is answered by a sentence or
     row that states a figure (a table's header of periods, "2024年第三季度 (7-9月) | …", states

@@ -240,6 +240,28 @@ def test_the_company_a_file_is_named_after_is_not_missing_from_it():
     assert ans.abstained
 
 
+def test_a_sentence_giving_only_the_change_of_what_is_asked_does_not_answer_for_its_level():
+    from rag.evidence import change_only
+
+    def sentence(t):
+        return Candidate(Document(t, metadata={"doc_id": "d"}), 0, 0, len(t), t)
+
+    assert change_only(sentence("Our effective tax rate increased by approximately six percentage points during "
+                                "fiscal 2022 as compared to fiscal 2021."))
+    assert change_only(sentence("营业收入同比增长14.0%。"))
+    assert not change_only(sentence("Consolidated revenues increased 14% to $6.5 billion."))
+    assert not change_only(sentence("Revenue was $11.7 billion, down 36% year over year."))
+    text = ("Our effective tax rate increased by approximately six percentage points during fiscal 2022 as compared "
+            "to fiscal 2021, primarily due to lower tax benefits related to stock-based compensation.\n"
+            "Effective tax rate 21 % 15 % (26) %")
+    a = _answerer({("r", 45): text})
+    a.fitted.weights["length"] = 4.0   # a model that puts the long sentence first
+    ans = a.answer("What was the effective tax rate in fiscal 2022?", _docs("r", 45, text))
+    assert ans.citations and ans.citations[0].quote.startswith("Effective tax rate 21"), ans.text
+    ans = a.answer("How did the effective tax rate change in fiscal 2022?", _docs("r", 45, text))
+    assert ans.citations and ans.citations[0].quote.startswith("Our effective tax rate increased"), ans.text
+
+
 def test_a_balance_at_year_end_is_not_an_average_balance():
     from rag.evidence_periods import passes_period
 
