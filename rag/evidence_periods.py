@@ -104,6 +104,10 @@ _RATIO_OF = re.compile(r"\b(?:as a (?:percentage|percent|share|proportion) of|(?
                        r"|占\S{0,8}?(?:的)?(?:比例|比重|百分比)", re.I)
 
 
+_COMPARED_YEAR = re.compile(r"\b(?:compared (?:to|with)|versus|vs\.?|over) (?:the )?(?:same period (?:of|in) )?(?:fiscal (?:year )?)?"
+                            r"(?:19|20)\d{2}\b|较\s*(?:19|20)\d{2}\s*年度?|与\s*(?:19|20)\d{2}\s*年度?(?:同期)?相比", re.I)
+
+
 def passes_period(q: Question, c, doc_years: set[str], doc_quarter: int | None = None) -> bool:
     """(``c``: a candidate of rag/evidence.py, its text and the header it is read under.)
 
@@ -113,7 +117,9 @@ def passes_period(q: Question, c, doc_years: set[str], doc_quarter: int | None =
     it names no quarter, sits in a quarterly report of another quarter (a Q1 release's table read
     under "Three Months Ended Apr 1, 2023 / Apr 2, 2022" answers nothing about a third quarter)."""
     if q.years:
-        years = set(_YEAR.findall(c.text + " " + c.header_text))
+        # (the year a figure is compared with is not the figure's: "Diluted EPS of $3.56 was up 23 percent
+        # compared to fiscal 2019 results" is fiscal 2020's in a fiscal 2020 report)
+        years = set(_YEAR.findall(_COMPARED_YEAR.sub(" ", c.text) + " " + c.header_text))
         if years and not years & q.years:
             return False
         if not years and doc_years and not doc_years & q.years:

@@ -262,6 +262,18 @@ def test_a_sentence_giving_only_the_change_of_what_is_asked_does_not_answer_for_
     assert ans.citations and ans.citations[0].quote.startswith("Our effective tax rate increased"), ans.text
 
 
+def test_the_year_a_figure_is_compared_with_is_not_its_period():
+    from rag.evidence_periods import passes_period
+
+    def sentence(t):
+        return Candidate(Document(t, metadata={"doc_id": "d"}), 0, 0, len(t), t)
+
+    q = read("What was diluted EPS in fiscal 2020?")
+    assert passes_period(q, sentence("Diluted EPS of $3.56 was up 23 percent compared to fiscal 2019 results."), {"2020"})
+    assert not passes_period(q, sentence("Diluted EPS was $2.90 in fiscal 2019."), {"2020"})
+    assert passes_period(read("2024年营业收入是多少？"), sentence("营业收入1,466.95亿元，较2023年下降10.9%。"), {"2024"})
+
+
 def test_a_balance_at_year_end_is_not_an_average_balance():
     from rag.evidence_periods import passes_period
 
