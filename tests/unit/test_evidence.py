@@ -274,6 +274,13 @@ def test_the_year_a_figure_is_compared_with_is_not_its_period():
     assert passes_period(read("2024年营业收入是多少？"), sentence("营业收入1,466.95亿元，较2023年下降10.9%。"), {"2024"})
 
 
+def test_a_year_ending_a_sentence_is_a_date_not_a_figure():
+    from rag.evidence import _has_figure
+
+    assert not _has_figure("total revenues in 2021.")   # a fragment the text layer cut from its sentence
+    assert _has_figure("Revenue was 2021.5 million.") and _has_figure("Revenues of $81,288 million in 2021.")
+
+
 def test_a_balance_at_year_end_is_not_an_average_balance():
     from rag.evidence_periods import passes_period
 
