@@ -435,3 +435,11 @@ def test_more_measures_read_off_the_statements(question, name, top, over):
     f = formula_asked(question)
     assert f is not None and f.name == name
     assert [t.names[0] for t in f.top] == top and [t.names[0] for t in f.over] == over
+
+
+def test_the_line_items_a_question_names_are_found_by_any_of_their_names():
+    from rag.measures import items_in
+
+    assert [n[0] for n in items_in("What quarterly cash dividend per share did it declare?")] == ["dividends paid"]
+    assert [n[0] for n in items_in("平安银行2024年的研发投入是多少？")] == ["research and development"]
+    assert items_in("Who is the chief executive?") == []
