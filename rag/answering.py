@@ -29,7 +29,7 @@ from langchain_core.documents import Document
 from langchain_core.runnables import RunnableSerializable
 
 from .answer_model import AnswerModel, load_model
-from .evidence import (_ENUM, CHANGE_ASKED, Candidate, PageTexts, candidates, change_only, exact_label, featurize,
+from .evidence import (_ENUM, Candidate, PageTexts, candidates, change_only, exact_label, featurize,
                        focus_stems, focus_words, ordinals, page_rows, parent_only, passes_kind, row_label, subject_of)
 from .evidence_periods import passes_period
 from .extremes import asks_extreme, extreme_peer
@@ -37,7 +37,7 @@ from .measures import (Computed, Formula, compute, formula_asked, holds_operand,
                        statement_rows, states_measure)
 from .glossary import expand, translations
 from .prompts import cannot_answer
-from .questions import DISCLOSURE, QUESTION_WORD, Question, main_question, read, search_text
+from .questions import CHANGE_ASKED, DISCLOSURE, QUESTION_WORD, Question, main_question, read, search_text
 from .ranking import PAGE_REF, pages_named
 from .statements import (asks_parent_only, computed_items, concept_items, is_vocabulary_term,
                          statements_named)

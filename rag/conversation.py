@@ -53,8 +53,10 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any, Iterable
 
+from .questions import CHANGE_ASKED
 from .text import STOPWORDS, is_cjk_text, normalize, tokens
 
 REWRITE_SYSTEM = """\
@@ -94,10 +96,6 @@ _NOT_A_MEASURE = {"quarter", "quarters", "year", "years", "month", "months", "pe
                   "change", "changes", "compare", "comparison", "growth", "increase", "decrease", "decline", "drop",
                   "rise", "earlier", "ago", "drove", "driver", "drivers", "reason", "reasons", "rate",
                   "变化", "变动", "增长", "增长率", "增幅", "降幅", "增速", "增减", "原因", "上年", "上年末", "年初", "年末"}
-# a question about how something changed or compares ("同比增长了多少？", "How did that compare with a year earlier?")
-_CHANGE = re.compile(r"\b(?:chang\w*|compar\w*|grow\w*|grew|increas\w*|decreas\w*|declin\w*|rise|rose|risen|fall|fell|"
-                     r"drop\w*|earlier|ago|year[\s-]over[\s-]year|yoy)\b|变化|变动|增长|增加|减少|下降|上升|同比|环比|相比|增减",
-                     re.I)
 # a Chinese word made of change and comparison morphemes only ("同比增长", "环比", "增长率"): no measure
 _CHANGE_WORD_ZH = re.compile(r"(?:同比|环比|增长|下降|减少|增加|上升|变化|变动|增减|增幅|降幅|增速|率|多少|原因|了)+")
 
@@ -235,14 +233,19 @@ def _terms_and_nouns(question: str, names=None) -> tuple[list[str], list[str]]:
 def _reporting_terms(text: str) -> list[str]:
     """The Chinese reporting terms of the glossary and the statements vocabulary that ``text`` holds,
     longest first and not one inside another ("营业收入", not also 收入)."""
+    found: list[str] = []
+    for t in _chinese_terms():
+        if t in text and not any(t in f for f in found):
+            found.append(t)
+    return found
+
+
+@lru_cache(maxsize=1)
+def _chinese_terms() -> tuple[str, ...]:
     from .glossary import chinese_terms
     from .statements import chinese_items
 
-    found: list[str] = []
-    for t in sorted(set(chinese_terms()) | set(chinese_items()), key=len, reverse=True):
-        if len(t) >= 2 and t in text and not any(t in f for f in found):
-            found.append(t)
-    return found
+    return tuple(sorted({t for t in (*chinese_terms(), *chinese_items()) if len(t) >= 2}, key=len, reverse=True))
 
 
 def asks_own_measure(question: str) -> bool:
@@ -268,7 +271,7 @@ def is_followup(question: str, names=None) -> bool:
         return True
     if _PRONOUN.search(q) and not company_mentions(q, names) and not _own_names(q):
         return True   # "How many employees did it have?": nothing in the question for "it" to be
-    if _CHANGE.search(q) and not company_mentions(q, names) and not _own_names(q):
+    if CHANGE_ASKED.search(q) and not company_mentions(q, names) and not _own_names(q):
         # "同比增长了多少？", "How did that compare with a year earlier?": a change of the earlier measure,
         # when the question names no measure of its own
         terms, words = _terms_and_nouns(q, names)

@@ -440,10 +440,6 @@ _CHANGE_STATED = re.compile(r"\b(?:increased|decreased|grew|declined|rose|fell|d
                             r"was up|was down)\s+(?:by\s+)?(?:approximately\s+|about\s+|roughly\s+|nearly\s+)?"
                             r"(?:\$?\d|one|two|three|four|five|six|seven|eight|nine|ten)"
                             r"|(?:同比|比上年|较上年)?(?:增长|增加|下降|减少|上升)了?\s*[\d一二三四五六七八九十]", re.I)
-# a question that asks for a change ("how much did it grow", "同比增长多少", "increase or decrease")
-CHANGE_ASKED = re.compile(r"\b(?:chang\w*|grow\w*|grew|increas\w*|decreas\w*|declin\w*|rise|rose|fall|fell|drop\w*|"
-                          r"improv\w*|growth|yoy|year[\s-]over[\s-]year|compared?)\b|增长|增加|下降|减少|变化|变动|增减|同比|环比|增幅|降幅",
-                          re.I)
 
 
 _LEVEL_AFTER = re.compile(r"\b(?:to|at)\s+(?:approximately\s+|about\s+)?(?:US\$|RMB|\$)?\s?\d|(?:至|达到?|为)\s*(?:人民币)?\d", re.I)

@@ -56,6 +56,11 @@ _YESNO_ZH = re.compile(r"是否|吗[？?]?\s*$|有没有|是不是|能否|可否
 # buyback?" asks about the buyback; 公开发行 is a public offering.)
 DISCLOSURE = re.compile(r"\b(?:disclos\w*|reveal\w*|made public)\b|披露|透露|公布|公开(?!发行|市场|招股|交易)", re.I)
 _CHOICE = re.compile(r"\b(\w+(?:\s\w+){0,3})\s+or\s+(\w+(?:\s\w+){0,3})\s*\?\s*$|还是", re.I)
+# a question that asks how something changed or compares ("how much did it grow", "同比增长了多少",
+# "How did that compare with a year earlier?", "increase or decrease")
+CHANGE_ASKED = re.compile(r"\b(?:chang\w*|compar\w*|grow\w*|grew|increas\w*|decreas\w*|declin\w*|rise|rose|risen|fall|"
+                          r"fell|drop\w*|improv\w*|earlier|ago|year[\s-]over[\s-]year|yoy)\b"
+                          r"|变化|变动|增长|增加|减少|下降|上升|同比|环比|相比|增减|增幅|降幅", re.I)
 # "How did revenue change year over year?", "How did that compare with a year earlier?": the change of a figure
 _HOW_CHANGED = re.compile(r"\bhow (?:did|has|have|does|do) (?:\S+ ){0,5}?(?:change|changed|compare|grow|grown|increase|"
                           r"decrease|decline|move)\b", re.I)
