@@ -434,12 +434,12 @@ def ordinals(text: str) -> set[int]:
     return {n for n, rx in _ORDINALS if re.search(rx, text, re.I)}
 
 
-# a figure said only as a change ("Our effective tax rate increased by approximately six percentage points",
-# "营业收入同比增长14.0%"): the change of what is asked, not its level
-_CHANGE_STATED = re.compile(r"\b(?:increased|decreased|grew|declined|rose|fell|dropped|improved|expanded|contracted|"
-                            r"was up|was down)\s+(?:by\s+)?(?:approximately\s+|about\s+|roughly\s+|nearly\s+)?"
-                            r"(?:\$?\d|one|two|three|four|five|six|seven|eight|nine|ten)"
-                            r"|(?:同比|比上年|较上年)?(?:增长|增加|下降|减少|上升)了?\s*[\d一二三四五六七八九十]", re.I)
+# a change stated with its size ("Our effective tax rate increased by approximately six percentage points",
+# "营业收入同比增长14.0%"); rag/measures.py's _CHANGE_STATED is any word of change, sized or not
+_CHANGE_BY = re.compile(r"\b(?:increased|decreased|grew|declined|rose|fell|dropped|improved|expanded|contracted|"
+                        r"was up|was down)\s+(?:by\s+)?(?:approximately\s+|about\s+|roughly\s+|nearly\s+)?"
+                        r"(?:\$?\d|one|two|three|four|five|six|seven|eight|nine|ten)"
+                        r"|(?:同比|比上年|较上年)?(?:增长|增加|下降|减少|上升)了?\s*[\d一二三四五六七八九十]", re.I)
 
 
 _LEVEL_AFTER = re.compile(r"\b(?:to|at)\s+(?:approximately\s+|about\s+)?(?:US\$|RMB|\$)?\s?\d|(?:至|达到?|为)\s*(?:人民币)?\d", re.I)
@@ -450,7 +450,7 @@ def change_only(c: "Candidate") -> bool:
     during fiscal 2022 …") with no level after it ("increased 14% to $6.5 billion" states the level)."""
     if c.is_row:
         return False
-    m = _CHANGE_STATED.search(c.text)
+    m = _CHANGE_BY.search(c.text)
     if m is None:
         return False
     first = _FIGURE.search(DATE_LIKE.sub(lambda x: " " * len(x.group(0)), c.text))
