@@ -39,7 +39,7 @@ from .glossary import expand, translations
 from .prompts import cannot_answer
 from .questions import CHANGE_ASKED, DISCLOSURE, QUESTION_WORD, Question, main_question, read, search_text
 from .ranking import PAGE_REF, pages_named
-from .statements import (asks_parent_only, computed_items, concept_items, is_vocabulary_term,
+from .statements import (asks_parent_only, computed_items, concept_items, is_vocabulary_term, items_asked,
                          statements_named)
 from .text import STOPWORDS, is_cjk_text, keyword_token_set, keyword_tokens, language_of, normalize, tokens
 from .types import Answer, Citation
@@ -289,6 +289,16 @@ class ExtractiveAnswerer(RunnableSerializable):
                 exact = [c for c in timed if exact_label(c) and shared <= keyword_token_set(row_label(c.text))
                          and c.prob >= timed[0].prob - self.fitted.second_margin]
                 timed = exact + [c for c in timed if c not in exact]
+            # a row labelled with a name of the line item asked (rag/data/measures.toml: "cash flow from
+            # operating activities" is "Net cash provided by operating activities") before a best row whose
+            # label names another line item instead ("… investing activities"), among those about as
+            # likely to answer. (A label naming no line item, "Membership fees" for 会员费收入, may be the
+            # item asked.)
+            items = items_in(main_question(question))
+            if items and timed[0].is_row and _labels_other_item(timed[0], question) and not _labels_item(timed[0], items):
+                labelled = [c for c in timed if c.is_row and _labels_item(c, items)
+                            and c.prob >= timed[0].prob - self.fitted.second_margin]
+                timed = labelled + [c for c in timed if c not in labelled]
             # an English question's metric as Chinese writes it (glossary: "non-performing loan ratio" is
             # 不良贷款率), right before a figure ("不良贷款率1.06%"), states it; a longer measure holding its
             # characters ("不良贷款生成率=…") or its characters scattered over a sentence do not. (English
@@ -641,6 +651,18 @@ def _items_unnamed(question: str, chosen: list[Candidate]) -> str:
         return ""   # across languages the vocabulary's names are fewer than the ways a report words an item
     norm = normalize(main)
     return ", ".join(dict.fromkeys(next((x for x in n if x in norm), n[0]) for n in items))
+
+
+def _labels_item(row: Candidate, items: list[tuple[str, ...]]) -> bool:
+    """Whether a row's label names one of ``items`` (each a line item's names, from ``items_in``)."""
+    label = row_label(row.text)
+    return any(names_any(n, label) for n in items)
+
+
+def _labels_other_item(row: Candidate, question: str) -> bool:
+    """Whether a row's label names a line item of the vocabulary, none of them one ``question`` asks."""
+    named = items_asked(row_label(row.text))
+    return bool(named) and not named & items_asked(expand(main_question(question)))
 
 
 def _term_then_figure(terms: list[str], text: str) -> bool:

@@ -19,6 +19,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from .text import CJK_CHAR as _CJK, keyword_tokens
+from .vocabulary import vocabulary as vocabulary_file
 
 VOCABULARY = Path(__file__).resolve().parent / "data" / "statements.toml"
 
@@ -212,9 +213,24 @@ def _item_key(p: _Phrase) -> str:
 
 def items_asked(text: str) -> frozenset[str]:
     """The line items and measures ``text`` names (each as a key that "total"/合计 does not change),
-    every one it holds, a longer name's parts included."""
+    every one it holds, a longer name's parts included, and every other name of a line item it names
+    (``measures.toml``: "cash flow from operating activities" asks "net cash provided by operating
+    activities" too)."""
     norm, words = _read(text)
-    return frozenset(_item_key(p) for p in vocabulary().items if _holds(p, norm, words))
+    keys = frozenset(_item_key(p) for p in vocabulary().items if _holds(p, norm, words))
+    named = [group for group in _synonym_keys() if any(_holds(p, norm, words) for p in group[1])]
+    return keys.union(*(group[0] for group in named)) if named else keys
+
+
+@lru_cache(maxsize=1)
+def _synonym_keys() -> tuple[tuple[frozenset[str], tuple[_Phrase, ...]], ...]:
+    """Each line item of ``rag/data/measures.toml`` as (the keys of all its names, its names as phrases)."""
+    groups = []
+    for spec in (vocabulary_file("measures").get("line_item") or {}).values():
+        phrases = tuple(p for p in (_phrase("", n) for n in spec.get("names", [])) if p.text or p.words)
+        if phrases:
+            groups.append((frozenset(_item_key(p) for p in phrases), phrases))
+    return tuple(groups)
 
 
 @lru_cache(maxsize=1)

@@ -385,6 +385,25 @@ def test_a_row_labelled_as_exactly_what_is_asked_comes_before_a_qualified_one():
     assert exact_label(rows["贷款"]) and not exact_label(rows["贷款和垫款账面价值"])
 
 
+def test_a_row_labelled_with_the_asked_items_name_comes_before_a_row_of_another_item():
+    """"cash flow from operating activities" asked: "Net cash provided by operating activities" (another of
+    the item's names) answers, not "Net cash provided by investing activities", however close their scores;
+    a label naming no line item ("Membership fees" for 会员费收入) keeps its place."""
+    text = ("Year Ended December 31, 2020 2019\nNet cash provided by investing activities (606,636) 95,193\n"
+            "Net cash provided by operating activities 381,603 465,699")
+    a = _answerer({("c", 90): text})
+    # a model whose scores put the investing row first (its label holds more words the question does not)
+    a.fitted.weights.update({f: 0.0 for f in FEATURES} | {"label_extra": 20.0})
+    q = "How much cash flow from operating activities did the company generate in 2020?"
+    assert "investing" in a.rank(q, _docs("c", 90, text))[1][0].text
+    ans = a.answer(q, _docs("c", 90, text))
+    assert not ans.abstained and ans.citations[0].quote.startswith("Net cash provided by operating"), ans.text
+    text = "12 Weeks Ended May 7, 2023\nMembership fees 1,044 984\nTotal revenue 53,648 52,596"
+    a = _answerer({("m", 4): text})
+    ans = a.answer("What were the membership fee revenues for the quarter?", _docs("m", 4, text))
+    assert not ans.abstained and ans.citations[0].quote.startswith("Membership fees"), ans.text
+
+
 def test_a_term_of_several_words_is_translated_as_a_whole():
     from rag.evidence import focus_stems
 

@@ -227,3 +227,14 @@ def test_who_audits_is_answered_by_a_line_naming_a_firm_of_auditors_not_by_the_a
     en = read("Who is the company's auditor?")
     assert passes_kind(en, line("Example & Co., the auditor of the Company in Hong Kong, has performed a review."))
     assert not passes_kind(en, line("The audit committee reviewed the interim financial statements with management."))
+
+
+def test_a_question_naming_a_line_item_asks_every_name_of_it():
+    """measures.toml lists an item's names: asking "cash flow from operating activities" asks the row
+    "Net cash provided by operating activities", whose words are then the asked item's, not another's."""
+    from rag.statements import items_asked, tokens_outside_other_items
+
+    asked = items_asked("How much cash flow from operating activities did it generate?")
+    assert "oper" in tokens_outside_other_items("Net cash provided by operating activities", asked)
+    assert "invest" not in tokens_outside_other_items("Net cash provided by investing activities", asked)
+    assert not items_asked("What was the headcount?")
