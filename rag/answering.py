@@ -382,6 +382,8 @@ class ExtractiveAnswerer(RunnableSerializable):
             if not kept or model.answer_probability(kept) < model.threshold:
                 return self._abstain(question, lang, docs, notices + [notice("kind", lang, kind=q.kind)], p_right)
             chosen = self._shape(q, kept[0], kept, model)
+        if computed is None and not extreme:
+            chosen = _first_said(chosen, cands)
         if computed is None and not extreme and q.kind == "figure":
             unnamed = _items_unnamed(question, chosen)
             if unnamed:
@@ -657,6 +659,21 @@ def _labels_item(row: Candidate, items: list[tuple[str, ...]]) -> bool:
     """Whether a row's label names one of ``items`` (each a line item's names, from ``items_in``)."""
     label = row_label(row.text)
     return any(names_any(n, label) for n in items)
+
+
+def _first_said(chosen: list[Candidate], cands: list[Candidate]) -> list[Candidate]:
+    """Each chosen sentence as its document first says it: a report repeats a sentence word for word (the
+    dividend policy in the summary and again in the equity note), and the earlier page, the one the
+    passages reached, is where a reader meets it. (Not rows: the same label and figures under another
+    header are another period's.)"""
+    first: dict[tuple, Candidate] = {}
+    for c in cands:
+        if not c.is_row:
+            key = (c.doc_id, " ".join(c.text.split()))
+            if key not in first or (c.page or 0) < (first[key].page or 0):
+                first[key] = c
+    return list(dict.fromkeys(c if c.is_row else first.get((c.doc_id, " ".join(c.text.split())), c)
+                              for c in chosen))
 
 
 def _labels_other_item(row: Candidate, question: str) -> bool:

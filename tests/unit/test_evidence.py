@@ -404,6 +404,15 @@ def test_a_row_labelled_with_the_asked_items_name_comes_before_a_row_of_another_
     assert not ans.abstained and ans.citations[0].quote.startswith("Membership fees"), ans.text
 
 
+def test_a_sentence_a_report_repeats_is_cited_where_the_report_first_says_it():
+    said = "The company has paid cash dividends every quarter since becoming a public company."
+    pages = {("d", 168): "Dividends. " + said, ("d", 68): "Market for equity. " + said}
+    a = _answerer(pages)
+    docs = _docs("d", 168, pages[("d", 168)]) + _docs("d", 68, pages[("d", 68)])   # the later page ranked first
+    ans = a.answer("Has the company paid dividends every quarter?", docs)
+    assert not ans.abstained and [c.page for c in ans.citations] == [68], ans.text
+
+
 def test_a_term_of_several_words_is_translated_as_a_whole():
     from rag.evidence import focus_stems
 
