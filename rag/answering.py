@@ -270,6 +270,14 @@ class ExtractiveAnswerer(RunnableSerializable):
             # decides it, among those about as likely to answer as the best (the fitted second-answer margin)
             told = [c for c in timed if DISCLOSURE.search(c.text) and c.prob >= timed[0].prob - self.fitted.second_margin]
             timed = told or timed
+        if q.kind == "describe" and _asks_cause(question) and not _states_cause(timed[0]) \
+                and not _states_cause(timed[0].next):
+            # a question that asks why is answered by a sentence that states a cause: the likeliest of those
+            # at least as much about what is asked (the question's focus words) as the best candidate, when
+            # neither the best nor the sentence after it says what caused anything
+            focus = timed[0].features.get("focus", 0.0)
+            causes = [c for c in timed if _states_cause(c) and c.features.get("focus", 0.0) >= focus]
+            timed = causes[:1] + [c for c in timed if c not in causes[:1]]
         if q.kind == "figure" and not concept_items(question):
             # the one sentence or row that states the asked metric: where some name it as what their figure
             # is ("Revenue was …", a row labelled so), the others (a part of it, another metric measured
@@ -422,6 +430,12 @@ class ExtractiveAnswerer(RunnableSerializable):
         if best.prev is not None and best.features.get("anaphor") and not best.is_row:
             chosen.insert(0, best.prev)          # "It rose to …" needs the sentence that says what "it" is
         nxt = best.next
+        cause = q.kind == "describe" and _asks_cause(q.text)
+        if cause and not _states_cause(best) and _states_cause(nxt) and not nxt.is_row:
+            # "Why did its losses increase?": the sentence stating the change, then the one right after it
+            # that says what caused it ("Losses increased … primarily due to …", "This decrease was …"); the
+            # cause alone when both do not fit
+            return chosen + [nxt] if _chars(chosen + [nxt]) <= MAX_CHARS else [nxt]
         if (nxt is not None and not best.is_row and q.kind not in ("figure", "list") and nxt.features
                 and nxt.features.get("anaphor") and nxt.features.get("focus", 0) > best.features.get("focus", 0)
                 and _chars(chosen + [nxt]) <= MAX_CHARS):
@@ -449,6 +463,8 @@ class ExtractiveAnswerer(RunnableSerializable):
                 nxt = nxt.next
         elif q.kind in ("describe", "who", "when", "where") and not best.is_row:
             for c in cands[1:4]:
+                if cause and not _states_cause(c):
+                    continue   # (beside a cause, only another cause)
                 if (c.prob >= best.prob - model.second_margin and not c.is_row and c not in chosen
                         and c.text not in best.text and _chars(chosen + [c]) <= MAX_CHARS):
                     chosen.append(c)
@@ -694,6 +710,17 @@ _TREND = re.compile(r"\b(?:chang|improv|trend|consisten|fluctuat|historical|over
 # a question that asks why, not how much
 _CAUSAL = re.compile(r"\bwhat (?:drove|drives|caused|causes|explains)\b|\bwhy\b|\breasons?\b|\bdrivers?\b"
                      r"|原因|为什么|为何|驱动", re.I)
+# a sentence that states a cause: the answer to a question that asks why
+_CAUSE_STATED = re.compile(r"\b(?:due to|driven by|because|as a result of|attributable to|owing to|resulting from"
+                           r"|reflect(?:s|ed|ing))\b|由于|因为|所致|受[^，。；]{1,20}影响|得益于|原因(?:是|为|在于|系)|驱动|带动", re.I)
+
+
+def _asks_cause(question: str) -> bool:
+    return bool(_CAUSAL.search(main_question(question)))
+
+
+def _states_cause(c: Candidate | None) -> bool:
+    return c is not None and bool(_CAUSE_STATED.search(c.text))
 
 
 def _names_statement(q: Question) -> bool:

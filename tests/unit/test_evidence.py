@@ -413,6 +413,25 @@ def test_a_sentence_a_report_repeats_is_cited_where_the_report_first_says_it():
     assert not ans.abstained and [c.page for c in ans.citations] == [68], ans.text
 
 
+def test_a_question_asking_why_is_answered_by_the_sentence_that_states_the_cause():
+    """The change, then the sentence right after it that says what caused it; else the likeliest sentence
+    stating a cause that is as much about what is asked as the best one."""
+    text = ("The segment adjusted EBITA was a loss of RMB15,137 million in fiscal year 2025, compared to a loss "
+            "of RMB8,035 million in fiscal year 2024. Losses increased year-over-year primarily due to the "
+            "increase in investments in cross-border businesses. Headcount was stable.")
+    a = _answerer({("r", 5): text})
+    ans = a.answer("Why did the segment's adjusted EBITA losses increase in fiscal year 2025?", _docs("r", 5, text))
+    assert not ans.abstained and "investments in cross-border" in ans.text, ans.text
+    # a question asking how much is not changed
+    ans = a.answer("What was the segment's adjusted EBITA loss in fiscal year 2025?", _docs("r", 5, text))
+    assert "primarily due to" not in ans.text, ans.text
+    text = ("• International markets segment increased 11.9%. Store count rose.\n"
+            "• International markets: Segment performance was driven by strong comparable sales in most markets.")
+    a = _answerer({("m", 2): text})
+    ans = a.answer("What drove the international markets segment performance?", _docs("m", 2, text))
+    assert not ans.abstained and "strong comparable sales" in ans.text, ans.text
+
+
 def test_a_term_of_several_words_is_translated_as_a_whole():
     from rag.evidence import focus_stems
 
