@@ -56,6 +56,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any, Iterable
 
+from .glossary import is_general_term
 from .questions import CHANGE_ASKED
 from .text import STOPWORDS, is_cjk_text, normalize, tokens
 
@@ -197,11 +198,12 @@ def _terms_and_nouns(question: str, names=None) -> tuple[list[str], list[str]]:
     core = _core(question)
     names_found = company_mentions(core, names)
     names = list(names_found)
+    general: list[str] = []   # glossary words among the salient terms ("EPS", "CFO"): what is asked, no name
     for t in salient_terms(core):
         t = re.sub(r"['’]s$", "", t)
         if (t and not re.fullmatch(r"\d+(?:\.\d+)?%?", t) and t.lower() not in _GENERIC
                 and not any(normalize(t) in normalize(c) for c in names_found)):
-            names.append(t)
+            (general if is_general_term(t) else names).append(t)
     periods = [m.group(0).strip() for m in _YEAR.finditer(core)]
     terms = list(dict.fromkeys(names + periods))
     if is_cjk_text(core):
@@ -223,6 +225,8 @@ def _terms_and_nouns(question: str, names=None) -> tuple[list[str], list[str]]:
             words = [core.strip()]
     else:
         words = [re.sub(r"['’]s$", "", w) for w in tokens(core) if len(w) >= 3 and not w[0].isdigit()]
+    seen: set[str] = set()
+    words = [w for w in general + words if not (w.lower() in seen or seen.add(w.lower()))]   # once, as first written
     terms_norm = [normalize(t) for t in terms]
     words = [w for w in dict.fromkeys(words) if w.lower() not in _GENERIC and normalize(w) not in STOPWORDS
              and not any(normalize(w) in t or t in normalize(w) for t in terms_norm)]
@@ -261,8 +265,10 @@ def asks_own_measure(question: str) -> bool:
 def _own_names(question: str) -> list[str]:
     from .answering import salient_terms
 
+    # (a word of the glossary, "CFO", is no name: "Who is its CFO?" asks about the earlier company)
     return [t for t in salient_terms(question) if t.lower() not in _GENERIC and not _YEAR.fullmatch(t)
-            and not re.fullmatch(r"(?i)what|which|how|who|when|where|and|\d+(?:\.\d+)?%?", t)]
+            and not re.fullmatch(r"(?i)what|which|how|who|when|where|and|\d+(?:\.\d+)?%?", t)
+            and not is_general_term(t)]
 
 
 def is_followup(question: str, names=None) -> bool:
@@ -287,7 +293,8 @@ def is_followup(question: str, names=None) -> bool:
     if short:
         from .answering import salient_terms
 
-        own = [t for t in salient_terms(q) if t.lower() not in _GENERIC and not re.fullmatch(r"(?i)what|which|how|who|when|where|and", t)]
+        own = [t for t in salient_terms(q) if t.lower() not in _GENERIC and not is_general_term(t)
+               and not re.fullmatch(r"(?i)what|which|how|who|when|where|and", t)]
         if not own and not _YEAR.search(q):
             return True
     return False

@@ -60,6 +60,13 @@ _EN_PATTERN = re.compile(r"(?<![a-z])(" + "|".join(sorted(map(re.escape, _EN_TO_
                          + r")(?:s|es|d|ed|ing)?(?![a-z])")
 
 
+def is_general_term(term: str) -> bool:
+    """Whether ``term`` is a word of the glossary ("CFO", "gross margin", "毛利率"): reporting vocabulary,
+    not a name of a company, product or person."""
+    t = " ".join((term or "").lower().split())
+    return t in ABBREVIATIONS or t in _EN_TO_ZH or t in _ZH_TO_EN
+
+
 def chinese_terms() -> tuple[str, ...]:
     """The glossary's Chinese terms, longest first."""
     return _ZH_TERMS

@@ -38,6 +38,14 @@ PREV_EN = "What was Alibaba's revenue in fiscal 2025?"
      "Acme first quarter 2023 revenue How did that compare with a year earlier?"),
     ("What was Acme's revenue in the first quarter of 2023?", "What drove the increase?",
      "Acme first quarter 2023 revenue What drove the increase?"),
+    # a word of the glossary ("CFO", "EPS") is what is asked, not a name: the company comes from before,
+    # and an abbreviated measure replaces the earlier one
+    ("What was Acme's gross margin in the first quarter of 2023?", "Who is its CFO?",
+     "Acme first quarter 2023 Who is its CFO?"),
+    ("What was Acme's gross margin in the first quarter of 2023?", "Who is the CEO?",
+     "Acme first quarter 2023 Who is the CEO?"),
+    ("What was Acme's revenue in the first quarter of 2023?", "And its EPS?",
+     "Acme first quarter 2023 How much was its EPS?"),
 ])
 def test_heuristic_prepends_the_previous_key_terms(prev, follow, expected):
     rw = rewrite_question(follow, [prev])
