@@ -29,7 +29,7 @@ from langchain_core.documents import Document
 from langchain_core.runnables import RunnableSerializable
 
 from .answer_model import AnswerModel, load_model
-from .evidence import (_ENUM, Candidate, PageTexts, candidates, change_only, exact_label, featurize,
+from .evidence import (_ENUM, AUDIT_FIRM_NAMED, Candidate, asks_auditor, PageTexts, candidates, change_only, exact_label, featurize,
                        focus_stems, focus_words, ordinals, page_rows, parent_only, passes_kind, row_label, subject_of)
 from .evidence_periods import passes_period
 from .extremes import asks_extreme, extreme_peer
@@ -270,6 +270,11 @@ class ExtractiveAnswerer(RunnableSerializable):
             # decides it, among those about as likely to answer as the best (the fitted second-answer margin)
             told = [c for c in timed if DISCLOSURE.search(c.text) and c.prob >= timed[0].prob - self.fitted.second_margin]
             timed = told or timed
+        if q.kind == "who" and asks_auditor(q.text):
+            # who audits: a sentence naming the firm ("… has been audited by PricewaterhouseCoopers LLP"), before
+            # those that only mention an accounting firm
+            named = [c for c in timed if AUDIT_FIRM_NAMED.search(c.text)]
+            timed = named + [c for c in timed if c not in named]
         if q.kind == "describe" and _asks_cause(question) and not _states_cause(timed[0]) \
                 and not _states_cause(timed[0].next):
             # a question that asks why is answered by a sentence that states a cause: the likeliest of those
@@ -461,7 +466,8 @@ class ExtractiveAnswerer(RunnableSerializable):
                 chosen.append(nxt)
                 lead_in = False
                 nxt = nxt.next
-        elif q.kind in ("describe", "who", "when", "where") and not best.is_row:
+        elif q.kind in ("describe", "who", "when", "where") and not best.is_row \
+                and not (q.kind == "who" and asks_auditor(q.text)):   # (one firm audits: its sentence answers)
             for c in cands[1:4]:
                 if cause and not _states_cause(c):
                     continue   # (beside a cause, only another cause)

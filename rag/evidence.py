@@ -52,7 +52,18 @@ _DATE_HINT = re.compile(r"\b(19|20)\d{2}\b|\d+\s*年|\d+\s*月|\d+\s*日|\b(Jan|
                         r"|\bQ[1-4]\b|第[一二三四]季度", re.I)
 _PERSON = re.compile(r"\b(?:Mr\.|Ms\.|Mrs\.|Dr\.)\s*[A-Z][a-z]+|\b[A-Z][a-z]+(?:\s[A-Z]\.)?\s[A-Z][a-z]{2,}\b|先生|女士|博士|董事长|总经理|"
                      r"\b(?:Chief \w+ Officer|CEO|CFO|Chair(?:man|woman|person)?|President)\b")
-_AUDIT_Q = re.compile(r"\baudit|审计|审阅|核数师", re.I)
+_AUDIT_Q = re.compile(r"\baudit|\baccounting firm\b|审计|审阅|核数师|会计师事务所", re.I)
+# a firm of auditors by its name: "PricewaterhouseCoopers LLP", "Deloitte & Touche LLP", "安永华明会计师事务所",
+# "…, Certified Public Accountants" (not a title that only mentions one: "Fees Paid to Independent Registered
+# Public Accounting Firm")
+AUDIT_FIRM_NAMED = re.compile(r"\b[A-Z][\w'.-]*(?:\s+(?:&\s+)?[A-Z][\w'.-]*)*,?\s+LLP\b"
+                              r"|[\u4e00-\u9fff]{2,}会计师事务所(?!审计|的|出具)"
+                              r"|\b[A-Z][\w'.-]*(?:\s+[A-Z&][\w'.-]*)*,\s+(?:Certified Public|Chartered) Accountants\b")
+
+
+def asks_auditor(question: str) -> bool:
+    """Whether a who-question asks who audits (a firm of auditors answers it)."""
+    return bool(_AUDIT_Q.search(question))
 _AUDIT_FIRM = re.compile(r"会计师事务所|核数师|\bcertified public accountants\b|\bchartered accountants\b|\bLLP\b"
                          r"|\b(?:public )?accounting firm\b|\bthe auditors? of\b"
                          r"|\bas (?:our|its) (?:independent )?auditors?\b", re.I)

@@ -38,6 +38,8 @@ _YEAR_TO_DATE = re.compile(r"\b(?:six|nine) months\b|year[\s-]to[\s-]date|前三
 # year-to-date columns states the quarter too
 _QUARTER_COLUMN = re.compile(r"\b(?:three|3) months\b|\b1[236] weeks\b|\bquarter ended\b|本季度|本报告期|第[一二三四]季度|7-9月|4-6月|10-12月",
                              re.I)
+# a question naming a fiscal year ("fiscal 2025", "FY2025", "2025财年"): the filer's, not a calendar year
+_FISCAL_Q = re.compile(r"\bfiscal\b|\bFY\s?\d|财年|财政年度|财务年度", re.I)
 _FULL_YEAR_Q = re.compile(r"\b(full[\s-]year|for the (?:fiscal )?year|annual|whole year)\b|全年|年度(?!报告)|整年", re.I)
 # a candidate that speaks of a whole year (a quarterly release prints the year's columns beside the quarter's)
 _FULL_YEAR_TEXT = re.compile(_FULL_YEAR_Q.pattern + r"|\b(?:twelve|12) months\b|\byears? ended\b|\bfiscal year\b|"
@@ -120,7 +122,10 @@ def passes_period(q: Question, c, doc_years: set[str], doc_quarter: int | None =
         # (the year a figure is compared with is not the figure's: "Diluted EPS of $3.56 was up 23 percent
         # compared to fiscal 2019 results" is fiscal 2020's in a fiscal 2020 report)
         years = set(_YEAR.findall(_COMPARED_YEAR.sub(" ", c.text) + " " + c.header_text))
-        if years and not years & q.years:
+        if years and not years & q.years and not (_FISCAL_Q.search(q.text) and doc_years & q.years
+                                                  and years <= doc_years):
+            # (a fiscal year asked is the filer's: "2025财年中期" of a report of the six months ended
+            # 2024-09-30 is told in that report's own calendar years, which its description names)
             return False
         if not years and doc_years and not doc_years & q.years:
             return False

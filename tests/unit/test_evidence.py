@@ -145,6 +145,18 @@ def test_a_quarter_asked_is_not_answered_from_another_quarters_report():
                          doc_quarter=1)
 
 
+def test_a_fiscal_year_asked_is_told_in_the_calendar_years_of_the_filers_report():
+    """"2025财年中期" of a report of the six months ended 2024-09-30: the report's sentences say 2024."""
+    from rag.evidence_periods import passes_period
+
+    said = Candidate(None, 0, 0, 40, "截至2024年9月30日止六个月的中期财务报表已由示例会计师事务所审阅。")
+    prior = Candidate(None, 0, 0, 40, "截至2023年9月30日止六个月的收入为人民币100百万元。")
+    q = read("示例集团2025财年中期报告中，哪家会计师事务所审阅了中期财务报表？")
+    assert passes_period(q, said, {"2024", "2025"}) and not passes_period(q, prior, {"2024", "2025"})
+    # a calendar year asked is not the filer's fiscal year
+    assert not passes_period(read("示例集团2025年的收入是多少？"), said, {"2024", "2025"})
+
+
 def test_a_row_of_a_guidance_table_answers_only_a_question_about_guidance():
     """A release's outlook table ("Revenue $2.10 - $2.20" under "Q4 2025 Guidance") states a forecast of
     the next quarter, not what was reported; pypdf glues its title to the line above ("percentagesQ4")."""

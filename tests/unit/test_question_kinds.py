@@ -229,6 +229,18 @@ def test_who_audits_is_answered_by_a_line_naming_a_firm_of_auditors_not_by_the_a
     assert not passes_kind(en, line("The audit committee reviewed the interim financial statements with management."))
 
 
+def test_who_audits_prefers_the_sentence_naming_the_firm_over_one_that_only_mentions_an_accounting_firm():
+    from rag.evidence import AUDIT_FIRM_NAMED, asks_auditor
+
+    assert asks_auditor("Who is the company's independent registered public accounting firm?")
+    assert asks_auditor("哪家会计师事务所审阅了中期财务报表？") and not asks_auditor("Who is the CEO?")
+    assert AUDIT_FIRM_NAMED.search("… has been audited by Example Partners LLP, an independent registered public "
+                                   "accounting firm, as stated in its report")
+    assert AUDIT_FIRM_NAMED.search("财务报表已由本公司独立核数师示例会计师事务所根据国际审阅准则审阅")
+    assert not AUDIT_FIRM_NAMED.search("The sections titled “Fees Paid to Independent Registered Public "
+                                       "Accounting Firm” in our proxy statement")
+
+
 def test_a_question_naming_a_line_item_asks_every_name_of_it():
     """measures.toml lists an item's names: asking "cash flow from operating activities" asks the row
     "Net cash provided by operating activities", whose words are then the asked item's, not another's."""
