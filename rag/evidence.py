@@ -347,7 +347,8 @@ def _kind_match(q: Question, c: Candidate) -> float:
     if q.kind == "where":
         return 1.0 if re.search(r"\b[A-Z][a-z]+", t) or _CJK.search(t) else 0.0
     if q.kind == "list":
-        return 1.0 if (t.count(",") + t.count("、") + t.count("，") >= 2 or _ENUM.search(t)) else 0.0
+        # (items parted by commas, 顿号, or semicolons: "North America Retail; Convenience Stores; … and Pet")
+        return 1.0 if (sum(t.count(x) for x in ",、，;；") >= 2 or _ENUM.search(t)) else 0.0
     if q.kind == "choice":
         return 1.0 if any(o and o.lower() in t.lower() for o in q.options) else 0.0
     return 1.0 if len(t) >= 40 else 0.0

@@ -250,3 +250,13 @@ def test_a_question_naming_a_line_item_asks_every_name_of_it():
     assert "oper" in tokens_outside_other_items("Net cash provided by operating activities", asked)
     assert "invest" not in tokens_outside_other_items("Net cash provided by investing activities", asked)
     assert not items_asked("What was the headcount?")
+
+
+def test_an_enumeration_parted_by_semicolons_answers_a_list_question():
+    from rag.evidence import Candidate, passes_kind
+
+    q = read("What are the company's operating segments?")
+    line = lambda text: Candidate(None, 0, 0, len(text), text)   # noqa: E731
+    assert passes_kind(q, line("Our businesses are organized into five operating segments: North Retail; "
+                               "Convenience Stores & Foodservice; Europe & Australia; Asia; and Pet."))
+    assert not passes_kind(q, line("Our segments are described below."))
