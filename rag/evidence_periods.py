@@ -17,7 +17,7 @@ _YEAR = YEAR_IN_TEXT
 DATE_LIKE = re.compile(
     r"\b(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec)[a-z]*\.?\s+\d{1,2}(?:,\s*\d{4})?"
     r"|\d{4}\s*年(?:\s*\d{1,2}\s*月(?:\s*\d{1,2}\s*日)?)?|\d{1,2}\s*月\s*\d{1,2}\s*日|\b(?:FY|Q[1-4])\s*'?\d{2,4}\b"
-    r"|(?<![\d.,])(?:19|20)\d{2}(?![\d,%]|\.\d)|\b\d{1,2}/\d{1,2}/\d{2,4}\b"
+    r"|(?<![\d.,])(?:19|20)\d{2}(?![\d%]|[.,]\d)|\b\d{1,2}/\d{1,2}/\d{2,4}\b"
     r"|\b\d{1,2}:\d{2}\s*(?:a\.?m\.?|p\.?m\.?)?|\b\d{1,2}\s*(?:a\.m\.|p\.m\.)|\d{1,2}[:：]\d{2}", re.I)
 
 # a quarter named as such; "前三季度" (the first three quarters, year to date) is not the third quarter.

@@ -891,3 +891,13 @@ def test_a_tables_header_of_periods_answers_no_question_but_when():
     header = Candidate(None, 0, 0, 10, "项目 | 2024年第三季度（7-9月） | 2023年第三季度（7-9月） | 本报告期比上年同期增减变动幅度(%)")
     for question in ("营业收入与上年同期相比是增加还是减少？", "Did revenue grow in the third quarter?"):
         assert not passes_kind(read(question), header)
+
+
+def test_a_year_before_a_comma_is_a_date_not_the_figure_a_sentence_states():
+    """"During fiscal 2022, we repurchased … 15.7 million shares": the year opens the sentence, its comma is
+    the clause's; what the figure is comes after it. A number whose comma parts thousands stays a number."""
+    from rag.evidence_periods import DATE_LIKE, subject_clause
+
+    assert "repurchased" in subject_clause("During fiscal 2022, we repurchased a total of 15.7 million shares")
+    assert subject_clause("In 2024, revenue was $5 billion").strip() == "revenue was"
+    assert not DATE_LIKE.search("Revenue was 2,022,000") and not DATE_LIKE.search("a total of 2022,500 units")
