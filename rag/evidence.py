@@ -329,7 +329,13 @@ def _overlap(weights: dict[str, float], toks: set[str]) -> float:
 
 
 def _has_figure(text: str) -> bool:
-    return bool(_FIGURE.search(DATE_LIKE.sub(" ", text)))
+    return bool(_FIGURE.search(DATE_LIKE.sub(" ", text)) or _FIGURE_IN_WORDS.search(text))
+
+
+# a figure written in words: "approximately six percentage points", "two percent", 六个百分点
+_FIGURE_IN_WORDS = re.compile(r"\b(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|thirty|"
+                              r"forty|fifty|hundred)\s+(?:percentage points?|percent|basis points|million|billion)\b"
+                              r"|[一二三四五六七八九十两]+个百分点", re.I)
 
 
 def _kind_match(q: Question, c: Candidate) -> float:
