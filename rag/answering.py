@@ -29,7 +29,7 @@ from langchain_core.documents import Document
 from langchain_core.runnables import RunnableSerializable
 
 from .answer_model import AnswerModel, load_model
-from .evidence import (_ENUM, AUDIT_FIRM_NAMED, Candidate, asks_auditor, PageTexts, candidates, change_only, exact_label, featurize,
+from .evidence import (_ENUM, AUDIT_FIRM_NAMED, SEAT_STATED, Candidate, asks_auditor, asks_seat, PageTexts, candidates, change_only, exact_label, featurize,
                        focus_stems, focus_words, ordinals, page_rows, parent_only, passes_kind, row_label, subject_of)
 from .evidence_periods import passes_period
 from .extremes import asks_extreme, extreme_peer
@@ -270,6 +270,11 @@ class ExtractiveAnswerer(RunnableSerializable):
             # decides it, among those about as likely to answer as the best (the fitted second-answer margin)
             told = [c for c in timed if DISCLOSURE.search(c.text) and c.prob >= timed[0].prob - self.fitted.second_margin]
             timed = told or timed
+        if q.kind == "where" and asks_seat(q.text):
+            # where it is seated: a line giving the address ("… (Address of principal executive offices)",
+            # "注册地址 …") before those that only name places
+            stated = [c for c in timed if SEAT_STATED.search(c.text)]
+            timed = stated + [c for c in timed if c not in stated]
         if q.kind == "who" and asks_auditor(q.text):
             # who audits: a sentence naming the firm ("… has been audited by PricewaterhouseCoopers LLP"), before
             # those that only mention an accounting firm
@@ -435,6 +440,9 @@ class ExtractiveAnswerer(RunnableSerializable):
         if best.prev is not None and best.features.get("anaphor") and not best.is_row:
             chosen.insert(0, best.prev)          # "It rose to …" needs the sentence that says what "it" is
         nxt = best.next
+        if q.kind == "where" and asks_seat(q.text) and nxt is not None and SEAT_STATED.search(nxt.text) \
+                and _chars(chosen + [nxt]) <= MAX_CHARS:
+            return chosen + [nxt]   # the address, then "(Address of principal executive offices)" under it
         cause = q.kind == "describe" and _asks_cause(q.text)
         if cause and not _states_cause(best) and _states_cause(nxt) and not nxt.is_row:
             # "Why did its losses increase?": the sentence stating the change, then the one right after it

@@ -61,6 +61,20 @@ AUDIT_FIRM_NAMED = re.compile(r"\b[A-Z][\w'.-]*(?:\s+(?:&\s+)?[A-Z][\w'.-]*)*,?\
                               r"|\b[A-Z][\w'.-]*(?:\s+[A-Z&][\w'.-]*)*,\s+(?:Certified Public|Chartered) Accountants\b")
 
 
+# where a company is seated (its headquarters, registered or principal executive offices) and a line giving
+# the address: a 10-K cover's "(Address of principal executive offices)", "headquartered in …", 注册地址
+_SEAT_Q = re.compile(r"\bheadquarter\w*|\bprincipal (?:executive )?offices?\b|\bregistered (?:office|address)\b"
+                     r"|总部|注册地址|办公地址|注册地|住所", re.I)
+SEAT_STATED = re.compile(r"\(?Address of principal executive offices|\bheadquarter(?:s|ed)\s+(?:is\s+|are\s+)?"
+                         r"(?:located\s+)?in\b|\b(?:\d+|One|Two|Three)\s+(?:[A-Z][\w.]*\s+){0,4}(?:Street|St\.|Avenue|Ave\.|Drive"
+                         r"|Road|Boulevard|Way|Place|Plaza|Parkway)\b|注册地址|办公地址|总部(?:位于|设在|设于)")
+
+
+def asks_seat(question: str) -> bool:
+    """Whether a where-question asks where a company is seated (an address answers it)."""
+    return bool(_SEAT_Q.search(question))
+
+
 def asks_auditor(question: str) -> bool:
     """Whether a who-question asks who audits (a firm of auditors answers it)."""
     return bool(_AUDIT_Q.search(question))
@@ -351,6 +365,8 @@ def _kind_match(q: Question, c: Candidate) -> float:
             return 1.0 if _AUDIT_FIRM.search(t) else 0.0
         return 1.0 if _PERSON.search(t) else 0.0
     if q.kind == "where":
+        if asks_seat(q.text):
+            return 1.0 if SEAT_STATED.search(t) else 0.0
         return 1.0 if re.search(r"\b[A-Z][a-z]+", t) or _CJK.search(t) else 0.0
     if q.kind == "list":
         # (items parted by commas, 顿号, or semicolons: "North America Retail; Convenience Stores; … and Pet")

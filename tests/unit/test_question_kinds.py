@@ -241,6 +241,21 @@ def test_who_audits_prefers_the_sentence_naming_the_firm_over_one_that_only_ment
                                        "Accounting Firm” in our proxy statement")
 
 
+def test_where_a_company_is_seated_is_answered_by_its_address_line():
+    from rag.evidence import SEAT_STATED, Candidate, _kind_match, asks_seat
+
+    line = lambda text: Candidate(None, 0, 0, len(text), text)   # noqa: E731
+    q = read("Where is the company headquartered?")
+    assert asks_seat(q.text) and asks_seat("示例银行的注册地址在哪里？") and not asks_seat("Where does it sell most?")
+    assert _kind_match(q, line("One Example Drive, Springfield, Rhode Island 02895")) == 1.0
+    assert _kind_match(q, line("(Address of principal executive offices) (Zip Code)")) == 1.0
+    assert _kind_match(q, line("Vice President of Example Corporation from March 2011 through 2019.")) == 0.0
+    assert SEAT_STATED.search("注册地址 中华人民共和国广东省深圳市罗湖区示例路1号")
+    # the glossary writes "headquartered" out as a cover page does, so keyword search finds the cover
+    from rag.glossary import expand
+    assert "principal executive offices" in expand("Where is the company headquartered?")
+
+
 def test_a_question_naming_a_line_item_asks_every_name_of_it():
     """measures.toml lists an item's names: asking "cash flow from operating activities" asks the row
     "Net cash provided by operating activities", whose words are then the asked item's, not another's."""
