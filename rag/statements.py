@@ -211,6 +211,7 @@ def _item_key(p: _Phrase) -> str:
     return " ".join(w for w in p.words if w not in TOTAL_WORDS)
 
 
+@lru_cache(maxsize=8192)
 def items_asked(text: str) -> frozenset[str]:
     """The line items and measures ``text`` names (each as a key that "total"/合计 does not change),
     every one it holds, a longer name's parts included, and every other name of a line item it names
