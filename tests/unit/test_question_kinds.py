@@ -276,3 +276,10 @@ def test_an_enumeration_parted_by_semicolons_answers_a_list_question():
     assert _kind_match(q, line("Our businesses are organized into five operating segments: North Retail; "
                                "Convenience Stores & Foodservice; Europe & Australia; Asia; and Pet.")) == 1.0
     assert _kind_match(q, line("Segment operating profit rose 5 percent in the year.")) == 0.0
+
+
+def test_a_chinese_reports_auditor_is_asked_of_its_company_profile():
+    # a Chinese report names its auditor in 公司简介 (其他有关资料): a question for it prefers those pages
+    assert "cover" in statements_asked("示例银行聘请的会计师事务所是哪家？")
+    assert "cover" in statements_asked("Where is the company headquartered?")
+    assert "cover" not in statements_asked("Who is the company's auditor?")
