@@ -83,14 +83,29 @@ _FOLLOWUP_EN = re.compile(
     r"^\s*(it|its|it's|they|them|their|theirs|this|that|these|those|he|she|his|her|and|also|what about|how about|"
     r"what else|same|then|so|why|how come|compared|versus|vs\.?|in that case|and what|what of)\b", re.I)
 _FOLLOWUP_ZH = re.compile(r"^\s*(它们|它|其|他们|她们|他|她|该|这些|那些|这个|那个|这|那么|那|此|还有|另外|同时|以及|而|并且|对比|相比|那它)")
-_YEAR = re.compile(r"\b(?:fiscal(?:\s+year)?\s+|FY\s*)?(?:19|20)\d{2}\b|\d{2,4}\s*(?:财年|年度|年)|\b(?:Q[1-4]|H[12])\b|第[一二三四]季度|[上下]半年"
-                   r"|\b(?:first|second|third|fourth)\s+(?:fiscal\s+)?quarter\b|\b(?:first|second)\s+half\b", re.I)
+_YEAR = re.compile(r"\b(?:fiscal(?:\s+year)?\s+|FY\s*)?(?:19|20)\d{2}\b|\d{2,4}\s*(?:财年|年度|年)|\b(?:Q[1-4]|H[12])\b"
+                   r"|" + r"|".join([r"第[一二三四]季度", r"[上下]半年", r"前[一二三四]季度", r"年初至今",
+                                     r"\b(?:first|second|third|fourth)\s+(?:fiscal\s+)?quarter\b",
+                                     r"\b(?:first|second)\s+half\b",
+                                     r"\b(?:the\s+)?first\s+(?:\d+|six|nine|twelve)\s+(?:weeks|months)\b",
+                                     r"\byear[\s-]to[\s-]date\b"]), re.I)
+# a period of a year, not the year itself: a follow-up naming one replaces the earlier one and keeps the year
+_PART_OF_YEAR = re.compile(r"^(?:\b(?:Q[1-4]|H[12])\b|第[一二三四]季度|[上下]半年|前[一二三四]季度|年初至今|"
+                           r"(?:the\s+)?(?:first|second|third|fourth)\s+(?:fiscal\s+)?(?:quarter|half)"
+                           r"|(?:the\s+)?first\s+(?:\d+|six|nine|twelve)\s+(?:weeks|months)|year[\s-]to[\s-]date)$", re.I)
+# another quarter than the one asked before, named relative to it
+_SHIFTED_QUARTER = re.compile(r"[上下]一?个?季度|\bnext quarter\b|\b(?:last|previous|prior) quarter\b", re.I)
+# a period named relative to the conversation's ("下个季度", "next quarter", "the same period last year"):
+# a question naming one and no company leans on the earlier question for both
+_RELATIVE_PERIOD = re.compile(r"[上下]一?个?季度|下半年|明年|去年同期|上年同期|\bnext (?:quarter|year)\b"
+                              r"|\b(?:last|previous|prior) (?:quarter|year)\b|\bthe same (?:quarter|period)\b", re.I)
 # a demonstrative pointing back at the earlier topic (the topic is kept, see the module docstring)
 _DEMONSTRATIVE = re.compile(r"^\s*(?:这些|这个|那个|那些|这|此|(?:and\s+)?(?:this|that|these|those)\b)", re.I)
 # a pronoun anywhere: a question leaning on an earlier one for its subject
 _PRONOUN = re.compile(r"\b(?:it|its|they|their|them)\b|它们|它|其|该公司|该集团|该行|他们", re.I)
 # words of a period or of asking, not a measure: a follow-up made of these asks for the earlier measure
-_NOT_A_MEASURE = {"quarter", "quarters", "year", "years", "month", "months", "period", "fiscal", "half", "same",
+_NOT_A_MEASURE = {"quarter", "quarters", "year", "years", "month", "months", "week", "weeks", "period", "fiscal",
+                  "half", "same",
                   "first", "second", "third", "fourth", "last", "previous", "prior", "next", "季度", "年度", "半年",
                   "同期", "上期", "本期", "去年", "今年", "kinds", "kind", "types", "type",
                   # a change or comparison of the earlier measure ("比上年末变化了多少？", "What drove the increase?")
@@ -277,6 +292,8 @@ def is_followup(question: str, names=None) -> bool:
         return True
     if _PRONOUN.search(q) and not company_mentions(q, names) and not _own_names(q):
         return True   # "How many employees did it have?": nothing in the question for "it" to be
+    if _RELATIVE_PERIOD.search(q) and not company_mentions(q, names) and not _own_names(q):
+        return True   # "下个季度的指引是多少？": the next quarter after the one asked about, of the same company
     if CHANGE_ASKED.search(q) and not company_mentions(q, names) and not _own_names(q):
         # "同比增长了多少？", "How did that compare with a year earlier?": a change of the earlier measure,
         # when the question names no measure of its own
@@ -327,8 +344,15 @@ def heuristic_rewrite(question: str, history, names=None) -> str:
     have = normalize(question)
     ctx, nouns = context_terms(prev, names)
     terms = [t for t in ctx if normalize(t) not in have]
-    if _YEAR.search(question):   # "那2025年第一季度呢？" names its own period: the earlier one no longer holds
-        terms = [t for t in terms if not _YEAR.fullmatch(t.strip())]
+    said = [m.group(0).strip() for m in _YEAR.finditer(question)]
+    relative = bool(_SHIFTED_QUARTER.search(question))
+    if said or relative:
+        # "那2025年第一季度呢？" names its own period: the earlier one no longer holds; "前三季度呢？" names a
+        # part of a year, which replaces the earlier part and keeps its year, as does a period relative to the
+        # earlier one ("下个季度": not the first quarter asked before)
+        part_only = all(_PART_OF_YEAR.match(p) for p in said)
+        terms = [t for t in terms if not _YEAR.fullmatch(t.strip())
+                 or (part_only and not _PART_OF_YEAR.match(t.strip()))]
     swapped = _swap_region(question, prev[-1], names)
     if swapped:
         return swapped

@@ -46,6 +46,14 @@ PREV_EN = "What was Alibaba's revenue in fiscal 2025?"
      "Acme first quarter 2023 Who is the CEO?"),
     ("What was Acme's revenue in the first quarter of 2023?", "And its EPS?",
      "Acme first quarter 2023 How much was its EPS?"),
+    # another part of the year replaces the earlier part and keeps the year and the measure
+    ("What was Acme's net income for the third quarter of fiscal 2023?", "What about the first 36 weeks?",
+     "Acme fiscal 2023 income net What about the first 36 weeks?"),
+    ("示例集团2024年第三季度的营业收入是多少？", "前三季度呢？", "示例集团 2024年 营业收入 前三季度呢？"),
+    # a quarter named relative to the earlier one, no company named: the company and year carry over
+    ("示例集团2023年第一季度的营收是多少？", "下个季度的指引是多少？", "示例集团 2023年 下个季度的指引是多少？"),
+    ("What was Acme's revenue in Q2 2023?", "What about the same quarter last year?",
+     "Acme Q2 2023 revenue What about the same quarter last year?"),
 ])
 def test_heuristic_prepends_the_previous_key_terms(prev, follow, expected):
     rw = rewrite_question(follow, [prev])
