@@ -137,6 +137,13 @@ def passes_period(q: Question, c, doc_years: set[str], doc_quarter: int | None =
     if q.quarters and not said and _YEAR_TO_DATE.search(c.text + " " + c.header_text) and \
             not _QUARTER_COLUMN.search(c.header_text):
         return False   # a quarter asked, a year-to-date figure given ("2024年前三季度 (1-9月)", "nine months ended")
+    if _YEAR_TO_DATE.search(q.text) and not q.quarters:
+        # the year to date asked ("前三季度", "first 36 weeks"), the quarter's own figure given: a row or
+        # sentence that names only the quarter's column ("营业收入_本报告期", "three months ended") and nothing
+        # of the year to date
+        said = c.text + " " + c.header_text
+        if _QUARTER_COLUMN.search(said) and not (_YEAR_TO_DATE.search(said) or "年初至" in said):
+            return False
     subject = subject_clause(c.text)
     if _POINT_IN_TIME_Q.search(q.text) and not _AVERAGE.search(q.text) and \
             _AVERAGE.search(subject + " " + (c.header_text if c.is_row else "")):

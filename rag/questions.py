@@ -71,7 +71,8 @@ _DESCRIBE = re.compile(r"\b(why|how did|how does|how do|how has|what drove|what 
 
 _YEAR = YEAR_IN_TEXT
 _FY = re.compile(r"\bFY\s*'?(\d{2}|\d{4})\b", re.I)
-_QUARTER = re.compile(r"\bQ([1-4])\b|\b(first|second|third|fourth)[\s-]quarter\b|第?([一二三四1-4])季度", re.I)
+# (前三季度, the first three quarters, is the year to date, not the third quarter)
+_QUARTER = re.compile(r"\bQ([1-4])\b|\b(first|second|third|fourth)[\s-]quarter\b|(?<!前)第?([一二三四1-4])季度", re.I)
 _QORD = {"first": 1, "second": 2, "third": 3, "fourth": 4, "一": 1, "二": 2, "三": 3, "四": 4}
 _PRIOR = re.compile(r"\b(prior year|previous year|last year|a year ago|year-ago|prior period|beginning of (?:the )?year)\b"
                     r"|上年|去年|上期|年初|期初", re.I)

@@ -157,6 +157,18 @@ def test_a_fiscal_year_asked_is_told_in_the_calendar_years_of_the_filers_report(
     assert not passes_period(read("示例集团2025年的收入是多少？"), said, {"2024", "2025"})
 
 
+def test_the_year_to_date_asked_is_not_the_quarter_and_not_answered_by_the_quarters_column():
+    """前三季度 (the first three quarters) is the year to date: no third quarter asked; a row naming only the
+    quarter's column ("营业收入_本报告期") is another period, the year-to-date statement's row is not."""
+    from rag.evidence_periods import passes_period
+
+    q = read("示例公司2024年前三季度的营业收入是多少？")
+    assert q.quarters == set() and read("示例公司2024年第三季度的营业收入是多少？").quarters == {3}
+    ytd = _row_candidate("其中：营业收入 | 41,878,720 | 33,098,244", "项目 | 2024年前三季度 (1-9月) | 2023年前三季度 (1-9月)")
+    quarter = _row_candidate("营业收入_本报告期 | 32.5", "项目名称 | 变动比例(%) | 主要原因")
+    assert passes_period(q, ytd, {"2024"}, 3) and not passes_period(q, quarter, {"2024"}, 3)
+
+
 def test_a_row_of_a_guidance_table_answers_only_a_question_about_guidance():
     """A release's outlook table ("Revenue $2.10 - $2.20" under "Q4 2025 Guidance") states a forecast of
     the next quarter, not what was reported; pypdf glues its title to the line above ("percentagesQ4")."""
