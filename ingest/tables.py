@@ -62,6 +62,9 @@ def _numeric_cells(line: str) -> tuple[int, int, bool]:
     return len(nums), len(cells), bool(_NUMCELL.fullmatch(cells[-1].strip("$ ")))
 
 
+_DAY_OF_DATE = re.compile(r"^(?:[1-9]|[12]\d|3[01]),$")
+
+
 def classify(line: str) -> str:
     """'blank', 'header', 'data', 'label' or 'prose' for one line of a page."""
     s = line.strip()
@@ -75,6 +78,8 @@ def classify(line: str) -> str:
     # ("2024年，本集团实现营业收入1,466.95亿元，同比下降10.9%；" is a sentence, not a header of periods)
     if "。" in s or s.endswith(("；", "！", "？")) or (ends_sentence and not (n_num and last_num and words < 8)):
         return "prose"
+    if _DAY_OF_DATE.match(s):
+        return "header"   # "December" / "31," / "2022": the day of a column's date the PDF wrapped, no figure
     if n_num:
         if last_num or (n_cells and n_num / n_cells >= 0.3 and n_num >= 2):
             return "data"

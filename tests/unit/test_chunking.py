@@ -130,3 +130,15 @@ def test_a_row_is_read_under_its_tables_title_and_subtitle_in_answers_only():
     signed = "法定代表人：张三\n合并利润表\n单位：元\n项目 2025年度 2024年度\n营业总收入 1,000.00 900.00"
     _, headers = line_headers(signed, title_lines=2)
     assert headers[4].text.startswith("合并利润表")
+
+
+def test_the_day_of_a_wrapped_column_date_is_header_not_a_row():
+    """pypdf wraps a column's date over lines ("December" / "31," / "2022"): the lone "31," is part of the
+    header, so the header keeps every column's period (not only those after it)."""
+    from ingest.tables import classify, line_headers
+
+    assert classify("31,") == "header" and classify("1,234") == "data"
+    text = ("Three Months Ended\n\nJune 30,\n2023\nMarch 31,\n2023\nDecember\n31,\n2022\n"
+            "(In millions, except percentages)\nActive Buyers (1) 132 133 134\n")
+    starts, headers = line_headers(text)
+    assert "June 30," in headers[-2].text and "2023" in headers[-2].text
