@@ -298,6 +298,12 @@ class ExtractiveAnswerer(RunnableSerializable):
             named = [c for c in timed if c.features.get("subject")
                      or (names and names & keyword_token_set(subject_of(c)))]
             timed = named or timed
+            if not names:
+                # the company's own figure asked, a sentence stating that of another company of its group
+                # ("平安理财总资产131.28亿元" for 平安银行's total assets: a name sharing the company's brand) comes
+                # after those that do not
+                others = [c for c in timed if not c.is_row and _group_entity(subject_of(c), q.names)]
+                timed = [c for c in timed if c not in others] + others
             # a row labelled as exactly what is asked ("所得税费用") before the best row when that one's label
             # qualifies it ("当期所得税费用", "Current income tax expense"): a part of the asked figure or
             # another measure. The exact label holds every asked word the best one does ("贷款" is not
@@ -704,6 +710,20 @@ def _first_said(chosen: list[Candidate], cands: list[Candidate]) -> list[Candida
                 first[key] = c
     return list(dict.fromkeys(c if c.is_row else first.get((c.doc_id, " ".join(c.text.split())), c)
                               for c in chosen))
+
+
+def _group_entity(subject: str, own_names: tuple[str, ...]) -> bool:
+    """Whether what a sentence says its figure is names another company of the group than the one
+    asked about: a Chinese name that opens with the company's short name's first two characters (its
+    brand) but is not one of its own names ("平安理财" beside 平安银行)."""
+    own = [n for n in own_names if is_cjk_text(n) and len(n) >= 3]
+    for name in own:
+        brand = name[:2]
+        for m in re.finditer(re.escape(brand), subject):
+            here = subject[m.start():]
+            if not any(here.startswith(n) for n in own) and re.match(r"[\u4e00-\u9fff]{4}", here):
+                return True
+    return False
 
 
 def _labels_other_item(row: Candidate, question: str) -> bool:

@@ -913,3 +913,19 @@ def test_a_year_before_a_comma_is_a_date_not_the_figure_a_sentence_states():
     assert "repurchased" in subject_clause("During fiscal 2022, we repurchased a total of 15.7 million shares")
     assert subject_clause("In 2024, revenue was $5 billion").strip() == "revenue was"
     assert not DATE_LIKE.search("Revenue was 2,022,000") and not DATE_LIKE.search("a total of 2022,500 units")
+
+
+def test_a_figure_of_another_company_of_the_group_does_not_answer_for_the_company():
+    """Its total assets asked: "示例理财总资产131.28亿元" is a subsidiary's (a name opening with the
+    company's brand), not the bank's; the bank's own sentence answers."""
+    text = ("2024年末，示例理财总资产131.28亿元，净资产125.08亿元。\n"
+            "2024年末，示例银行资产总额57,692.70亿元，较上年末增长3.3%。")
+    a = _answerer({("b", 6): text})
+    a.fitted.weights.update({f: 0.0 for f in FEATURES} | {"length": -5.0})   # a model that puts the subsidiary first
+    docs = _docs("b", 6, text)
+    assert "示例理财" in a.rank("2024年末总资产是多少？", docs)[1][0].text
+    a.catalog.document = lambda doc_id: {"doc_id": doc_id, "source": "/x/b.pdf",
+                                         "meta": {"title": "b", "kind": "annual report", "issuer": "示例银行股份有限公司",
+                                                  "aliases": ["示例银行"]}}
+    ans = a.answer("示例银行2024年末总资产是多少？", docs)
+    assert not ans.abstained and "57,692.70" in ans.text, ans.text
