@@ -111,7 +111,10 @@ _NOT_A_MEASURE = {"quarter", "quarters", "year", "years", "month", "months", "we
                   # a change or comparison of the earlier measure ("比上年末变化了多少？", "What drove the increase?")
                   "change", "changes", "compare", "comparison", "growth", "increase", "decrease", "decline", "drop",
                   "rise", "earlier", "ago", "drove", "driver", "drivers", "reason", "reasons", "rate",
-                  "变化", "变动", "增长", "增长率", "增幅", "降幅", "增速", "增减", "原因", "上年", "上年末", "年初", "年末"}
+                  "变化", "变动", "增长", "增长率", "增幅", "降幅", "增速", "增减", "原因", "上年", "上年末", "年初", "年末",
+                  # a basis the earlier measure is stated on ("Per diluted share?", "On a non-GAAP basis?", "经调整的呢？")
+                  "per", "diluted", "basic", "share", "adjusted", "gaap", "non", "non-gaap", "basis", "excluding", "reported",
+                  "constant", "currency", "neutral", "organic", "摊薄", "稀释", "经调整", "调整后", "每股"}
 # a Chinese word made of change and comparison morphemes only ("同比增长", "环比", "增长率"): no measure
 _CHANGE_WORD_ZH = re.compile(r"(?:同比|环比|增长|下降|减少|增加|上升|变化|变动|增减|增幅|降幅|增速|率|多少|原因|了)+")
 

@@ -54,6 +54,11 @@ PREV_EN = "What was Alibaba's revenue in fiscal 2025?"
     ("示例集团2023年第一季度的营收是多少？", "下个季度的指引是多少？", "示例集团 2023年 下个季度的指引是多少？"),
     ("What was Acme's revenue in Q2 2023?", "What about the same quarter last year?",
      "Acme Q2 2023 revenue What about the same quarter last year?"),
+    # the basis the earlier measure is stated on is no measure of its own: the measure carries over
+    ("What was Acme's net income for the third quarter of fiscal 2023?", "Per diluted share?",
+     "Acme third quarter fiscal 2023 income net Per diluted share?"),
+    ("What was Acme's operating margin in Q2 2023?", "And on a non-GAAP basis?",
+     "Acme Q2 2023 operating margin And on a non-GAAP basis?"),
 ])
 def test_heuristic_prepends_the_previous_key_terms(prev, follow, expected):
     rw = rewrite_question(follow, [prev])
