@@ -29,8 +29,9 @@ from langchain_core.documents import Document
 from langchain_core.runnables import RunnableSerializable
 
 from .answer_model import AnswerModel, load_model
-from .evidence import (_ENUM, AUDIT_FIRM_NAMED, SEAT_STATED, Candidate, asks_auditor, asks_seat, PageTexts, candidates, change_only, exact_label, featurize,
-                       focus_stems, focus_words, ordinals, page_rows, parent_only, passes_kind, row_label, subject_of)
+from .evidence import (_ENUM, AUDIT_FIRM_NAMED, SEAT_STATED, Candidate, PageTexts, asks_auditor, asks_seat, candidates,
+                       change_only, exact_label, featurize, focus_stems, focus_words, ordinals, page_rows, parent_only,
+                       passes_kind, row_label, subject_of)
 from .evidence_periods import passes_period
 from .extremes import asks_extreme, extreme_peer
 from .measures import (Computed, Formula, compute, formula_asked, holds_operand, items_in, names_any, operand_rows,

@@ -83,22 +83,19 @@ _FOLLOWUP_EN = re.compile(
     r"^\s*(it|its|it's|they|them|their|theirs|this|that|these|those|he|she|his|her|and|also|what about|how about|"
     r"what else|same|then|so|why|how come|compared|versus|vs\.?|in that case|and what|what of)\b", re.I)
 _FOLLOWUP_ZH = re.compile(r"^\s*(它们|它|其|他们|她们|他|她|该|这些|那些|这个|那个|这|那么|那|此|还有|另外|同时|以及|而|并且|对比|相比|那它)")
-_YEAR = re.compile(r"\b(?:fiscal(?:\s+year)?\s+|FY\s*)?(?:19|20)\d{2}\b|\d{2,4}\s*(?:财年|年度|年)|\b(?:Q[1-4]|H[12])\b"
-                   r"|" + r"|".join([r"第[一二三四]季度", r"[上下]半年", r"前[一二三四]季度", r"年初至今",
-                                     r"\b(?:first|second|third|fourth)\s+(?:fiscal\s+)?quarter\b",
-                                     r"\b(?:first|second)\s+half\b",
-                                     r"\b(?:the\s+)?first\s+(?:\d+|six|nine|twelve)\s+(?:weeks|months)\b",
-                                     r"\byear[\s-]to[\s-]date\b"]), re.I)
 # a period of a year, not the year itself: a follow-up naming one replaces the earlier one and keeps the year
-_PART_OF_YEAR = re.compile(r"^(?:\b(?:Q[1-4]|H[12])\b|第[一二三四]季度|[上下]半年|前[一二三四]季度|年初至今|"
-                           r"(?:the\s+)?(?:first|second|third|fourth)\s+(?:fiscal\s+)?(?:quarter|half)"
-                           r"|(?:the\s+)?first\s+(?:\d+|six|nine|twelve)\s+(?:weeks|months)|year[\s-]to[\s-]date)$", re.I)
+_PARTS_OF_YEAR = r"|".join([
+    r"\b(?:Q[1-4]|H[12])\b", r"第[一二三四]季度", r"[上下]半年", r"前[一二三四]季度", r"年初至今",
+    r"\b(?:first|second|third|fourth)\s+(?:fiscal\s+)?quarter\b", r"\b(?:first|second)\s+half\b",
+    r"\b(?:the\s+)?first\s+(?:\d+|six|nine|twelve)\s+(?:weeks|months)\b", r"\byear[\s-]to[\s-]date\b"])
+_YEAR = re.compile(r"\b(?:fiscal(?:\s+year)?\s+|FY\s*)?(?:19|20)\d{2}\b|\d{2,4}\s*(?:财年|年度|年)|" + _PARTS_OF_YEAR, re.I)
+_PART_OF_YEAR = re.compile(rf"^(?:{_PARTS_OF_YEAR})$", re.I)
 # another quarter than the one asked before, named relative to it
 _SHIFTED_QUARTER = re.compile(r"[上下]一?个?季度|\bnext quarter\b|\b(?:last|previous|prior) quarter\b", re.I)
 # a period named relative to the conversation's ("下个季度", "next quarter", "the same period last year"):
 # a question naming one and no company leans on the earlier question for both
-_RELATIVE_PERIOD = re.compile(r"[上下]一?个?季度|下半年|明年|去年同期|上年同期|\bnext (?:quarter|year)\b"
-                              r"|\b(?:last|previous|prior) (?:quarter|year)\b|\bthe same (?:quarter|period)\b", re.I)
+_RELATIVE_PERIOD = re.compile(_SHIFTED_QUARTER.pattern + r"|下半年|明年|去年同期|上年同期|\bnext year\b"
+                              r"|\b(?:last|previous|prior) year\b|\bthe same (?:quarter|period)\b", re.I)
 # a demonstrative pointing back at the earlier topic (the topic is kept, see the module docstring)
 _DEMONSTRATIVE = re.compile(r"^\s*(?:这些|这个|那个|那些|这|此|(?:and\s+)?(?:this|that|these|those)\b)", re.I)
 # a pronoun anywhere: a question leaning on an earlier one for its subject

@@ -53,6 +53,9 @@ _DATE_HINT = re.compile(r"\b(19|20)\d{2}\b|\d+\s*年|\d+\s*月|\d+\s*日|\b(Jan|
 _PERSON = re.compile(r"\b(?:Mr\.|Ms\.|Mrs\.|Dr\.)\s*[A-Z][a-z]+|\b[A-Z][a-z]+(?:\s[A-Z]\.)?\s[A-Z][a-z]{2,}\b|先生|女士|博士|董事长|总经理|"
                      r"\b(?:Chief \w+ Officer|CEO|CFO|Chair(?:man|woman|person)?|President)\b")
 _AUDIT_Q = re.compile(r"\baudit|\baccounting firm\b|审计|审阅|核数师|会计师事务所", re.I)
+_AUDIT_FIRM = re.compile(r"会计师事务所|核数师|\bcertified public accountants\b|\bchartered accountants\b|\bLLP\b"
+                         r"|\b(?:public )?accounting firm\b|\bthe auditors? of\b"
+                         r"|\bas (?:our|its) (?:independent )?auditors?\b", re.I)
 # a firm of auditors by its name: "PricewaterhouseCoopers LLP", "Deloitte & Touche LLP", "安永华明会计师事务所",
 # "…, Certified Public Accountants" (not a title that only mentions one: "Fees Paid to Independent Registered
 # Public Accounting Firm")
@@ -78,9 +81,8 @@ def asks_seat(question: str) -> bool:
 def asks_auditor(question: str) -> bool:
     """Whether a who-question asks who audits (a firm of auditors answers it)."""
     return bool(_AUDIT_Q.search(question))
-_AUDIT_FIRM = re.compile(r"会计师事务所|核数师|\bcertified public accountants\b|\bchartered accountants\b|\bLLP\b"
-                         r"|\b(?:public )?accounting firm\b|\bthe auditors? of\b"
-                         r"|\bas (?:our|its) (?:independent )?auditors?\b", re.I)
+
+
 # (Chinese words that only start with a negating character are no negation: 未来 the future, 不同
 # different, 不断 constantly, 无论 whatever, 否则 otherwise, and the reporting terms 不良贷款 non-performing
 # loans, 无形资产 intangible assets, 未分配利润 retained earnings, 未经审计 unaudited)
