@@ -243,7 +243,7 @@ def _terms_and_nouns(question: str, names=None) -> tuple[list[str], list[str]]:
     seen: set[str] = set()
     words = [w for w in general + words if not (w.lower() in seen or seen.add(w.lower()))]   # once, as first written
     terms_norm = [normalize(t) for t in terms]
-    words = [w for w in dict.fromkeys(words) if w.lower() not in _GENERIC and normalize(w) not in STOPWORDS
+    words = [w for w in words if w.lower() not in _GENERIC and normalize(w) not in STOPWORDS
              and not any(normalize(w) in t or t in normalize(w) for t in terms_norm)]
     words = sorted(words, key=len, reverse=True)[: (2 if terms else 4)]
     return terms, words
