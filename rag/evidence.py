@@ -28,7 +28,7 @@ from ingest.tables import line_headers
 
 from .evidence_periods import (DATE_LIKE, OUTLOOK_Q, OUTLOOK_TEXT, PRIOR_TEXT, QUARTER_WORDS, prior_only_header,
                                subject_clause)
-from .glossary import expand
+from .glossary import expand, translations
 from .questions import QUESTION_WORD, Question
 from .patterns import YEAR_IN_TEXT
 from .statements import (TOTAL_WORDS, is_vocabulary_term, items_asked, parent_only_page, parent_only_table, statements_named,
@@ -530,7 +530,7 @@ _GENERIC = set("""company companies total amount amounts much many number value 
 reports year years quarter quarters period fiscal data based according article document documents first second
 third fourth last latest full half six nine three twelve months month ended ending end
 公司 多少 金额 数额 数字 报告 年度 季度 期间 根据 文章 文档 本次 此次 具体 情况 总共 一共 最近 今年 去年 全年
-中期 财年 年报 年度报告 中期报告 季度报告 显示 披露
+中期 财年 年报 年度报告 中期报告 季度报告 显示 披露 截至 截止 总数 数量
 人民 人民币 美元 港元 亿元 万元 千元 元 亿 万 年末 年初 期末 期初""".split())
 _ZH_PERIOD = re.compile(r"^(?:第?[一二三四1-4]季度?|[一二三四]季|上半年|下半年|前三季|\d+年|\d+月|年|月|日)$")
 
@@ -610,6 +610,10 @@ def _soft_overlap(q: Question, cands: list[Candidate], embed) -> list[tuple[floa
     from .statements import concept_items
 
     items = [frozenset(keyword_tokens(x)) - STOPWORDS for x in concept_items(q.text)]
+    # a word the glossary translates counts in the other language by how close its translation comes,
+    # not the word itself: 员工 is "employees" (USE puts 员工 0.63 from "members", "employees" 0.56)
+    glossed = {t: translations(t) for t in focus}
+    probes = list(dict.fromkeys(q_toks + [x for xs in glossed.values() for x in xs]))
     q_zh = is_cjk_text(q.text)
     own = [set(tokens(c.text + " " + c.header_text)) for c in cands]
     cross = [i for i, c in enumerate(cands) if is_cjk_text(c.text) != q_zh]
@@ -617,23 +621,33 @@ def _soft_overlap(q: Question, cands: list[Candidate], embed) -> list[tuple[floa
     if cross:
         s_words = sorted({w for i in cross for w in own[i] if len(w) >= 2 and not w[0].isdigit()})[:2000]
         if s_words:
-            vq, vs = embed(q_toks), embed(s_words)
-            m = np.stack([vq[t] for t in q_toks]) @ np.stack([vs[w] for w in s_words]).T
+            vq, vs = embed(probes), embed(s_words)
+            m = np.stack([vq[t] for t in probes]) @ np.stack([vs[w] for w in s_words]).T
             col = {w: j for j, w in enumerate(s_words)}
             for i in cross:
                 idx = [col[w] for w in own[i] if w in col]
                 if idx:
                     best = m[:, idx].max(axis=1)
-                    soft[i] = {t: float(b) for t, b in zip(q_toks, best) if b >= MIN_WORD_SIM}
+                    soft[i] = {t: float(b) for t, b in zip(probes, best) if b >= MIN_WORD_SIM}
     # an asked word counts in any of its forms: "revenue" is in "Net revenues", "expense" in "expenses"
     stem_of = {t: (keyword_tokens(t) or [t])[0] for t in focus}
+    glossed_stems = {t: [frozenset(keyword_tokens(x)) - STOPWORDS for x in xs] for t, xs in glossed.items()}
+
+    def across(t: str, matched: dict[str, float], stems: set[str]) -> float:
+        if not glossed[t]:
+            return matched.get(t, 0.0)
+        if any(g and g <= stems for g in glossed_stems[t]):
+            return 1.0
+        return max(matched.get(x, 0.0) for x in glossed[t])
+
     out = []
     for i, toks in enumerate(own):
         matched = soft.get(i, {})
         stems = keyword_token_set(cands[i].text) | keyword_token_set(cands[i].header_text)   # (each cached)
         overlap = sum(1.0 if t in toks else matched.get(t, 0.0) for t in q_toks) / len(q_toks)
-        # focus words matched (literal 1.0, across languages their similarity): best one, and share
-        hits = [1.0 if t in toks or stem_of[t] in stems else matched.get(t, 0.0) for t in focus]
+        # focus words matched (literal 1.0, across languages by translation or their similarity): best
+        # one, and share
+        hits = [1.0 if t in toks or stem_of[t] in stems else across(t, matched, stems) for t in focus]
         best = max(hits, default=1.0)
         # a measure the question names is also answered by the line items it is computed from
         # ("working capital ratio" by "Total current assets" and "Total current liabilities")

@@ -337,6 +337,32 @@ def test_an_asked_word_is_found_in_any_of_its_forms():
     assert [passes_kind(q, c) for c in cands] == [True, True]
 
 
+def test_a_word_the_glossary_translates_is_matched_across_languages_by_its_translation():
+    # 员工 asked of an English report: "employees" (its glossary translation) answers, "members" does not,
+    # however close the embedder puts 员工 and "members" (USE: 0.63)
+    from rag.evidence import passes_kind
+
+    text = "As of March 31, 2025, the marketplace had 240,000 paying members.\nAs of March 31, 2025, we had 120,000 employees."
+    cat = _Catalog({("p", 1): text})
+    cands = candidates(_docs("p", 1, text), cat, PageTexts(cat))
+    near = {"员工": [0.63, 0.78, 0.0], "members": [1.0, 0.0, 0.0], "employees": [0.3, 0.0, 0.95]}
+
+    def embed(ts):
+        out = {}
+        for t in ts:
+            v = np.zeros(64, dtype=np.float32)
+            if t in near:
+                v[:3] = near[t]
+            else:
+                v[3 + hash(t) % 61] = 1.0
+            out[t] = v / np.linalg.norm(v)
+        return out
+
+    q = read("员工总数是多少？")
+    featurize(q, np.ones(64, dtype=np.float32) / 8, cands, embed)
+    assert [passes_kind(q, c) for c in cands] == [False, True]
+
+
 def test_a_figure_compared_with_last_years_is_not_last_years_figure():
     """"… was $4.1 billion, compared to $3.9 billion last year": the figure stated is this period's; only a
     sentence whose figure is said of the prior period ("Last year's net income was …") clashes."""
