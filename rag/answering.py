@@ -746,8 +746,13 @@ _TREND = re.compile(r"\b(?:chang|improv|trend|consisten|fluctuat|historical|over
 _CAUSAL = re.compile(r"\bwhat (?:drove|drives|caused|causes|explains)\b|\bwhy\b|\breasons?\b|\bdrivers?\b"
                      r"|原因|为什么|为何|驱动", re.I)
 # a sentence that states a cause: the answer to a question that asks why
-_CAUSE_STATED = re.compile(r"\b(?:due to|driven by|because|as a result of|attributable to|owing to|resulting from"
-                           r"|reflect(?:s|ed|ing))\b|由于|因为|所致|受[^，。；]{1,20}影响|得益于|原因(?:是|为|在于|系)|驱动|带动", re.I)
+# ("attributable to" a holder is whose a figure is, not why: "Net income attributable to Costco",
+# "… attributable to common stockholders", "… to noncontrolling interests")
+_CAUSE_STATED = re.compile(r"\b(?:due to|driven by|because|as a result of|owing to|resulting from|reflect(?:s|ed|ing)"
+                           r"|(?:primarily|mainly|largely|principally|partly) (?:for|from)"
+                           r"|attributable to(?!\s+(?:(?-i:[A-Z])|(?:the\s+)?(?:common|ordinary|company|parent|owners?|share"
+                           r"|stock|holders?|non-?controlling|minority|equity))))\b"
+                           r"|由于|因为|所致|受[^，。；]{1,20}影响|得益于|原因(?:是|为|在于|系)|驱动|带动", re.I)
 
 
 def _asks_cause(question: str) -> bool:
@@ -755,7 +760,8 @@ def _asks_cause(question: str) -> bool:
 
 
 def _states_cause(c: Candidate | None) -> bool:
-    return c is not None and bool(_CAUSE_STATED.search(c.text))
+    # (a table row is a label and its figures: it states no cause whatever its label's words)
+    return c is not None and not c.is_row and bool(_CAUSE_STATED.search(c.text))
 
 
 def _names_statement(q: Question) -> bool:

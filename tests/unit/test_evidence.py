@@ -482,6 +482,21 @@ def test_a_question_asking_why_is_answered_by_the_sentence_that_states_the_cause
     assert not ans.abstained and "strong comparable sales" in ans.text, ans.text
 
 
+def test_whose_a_figure_is_and_a_table_row_state_no_cause():
+    from rag.answering import _states_cause
+
+    def said(text, is_row=False):
+        return _states_cause(Candidate(Document(text, metadata={"doc_id": "d"}), 0, 0, len(text), text, is_row=is_row))
+
+    assert not said("Net income attributable to common stockholders was $1.3 billion.")
+    assert not said("Net income attributable to Example Corp was $1.3 billion.")
+    assert not said("Less: net income attributable to non-controlling interests was $10 million.")
+    assert not said("NET INCOME ATTRIBUTABLE TO THE COMPANY 1,302 1,353", is_row=True)
+    assert said("The increase was primarily attributable to higher volumes.")
+    assert said("It recorded a charge of $298 million, primarily for the discontinuation of its shipping activities.")
+    assert said("营业收入同比增长，主要由于销量增加所致。")
+
+
 def test_a_term_of_several_words_is_translated_as_a_whole():
     from rag.evidence import focus_stems
 
