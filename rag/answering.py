@@ -29,7 +29,8 @@ from langchain_core.documents import Document
 from langchain_core.runnables import RunnableSerializable
 
 from .answer_model import AnswerModel, load_model
-from .evidence import (_ENUM, AUDIT_FIRM_NAMED, SEAT_STATED, Candidate, PageTexts, asks_auditor, asks_seat, candidates,
+from .evidence import (_ENUM, AUDIT_FIRM_NAMED, SEAT_STATED, Candidate, PageTexts, asks_auditor, asks_cause, asks_seat,
+                       candidates, states_cause,
                        change_only, exact_label, featurize, focus_stems, focus_words, ordinals, page_rows, parent_only,
                        passes_kind, row_label, subject_of)
 from .evidence_periods import passes_period
@@ -281,13 +282,13 @@ class ExtractiveAnswerer(RunnableSerializable):
             # those that only mention an accounting firm
             named = [c for c in timed if AUDIT_FIRM_NAMED.search(c.text)]
             timed = named + [c for c in timed if c not in named]
-        if q.kind == "describe" and _asks_cause(question) and not _states_cause(timed[0]) \
-                and not _states_cause(timed[0].next):
+        if q.kind == "describe" and asks_cause(question) and not states_cause(timed[0]) \
+                and not states_cause(timed[0].next):
             # a question that asks why is answered by a sentence that states a cause: the likeliest of those
             # at least as much about what is asked (the question's focus words) as the best candidate, when
             # neither the best nor the sentence after it says what caused anything
             focus = timed[0].features.get("focus", 0.0)
-            causes = [c for c in timed if _states_cause(c) and c.features.get("focus", 0.0) >= focus]
+            causes = [c for c in timed if states_cause(c) and c.features.get("focus", 0.0) >= focus]
             timed = causes[:1] + [c for c in timed if c not in causes[:1]]
         if q.kind == "figure" and not concept_items(question):
             # the one sentence or row that states the asked metric: where some name it as what their figure
@@ -450,8 +451,8 @@ class ExtractiveAnswerer(RunnableSerializable):
         if q.kind == "where" and asks_seat(q.text) and nxt is not None and SEAT_STATED.search(nxt.text) \
                 and _chars(chosen + [nxt]) <= MAX_CHARS:
             return chosen + [nxt]   # the address, then "(Address of principal executive offices)" under it
-        cause = q.kind == "describe" and _asks_cause(q.text)
-        if cause and not _states_cause(best) and _states_cause(nxt) and not nxt.is_row:
+        cause = q.kind == "describe" and asks_cause(q.text)
+        if cause and not states_cause(best) and states_cause(nxt) and not nxt.is_row:
             # "Why did its losses increase?": the sentence stating the change, then the one right after it
             # that says what caused it ("Losses increased … primarily due to …", "This decrease was …"); the
             # cause alone when both do not fit
@@ -484,7 +485,7 @@ class ExtractiveAnswerer(RunnableSerializable):
         elif q.kind in ("describe", "who", "when", "where") and not best.is_row \
                 and not (q.kind == "who" and asks_auditor(q.text)):   # (one firm audits: its sentence answers)
             for c in cands[1:4]:
-                if cause and not _states_cause(c):
+                if cause and not states_cause(c):
                     continue   # (beside a cause, only another cause)
                 if (c.prob >= best.prob - model.second_margin and not c.is_row and c not in chosen
                         and c.text not in best.text and _chars(chosen + [c]) <= MAX_CHARS):
@@ -523,7 +524,7 @@ class ExtractiveAnswerer(RunnableSerializable):
         ratio?"). A judgement ("is it improving?") is shown over every period the rows share, a figure in
         the asked period's column."""
         formula = formula_asked(question)
-        if formula is None or _CAUSAL.search(main_question(question)):
+        if formula is None or asks_cause(question):
             return None   # "what drove the margin change?" asks for reasons, which arithmetic does not give
         # (a judgement on a measure, "are its gross margins consistent?", is read off the rows however the
         # best sentence is worded, unless it states the measure)
@@ -742,28 +743,6 @@ _THEN_FIGURE = r"\s*(?:为|是|达到?|:|：|\bof\b|\bwas\b|\bwere\b|\bis\b)?\s*
 # a question about the course of a measure over time: shown for every period the rows share
 _TREND = re.compile(r"\b(?:chang|improv|trend|consisten|fluctuat|historical|over time|declin|deteriorat)\w*"
                     r"|变化|变动|趋势|改善|恶化", re.I)
-# a question that asks why, not how much
-_CAUSAL = re.compile(r"\bwhat (?:drove|drives|caused|causes|explains)\b|\bwhy\b|\breasons?\b|\bdrivers?\b"
-                     r"|原因|为什么|为何|驱动", re.I)
-# a sentence that states a cause: the answer to a question that asks why
-# ("attributable to" a holder is whose a figure is, not why: "Net income attributable to Costco",
-# "… attributable to common stockholders", "… to noncontrolling interests")
-_CAUSE_STATED = re.compile(r"\b(?:due to|driven by|because|as a result of|owing to|resulting from|reflect(?:s|ed|ing)"
-                           r"|(?:primarily|mainly|largely|principally|partly) (?:for|from)"
-                           r"|attributable to(?!\s+(?:(?-i:[A-Z])|(?:the\s+)?(?:common|ordinary|company|parent|owners?|share"
-                           r"|stock|holders?|non-?controlling|minority|equity))))\b"
-                           r"|由于|因为|所致|受[^，。；]{1,20}影响|得益于|原因(?:是|为|在于|系)|驱动|带动", re.I)
-
-
-def _asks_cause(question: str) -> bool:
-    return bool(_CAUSAL.search(main_question(question)))
-
-
-def _states_cause(c: Candidate | None) -> bool:
-    # (a table row is a label and its figures: it states no cause whatever its label's words)
-    return c is not None and not c.is_row and bool(_CAUSE_STATED.search(c.text))
-
-
 def _names_statement(q: Question) -> bool:
     return any(v >= 1.0 for v in q.statements.values())
 

@@ -29,7 +29,7 @@ from ingest.tables import line_headers
 from .evidence_periods import (DATE_LIKE, OUTLOOK_Q, OUTLOOK_TEXT, PRIOR_TEXT, QUARTER_WORDS, prior_only_header,
                                subject_clause)
 from .glossary import expand, translations
-from .questions import QUESTION_WORD, Question
+from .questions import QUESTION_WORD, Question, main_question
 from .patterns import YEAR_IN_TEXT
 from .statements import (TOTAL_WORDS, is_vocabulary_term, items_asked, parent_only_page, parent_only_table, statements_named,
                          tokens_outside_other_items)
@@ -81,6 +81,29 @@ def asks_seat(question: str) -> bool:
 def asks_auditor(question: str) -> bool:
     """Whether a who-question asks who audits (a firm of auditors answers it)."""
     return bool(_AUDIT_Q.search(question))
+
+
+# a question that asks why, not how much
+_CAUSAL_Q = re.compile(r"\bwhat (?:drove|drives|caused|causes|explains)\b|\bwhy\b|\breasons?\b|\bdrivers?\b"
+                       r"|原因|为什么|为何|驱动", re.I)
+# a sentence that states a cause: the answer to a question that asks why
+# ("attributable to" a holder is whose a figure is, not why: "Net income attributable to Costco",
+# "… attributable to common stockholders", "… to noncontrolling interests")
+CAUSE_STATED = re.compile(r"\b(?:due to|driven by|because|as a result of|owing to|resulting from|reflect(?:s|ed|ing)"
+                          r"|(?:primarily|mainly|largely|principally|partly) (?:for|from)"
+                          r"|attributable to(?!\s+(?:(?-i:[A-Z])|(?:the\s+)?(?:common|ordinary|company|parent|owners?|share"
+                          r"|stock|holders?|non-?controlling|minority|equity))))\b"
+                          r"|由于|因为|所致|受[^，。；]{1,20}影响|得益于|原因(?:是|为|在于|系)|驱动|带动", re.I)
+
+
+def asks_cause(question: str) -> bool:
+    """Whether a question asks why (a sentence stating a cause answers it), not how much."""
+    return bool(_CAUSAL_Q.search(main_question(question)))
+
+
+def states_cause(c: "Candidate | None") -> bool:
+    # (a table row is a label and its figures: it states no cause whatever its label's words)
+    return c is not None and not c.is_row and bool(CAUSE_STATED.search(c.text))
 
 
 # (Chinese words that only start with a negating character are no negation: 未来 the future, 不同

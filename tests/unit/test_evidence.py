@@ -483,10 +483,10 @@ def test_a_question_asking_why_is_answered_by_the_sentence_that_states_the_cause
 
 
 def test_whose_a_figure_is_and_a_table_row_state_no_cause():
-    from rag.answering import _states_cause
+    from rag.evidence import states_cause
 
     def said(text, is_row=False):
-        return _states_cause(Candidate(Document(text, metadata={"doc_id": "d"}), 0, 0, len(text), text, is_row=is_row))
+        return states_cause(Candidate(Document(text, metadata={"doc_id": "d"}), 0, 0, len(text), text, is_row=is_row))
 
     assert not said("Net income attributable to common stockholders was $1.3 billion.")
     assert not said("Net income attributable to Example Corp was $1.3 billion.")
