@@ -213,7 +213,9 @@ class ExtractiveAnswerer(RunnableSerializable):
         pages = PageTexts(self.catalog)
         # a figure question's passages that end inside a table stand for the rest of it: its rows that name
         # what is asked ("金融负债合计" below a chunk that ends at the table's first rows) are candidates too
-        cands = candidates(docs, self.catalog, pages, focus_stems(q) if q.kind == "figure" else frozenset())
+        why = q.kind == "describe" and asks_cause(question)
+        cands = candidates(docs, self.catalog, pages, focus_stems(q) if (q.kind == "figure" or why) else frozenset(),
+                           reasons=why)
         notices = []
         if any(c.instruction for c in cands):
             notices.append(notice("instructions", q.language))

@@ -256,9 +256,11 @@ ROW_PAGES = 1
 MAX_ROW_CHARS = 200   # a longer "row" is prose with figures that the text layer ran together
 
 
-def candidates(docs, catalog, pages: PageTexts, row_words: frozenset[str] = frozenset()) -> list[Candidate]:
+def candidates(docs, catalog, pages: PageTexts, row_words: frozenset[str] = frozenset(),
+               reasons: bool = False) -> list[Candidate]:
     """Sentences and rows of the passages, once each (overlapping passages repeat them); with
-    ``row_words``, also the rows of a table a passage ends inside whose label holds one of them."""
+    ``row_words``, also the rows of a table a passage ends inside whose label holds one of them (with
+    ``reasons``, for a question asking why, also those whose last cell states a cause)."""
     seen: dict[tuple, Candidate] = {}
     out: list[Candidate] = []
     stored = {}
@@ -307,7 +309,7 @@ def candidates(docs, catalog, pages: PageTexts, row_words: frozenset[str] = froz
             for c in out if c.doc is d)
         if whole_page or (prev is not None and prev.is_row):
             rows = page_rows(d, rank, pages, after=None if whole_page else base + len(text),
-                             keep=lambda line: len(line) <= MAX_ROW_CHARS and asked(line))
+                             keep=lambda line: len(line) <= MAX_ROW_CHARS and asked(line), reasons=reasons)
             for c in rows:
                 key = (c.doc_id, c.page, c.start)
                 if key not in seen:
@@ -316,10 +318,12 @@ def candidates(docs, catalog, pages: PageTexts, row_words: frozenset[str] = froz
     return out
 
 
-def page_rows(d, rank: int, pages: PageTexts, after: int | None = None, keep=None):
+def page_rows(d, rank: int, pages: PageTexts, after: int | None = None, keep=None, reasons: bool = False):
     """The table rows on passage ``d``'s page as row candidates, each with the header it is read under;
     with ``after`` (an offset), only the rows of the table that continues past it: up to its first line
-    that is not a row, within MAX_CONTINUED_ROWS lines. ``keep(line)`` picks rows before their header is read."""
+    that is not a row, within MAX_CONTINUED_ROWS lines. ``keep(line)`` picks rows before their header is read.
+    With ``reasons``, a row whose last cell states a cause is one too, as the sentence it ends in (an
+    A-share report's table of changes: "基本每股收益 _本报告期 | 44.4 | 主要是由于…所致。")."""
     doc_id, page = d.metadata["doc_id"], d.metadata.get("page")
     text = pages.text(doc_id, page)
     begin = 0
@@ -336,14 +340,15 @@ def page_rows(d, rank: int, pages: PageTexts, after: int | None = None, keep=Non
         stripped = line.strip()
         if not stripped:
             continue
-        if classify(stripped) != "data":
+        reason = reasons and "|" in stripped and bool(CAUSE_STATED.search(stripped.rsplit("|", 1)[-1]))
+        if not reason and classify(stripped) != "data":
             if after is not None:
                 return
             continue
         if keep is not None and not keep(stripped):
             continue
         start = a + line.index(stripped)
-        c = Candidate(d, rank, start, start + len(stripped), stripped, is_row=True, where=where)
+        c = Candidate(d, rank, start, start + len(stripped), stripped, is_row=not reason, where=where)
         h = pages.header_for(doc_id, page, start)
         if h is not None:
             c.header, c.header_text = (h[0], h[1]), h[2]

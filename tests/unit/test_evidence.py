@@ -482,6 +482,21 @@ def test_a_question_asking_why_is_answered_by_the_sentence_that_states_the_cause
     assert not ans.abstained and "strong comparable sales" in ans.text, ans.text
 
 
+def test_a_why_question_is_answered_by_the_row_of_a_table_of_changes_that_gives_the_reason():
+    # an A-share report's table of changes and their main reasons; the passage handed over ends inside it,
+    # before the asked item's row, whose last cell says why
+    page = ("(二) 主要会计数据、财务指标发生变动的情况、原因\n项目名称 | 变动比例(%) | 主要原因\n营业收入 _本报告期 | 32.5\n"
+            "净利润 _本报告期 | 56.4 | 主要是由于销售量同比增加所致。\n扣除非经常性损益的净利润 _本报告期 | 32.1\n"
+            "基本每股收益 _本报告期 | 44.4 | 主要是由于净利润同比增加所致。\n稀释每股收益 _本报告期 | 44.4")
+    top = page[: page.index("基本每股收益")]
+    a = _answerer({("q", 4): page})
+    docs = [Document(page_content=top, metadata={"chunk_id": "q-4", "doc_id": "q", "page": 4, "start": 0,
+                                                 "end": len(top), "dense": 0.5, "context": ""})]
+    ans = a.answer("基本每股收益增长的主要原因是什么？", docs)
+    assert not ans.abstained and ans.citations[0].quote.startswith("基本每股收益 _本报告期 | 44.4 | 主要是由于净利润"), ans.text
+    assert page[ans.citations[0].start:ans.citations[0].end] == ans.citations[0].quote
+
+
 def test_whose_a_figure_is_and_a_table_row_state_no_cause():
     from rag.evidence import states_cause
 
