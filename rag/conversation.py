@@ -105,6 +105,8 @@ _NOT_A_MEASURE = {"quarter", "quarters", "year", "years", "month", "months", "we
                   "half", "same",
                   "first", "second", "third", "fourth", "last", "previous", "prior", "next", "季度", "年度", "半年",
                   "同期", "上期", "本期", "去年", "今年", "kinds", "kind", "types", "type",
+                  # a date in a period ("At the end of 2023?", "期初呢？"): the earlier measure at another date
+                  "end", "ending", "beginning", "start", "close", "year-end", "期末", "期初",
                   # a change or comparison of the earlier measure ("比上年末变化了多少？", "What drove the increase?")
                   "change", "changes", "compare", "comparison", "growth", "increase", "decrease", "decline", "drop",
                   "rise", "earlier", "ago", "drove", "driver", "drivers", "reason", "reasons", "rate",
@@ -415,9 +417,19 @@ def _ask_as_before(question: str, previous: str) -> str:
     if not re.search(r"呢\s*[？?]?\s*$", q):
         return question
     m = _ZH_ASK.search(previous.strip())
-    if not m:
+    if m:
+        asked = m.group(0)
+    elif not is_cjk_text(previous):
+        # after a question in English ("What was net sales growth …?" then "那电商销售呢？"): asked as a figure
+        # when the earlier one asked for a figure
+        from .questions import kind_of
+
+        if kind_of(previous) != "figure":
+            return question
+        asked = "是多少？"
+    else:
         return question
-    return re.sub(r"(?:的)?呢\s*[？?]?\s*$", "", q) + m.group(0)
+    return re.sub(r"(?:的)?呢\s*[？?]?\s*$", "", q) + asked
 
 
 def rewrite_question(question: str, history=None, llm=None, config=None, names=None) -> Rewrite:

@@ -59,6 +59,11 @@ PREV_EN = "What was Alibaba's revenue in fiscal 2025?"
      "Acme third quarter fiscal 2023 income net Per diluted share?"),
     ("What was Acme's operating margin in Q2 2023?", "And on a non-GAAP basis?",
      "Acme Q2 2023 operating margin And on a non-GAAP basis?"),
+    # a date of the period is no measure: the earlier measure at another date, across languages too
+    ("示例银行2024年末的不良贷款率是多少？", "What about at the end of 2023?",
+     "示例银行 不良贷款率 What about at the end of 2023?"),
+    # a measure of its own asked in Chinese after a figure asked in English: asked as a figure
+    ("What was Acme's net sales growth in Q3 fiscal 2023?", "那电商销售呢？", "Acme Q3 fiscal 2023 那电商销售是多少？"),
 ])
 def test_heuristic_prepends_the_previous_key_terms(prev, follow, expected):
     rw = rewrite_question(follow, [prev])
