@@ -745,6 +745,8 @@ _THEN_FIGURE = r"\s*(?:为|是|达到?|:|：|\bof\b|\bwas\b|\bwere\b|\bis\b)?\s*
 # a question about the course of a measure over time: shown for every period the rows share
 _TREND = re.compile(r"\b(?:chang|improv|trend|consisten|fluctuat|historical|over time|declin|deteriorat)\w*"
                     r"|变化|变动|趋势|改善|恶化", re.I)
+
+
 def _names_statement(q: Question) -> bool:
     return any(v >= 1.0 for v in q.statements.values())
 

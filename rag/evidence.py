@@ -660,6 +660,8 @@ def _soft_overlap(q: Question, cands: list[Candidate], embed) -> list[tuple[floa
     # an asked word counts in any of its forms: "revenue" is in "Net revenues", "expense" in "expenses"
     stem_of = {t: (keyword_tokens(t) or [t])[0] for t in focus}
     glossed_stems = {t: [frozenset(keyword_tokens(x)) - STOPWORDS for x in xs] for t, xs in glossed.items()}
+    # and a term of several of its words ("net interest margin") by the term's translation (净息差)
+    terms = [frozenset(keyword_tokens(x)) - STOPWORDS for x in translations(q.text, focus)]
 
     def across(t: str, matched: dict[str, float], stems: set[str]) -> float:
         if not glossed[t]:
@@ -677,6 +679,8 @@ def _soft_overlap(q: Question, cands: list[Candidate], embed) -> list[tuple[floa
         # one, and share
         hits = [1.0 if t in toks or stem_of[t] in stems else across(t, matched, stems) for t in focus]
         best = max(hits, default=1.0)
+        if best < 1.0 and any(g and g <= stems for g in terms):
+            best = 1.0
         # a measure the question names is also answered by the line items it is computed from
         # ("working capital ratio" by "Total current assets" and "Total current liabilities")
         if best < 1.0 and items:

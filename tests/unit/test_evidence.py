@@ -363,6 +363,14 @@ def test_a_word_the_glossary_translates_is_matched_across_languages_by_its_trans
     assert [passes_kind(q, c) for c in cands] == [False, True]
 
 
+def test_a_term_the_glossary_translates_answers_across_languages_by_its_translation():
+    # "net interest margin" asked of a Chinese report is 净息差, not the net profit beside it
+    text = "2024年，本集团实现净利润445.08亿元，同比下降4.2%。2024年，本集团净息差为1.87%，较去年同期下降51个基点。"
+    a = _answerer({("b", 25): text})
+    ans = a.answer("What was the bank's net interest margin in 2024?", _docs("b", 25, text))
+    assert not ans.abstained and ans.citations[0].quote.startswith("2024年，本集团净息差为1.87%"), ans.text
+
+
 def test_a_figure_compared_with_last_years_is_not_last_years_figure():
     """"… was $4.1 billion, compared to $3.9 billion last year": the figure stated is this period's; only a
     sentence whose figure is said of the prior period ("Last year's net income was …") clashes."""
