@@ -33,6 +33,7 @@ _ZH_SECTION = re.compile(r"^(?:第[一二三四五六七八九十]{1,3}[节章�
 _MID_NOTE = re.compile(r"(?<=[.;:)”\"]\s)(?i:note)\s+\d{1,2}[A-Z]?\.\s+(?!(?i:note)\b)[A-Z][\w,&’'\-]*"
                        r"(?:\s+(?:and|of|for|in|to|on|the|&|[A-Z][\w,&’'\-]*))*")
 _TITLE_JOINERS = {"and", "of", "for", "in", "to", "on", "the", "&"}
+_ZH_NUMBERED = re.compile(r"^(?:[(（][一二三四五六七八九十]{1,3}[)）]|[一二三四五六七八九十]{1,3}、|第[一二三四五六七八九十]{1,3}[节章])\s*\S")
 _FIGURE = re.compile(r"\d[\d,]*(?:\.\d+)?")
 _AMOUNT = re.compile(r"\d[\d,]{3,}")
 _SENTENCE_END = re.compile(r"[.。;；!?！？]\s*$")
@@ -145,6 +146,21 @@ def page_title(text: str) -> str:
         else:
             break
     return " ".join(picked)[:MAX_TITLE_CHARS]
+
+
+def headings_of(text: str) -> list[tuple[int, str]]:
+    """The page's heading lines with their offsets, in page order: where a sentence below one belongs
+    ("(一)2024年第四季指引" over the bullets of a forecast, "(二)管理层评论" over what was reported)."""
+    out: list[tuple[int, str]] = []
+    pos = 0
+    for line in text.split("\n"):
+        s = line.strip()
+        # (a numbered heading may hold a year: "(一)2024年第四季指引", more digits than a title has)
+        numbered = bool(_ZH_NUMBERED.match(s)) and len(s) <= 40 and not _SENTENCE_END.search(s)
+        if s and (numbered or _is_title(s)) and not s.startswith(("-", "•", "·", "*")):
+            out.append((pos + line.index(s), s))
+        pos += len(line) + 1
+    return out
 
 
 def page_contexts(pages: list[str]) -> list[PageContext]:

@@ -22,7 +22,7 @@ from functools import lru_cache
 import numpy as np
 
 from ingest.sentences import split_sentences
-from ingest.headings import page_title
+from ingest.headings import headings_of, page_title
 from ingest.tables import classify as _classify_line
 from ingest.tables import line_headers
 
@@ -145,6 +145,7 @@ class Candidate:
     focus_hit: float = 1.0      # how well the question's own words are found in it (rag/evidence.py focus_words)
     where: str = ""             # the passage's context (section, title, table header) and its page's title
     operand_only: bool = False  # a row of a line item admitted only to compute a measure from (rag/measures.py)
+    heading: str = ""           # the page's heading line nearest above it (ingest/headings.py headings_of)
 
     @property
     def doc_id(self) -> str:
@@ -171,6 +172,7 @@ class PageTexts:
         self._text: dict = {}
         self._headers: dict = {}
         self._titles: dict = {}
+        self._headings: dict = {}
 
     def text(self, doc_id: str, page) -> str:
         key = (doc_id, page)
@@ -187,6 +189,13 @@ class PageTexts:
             self._titles[key] = page_title(self.text(*key))
         context, title = d.metadata.get("context") or "", self._titles[key]
         return f"{context} · {title}" if title and title not in context else context
+
+    def heading_above(self, doc_id: str, page, offset: int) -> str:
+        """The page's heading line nearest above ``offset``, "" when none is."""
+        key = (doc_id, page)
+        if key not in self._headings:
+            self._headings[key] = headings_of(self.text(doc_id, page))
+        return next((h for at, h in reversed(self._headings[key]) if at < offset), "")
 
     def carried_header(self, doc_id: str, page, offset: int) -> str:
         """For a row of a table that runs on from the previous page (nothing but rows above it on its
@@ -283,6 +292,7 @@ def candidates(docs, catalog, pages: PageTexts, row_words: frozenset[str] = froz
             c = seen.get(key)
             if c is None:
                 c = seen[key] = Candidate(d, rank, base + a, base + b, s, where=where)
+                c.heading = pages.heading_above(d.metadata["doc_id"], d.metadata.get("page"), base + a)
                 c.instruction = bool(INSTRUCTION.search(s))
                 if classify(s) == "data" and "\n" not in s:
                     c.is_row = True

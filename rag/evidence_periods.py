@@ -154,6 +154,8 @@ def passes_period(q: Question, c, doc_years: set[str], doc_quarter: int | None =
         return False   # "Forecasting second-quarter revenue of …": a forecast, not what was reported
     if c.is_row and _OUTLOOK_HEADER.search(c.header_text) and not OUTLOOK_Q.search(q.text):
         return False   # a row of a guidance table ("Revenue $2.46 - $2.52" under "Q3 2023 Guidance")
+    if not c.is_row and _OUTLOOK_HEADER.search(c.heading) and not OUTLOOK_Q.search(q.text):
+        return False   # a sentence under a heading of guidance ("- 毛利率介于18%至20%的范围内。" under "(一)2024年第四季指引")
     if q.years and not q.quarters and not _PART_OF_YEAR.search(q.text) and c.is_row and \
             (len({n for n, rx in QUARTER_WORDS.items() if re.search(rx, c.header_text, re.I)}) >= 2
              or len(set(re.findall(_MONTHS_RANGE, c.header_text))) >= 2):

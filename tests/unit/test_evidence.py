@@ -371,6 +371,20 @@ def test_a_term_the_glossary_translates_answers_across_languages_by_its_translat
     assert not ans.abstained and ans.citations[0].quote.startswith("2024年，本集团净息差为1.87%"), ans.text
 
 
+def test_a_sentence_under_a_heading_of_guidance_is_a_forecast_not_what_was_reported():
+    page = ("示例公司2024年第三季度报告\n一、公司基本情况\n(一)2024年第四季指引\n本公司预期的指引为:\n"
+            "- 毛利率介于18%至20%的范围内。\n(二)管理层评论\n三季度，整体产能利用率提升至90.4%，毛利率提升至20.5%。")
+    a = _answerer({("q", 2): page})
+    ans = a.answer("2024年第三季度的毛利率是多少？", _docs("q", 2, page))
+    assert not ans.abstained and "20.5%" in ans.citations[0].quote, ans.text
+    # where the page says nothing of the third quarter's own margin, the forecast does not stand in for it
+    forecast = page[: page.index("(二)")]
+    a = _answerer({("q", 2): forecast})
+    assert a.answer("2024年第三季度的毛利率是多少？", _docs("q", 2, forecast)).abstained
+    ans = a.answer("2024年第四季度的毛利率指引是多少？", _docs("q", 2, forecast))
+    assert not ans.abstained and "18%至20%" in ans.citations[0].quote, ans.text
+
+
 def test_a_figure_compared_with_last_years_is_not_last_years_figure():
     """"… was $4.1 billion, compared to $3.9 billion last year": the figure stated is this period's; only a
     sentence whose figure is said of the prior period ("Last year's net income was …") clashes."""
