@@ -33,7 +33,7 @@ from .evidence import (_ENUM, AUDIT_FIRM_NAMED, SEAT_STATED, Candidate, PageText
                        candidates, states_cause,
                        change_only, exact_label, featurize, focus_stems, focus_words, ordinals, page_rows, parent_only,
                        passes_kind, row_label, subject_of)
-from .evidence_periods import passes_period
+from .evidence_periods import FORECAST_Q, is_forecast, passes_period
 from .extremes import asks_extreme, extreme_peer
 from .measures import (Computed, Formula, compute, formula_asked, holds_operand, items_in, names_any, operand_rows,
                        statement_rows, states_measure)
@@ -252,6 +252,12 @@ class ExtractiveAnswerer(RunnableSerializable):
             # "第169页的存出保证金": the page the question names, where it holds a candidate
             there = [c for c in timed if c.page in on_pages]
             timed = there or timed
+        forecast_asked = q.kind == "figure" and bool(FORECAST_Q.search(search_text(question)))
+        if forecast_asked:
+            # a forecast figure asked: a forecast answers, not what was reported beside it ("营业收入 | 15,609,410" of the
+            # quarter, beside the next quarter's "季度收入环比持平至增长2%"), where one is among the candidates
+            forecasts = [c for c in timed if is_forecast(c)]
+            timed = forecasts or timed
         on_statements = statements_named(search_text(question))
         if on_statements:
             # "Using the cash flow statement, …": the statement the question names, where a candidate sits on
@@ -333,8 +339,9 @@ class ExtractiveAnswerer(RunnableSerializable):
             # names a measure in words that also stand alone: "Diluted $ 4,154" is no EPS.)
             terms = [t for t in translations(question, focus_words(q)) if is_cjk_text(t)]
             if terms:
-                stating = [c for c in timed if _term_then_figure(terms, c.text)]
+                stating = [c for c in timed if _term_then_figure(terms, c.text) or (forecast_asked and is_forecast(c))]
                 timed = stating or timed
+
         if q.kind == "figure" and change_only(timed[0]) and not CHANGE_ASKED.search(main_question(question)):
             # the level of what is asked before a sentence that gives only its change ("… increased by
             # approximately six percentage points"), unless a change is asked; among those about as likely
@@ -741,7 +748,9 @@ def _term_then_figure(terms: list[str], text: str) -> bool:
     return any(re.search(re.escape(t.lower()) + _THEN_FIGURE, low) for t in terms)
 
 
-_THEN_FIGURE = r"\s*(?:为|是|达到?|:|：|\bof\b|\bwas\b|\bwere\b|\bis\b)?\s*[-(]?(?:us\$|rmb|\$|¥)?\s?\d"
+# (a table's cell separator may stand between, "净利润 | 1,059,907"; a footnote mark is no figure, "净利润(2) | …")
+_THEN_FIGURE = (r"\s*(?:为|是|达到?|:|：|\||\bof\b|\bwas\b|\bwere\b|\bis\b)?\s*(?![(（]\d{1,2}[)）])[-(]?"
+                r"(?:us\$|rmb|\$|¥)?\s?\d")
 # a question about the course of a measure over time: shown for every period the rows share
 _TREND = re.compile(r"\b(?:chang|improv|trend|consisten|fluctuat|historical|over time|declin|deteriorat)\w*"
                     r"|变化|变动|趋势|改善|恶化", re.I)

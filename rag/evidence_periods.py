@@ -73,6 +73,15 @@ OUTLOOK_Q = re.compile(r"\b(forecast\w*|expect\w*|outlook|guidance|anticipat\w*|
                        r"future|next)\b|预计|预期|指引|展望|计划|未来|将", re.I)
 # a table of forecasts names itself so in its title or column header ("Q3 2023 Guidance", "业绩指引")
 _OUTLOOK_HEADER = re.compile(r"\b(guidance|outlook|forecasts?)\b|指引|展望|预测", re.I)
+# a question asking for a forecast (not any question about the future: "What will …")
+FORECAST_Q = re.compile(r"\b(guidance|outlook|forecast\w*|expect\w*|project\w*)\b|指引|展望|预期|预计|预测", re.I)
+
+
+def is_forecast(c) -> bool:
+    """Whether a candidate is a forecast: it says so ("expects", 预计), or sits in a guidance table or under
+    a heading of guidance ("(一)2024年第四季指引")."""
+    return bool(OUTLOOK_TEXT.search(c.text) or (_OUTLOOK_HEADER.search(c.header_text) if c.is_row
+                                                 else _OUTLOOK_HEADER.search(c.heading)))
 
 
 def subject_clause(text: str) -> str:

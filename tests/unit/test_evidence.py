@@ -385,6 +385,24 @@ def test_a_sentence_under_a_heading_of_guidance_is_a_forecast_not_what_was_repor
     assert not ans.abstained and "18%至20%" in ans.citations[0].quote, ans.text
 
 
+def test_an_english_question_over_a_chinese_table_takes_the_row_of_the_asked_item_not_a_footnoted_variant():
+    # "净利润 | 1,059,907": a cell separator between the term and its figure; "净利润(2) | …": a footnote mark,
+    # not the figure, after a longer item's name
+    from rag.answering import _term_then_figure
+
+    assert _term_then_figure(["净利润"], "归属于上市公司股东的净利润 | 1,059,907 | 56.4")
+    assert not _term_then_figure(["净利润"], "归属于上市公司股东的扣除非经常性损益的净利润(2) | 911,078 | 32.1")
+    assert _term_then_figure(["不良贷款率"], "不良贷款率1.06%")
+
+
+def test_a_question_asking_for_guidance_is_answered_by_the_forecast_not_the_reported_row():
+    page = ("(一)2024年第四季指引\n本公司预期的指引为:\n- 季度收入环比持平至增长2%。\n"
+            "(二)主要会计数据\n项目 | 本报告期 | 本报告期比上年同期增减变动幅度(%)\n营业收入 | 15,609,410 | 32.5")
+    a = _answerer({("q", 2): page})
+    ans = a.answer("What revenue guidance did the company give for the fourth quarter of 2024?", _docs("q", 2, page))
+    assert not ans.abstained and ans.citations[0].quote == "- 季度收入环比持平至增长2%。", ans.text
+
+
 def test_a_figure_compared_with_last_years_is_not_last_years_figure():
     """"… was $4.1 billion, compared to $3.9 billion last year": the figure stated is this period's; only a
     sentence whose figure is said of the prior period ("Last year's net income was …") clashes."""
