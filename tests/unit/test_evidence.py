@@ -348,18 +348,22 @@ def test_a_word_the_glossary_translates_is_matched_across_languages_by_its_trans
     near = {"员工": [0.63, 0.78, 0.0], "members": [1.0, 0.0, 0.0], "employees": [0.3, 0.0, 0.95]}
 
     def embed(ts):
+        # every other word on an axis of its own: unrelated to all the rest
+        words = sorted({t for t in ts if t not in near} | set(vocab))
+        vocab.extend(w for w in words if w not in vocab)
         out = {}
         for t in ts:
-            v = np.zeros(64, dtype=np.float32)
+            v = np.zeros(3 + 4096, dtype=np.float32)
             if t in near:
                 v[:3] = near[t]
             else:
-                v[3 + hash(t) % 61] = 1.0
+                v[3 + vocab.index(t)] = 1.0
             out[t] = v / np.linalg.norm(v)
         return out
 
+    vocab: list[str] = []
     q = read("员工总数是多少？")
-    featurize(q, np.ones(64, dtype=np.float32) / 8, cands, embed)
+    featurize(q, np.ones(3 + 4096, dtype=np.float32) / 64, cands, embed)
     assert [passes_kind(q, c) for c in cands] == [False, True]
 
 
