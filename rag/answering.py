@@ -694,7 +694,9 @@ def _items_unnamed(question: str, chosen: list[Candidate]) -> str:
     if formula_asked(main) is not None:
         return ""
     items = items_in(main)
-    if not items or any(names_any(n, c.text + " " + c.header_text) for c in chosen for n in items):
+    # (a row's table title may name it: "主营业务收入分析" over "中国区 | 86.4%")
+    if not items or any(names_any(n, " ".join((c.text, c.header_text, c.heading if c.is_row else "")))
+                        for c in chosen for n in items):
         return ""
     if any(is_cjk_text(c.text) != is_cjk_text(main) for c in chosen):
         return ""   # across languages the vocabulary's names are fewer than the ways a report words an item

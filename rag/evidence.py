@@ -684,6 +684,9 @@ def _soft_overlap(q: Question, cands: list[Candidate], embed) -> list[tuple[floa
     for i, toks in enumerate(own):
         matched = soft.get(i, {})
         stems = keyword_token_set(cands[i].text) | keyword_token_set(cands[i].header_text)   # (each cached)
+        if cands[i].is_row:
+            # a table's title names what its rows measure ("主营业务收入分析" over "中国区 | 86.4%")
+            stems = stems | keyword_token_set(cands[i].heading)
         overlap = sum(1.0 if t in toks else matched.get(t, 0.0) for t in q_toks) / len(q_toks)
         # focus words matched (literal 1.0, across languages by translation or their similarity): best
         # one, and share

@@ -407,6 +407,16 @@ def test_a_question_asking_for_guidance_is_answered_by_the_forecast_not_the_repo
     assert not ans.abstained and ans.citations[0].quote == "- 季度收入环比持平至增长2%。", ans.text
 
 
+def test_a_tables_title_says_what_its_rows_measure():
+    # "中国区 | 86.4%" names no revenue; the title over its table does
+    page = ("(三)其他数据及指标\n\n主营业务收入分析\n\n以地区分类 | 2024年第三季度 (7-9月) | 2023年第三季度 (7-9月)\n\n"
+            "中国区 | 86.4% | 84.0%\n\n美国区 | 10.6% | 12.9%\n\n研发投入占营业收入的比例（%） | 8.2 | 9.3")
+    a = _answerer({("q", 5): page})
+    for question in ("2024年第三季度来自中国区的收入占比是多少？", "What percentage of revenue came from China in the third quarter of 2024?"):
+        ans = a.answer(question, _docs("q", 5, page))
+        assert not ans.abstained and ans.citations[0].quote.startswith("中国区 | 86.4%"), (question, ans.text)
+
+
 def test_a_figure_compared_with_last_years_is_not_last_years_figure():
     """"… was $4.1 billion, compared to $3.9 billion last year": the figure stated is this period's; only a
     sentence whose figure is said of the prior period ("Last year's net income was …") clashes."""
