@@ -78,6 +78,10 @@ def classify(line: str) -> str:
     # ("2024年，本集团实现营业收入1,466.95亿元，同比下降10.9%；" is a sentence, not a header of periods)
     if "。" in s or s.endswith(("；", "！", "？")) or (ends_sentence and not (n_num and last_num and words < 8)):
         return "prose"
+    # so do clauses parted by a full-width comma in a long line a layout broke before its stop ("…预案：拟以本行
+    # 2024年12月31日的总股本…为基数，2024年全年以每10股派发现金股利人民币6.08元"): no header of periods reads so
+    if "|" not in s and len(s) > 30 and len(re.sub(r"[（(][^）)]*[）)]", "", s).split("，")) >= 3:
+        return "prose"
     if _DAY_OF_DATE.match(s):
         return "header"   # "December" / "31," / "2022": the day of a column's date the PDF wrapped, no figure
     if n_num:

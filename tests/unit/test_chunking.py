@@ -102,6 +102,12 @@ def test_a_chinese_clause_ending_in_a_full_width_semicolon_is_prose_not_a_header
 
     assert classify("2025年，本集团实现营业收入1,205.00亿元，同比下降3.2%；") == "prose"
     assert classify("项目 2025年 2024年") == "header"
+    # nor are clauses parted by full-width commas where the layout broke the line before its stop
+    assert classify("利润分配预案：拟以本行2025年12月31日的总股本1,000,000股为基数，2025年全年以每10股派发现金股利人民币6.08元"
+                    "（含税），其中：2025年中期已按每10股派发现金股利人民币2.46元") == "prose"
+    assert classify("2025年，本集团实现营业收入1,205.00亿元，同比下降3.2%") == "prose"
+    assert classify("(除特别注明外，金额单位均为人民币百万元)") == "header"
+    assert classify("单位：元，币种：人民币，审计类型：未经审计") == "header"
 
 
 def test_a_label_wrapped_over_two_lines_is_no_header_though_it_holds_a_period_character():
