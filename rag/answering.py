@@ -485,11 +485,25 @@ class ExtractiveAnswerer(RunnableSerializable):
                 if len(chosen) >= 3:
                     break
         if q.kind == "list":
+            # items counted out in words ("首先是监管风险。" … "其次是…风险。"), each followed by what it means,
+            # when the list is what is asked ("What risks …"): the next counted item may come a few sentences on
+            # (what lies between is not quoted), and those counted before the best one join it
+            counted = bool(_ORDINAL_ITEM.match(best.text)) and _asks_for_items(q.text, best)
+            if counted:
+                chosen = _counted_before(best) + chosen
             nxt = best.next
-            lead_in = best.text.rstrip().endswith((":", "：")) or len(best.text) < 40
-            while nxt is not None and (lead_in or _ENUM.search(nxt.text)) and _chars(chosen + [nxt]) <= MAX_CHARS:
-                chosen.append(nxt)
-                lead_in = False
+            # (a short sentence leads into a list, unless it is itself one of the counted items asked for)
+            lead_in = not counted and (best.text.rstrip().endswith((":", "：")) or len(best.text) < 40)
+            between = 0   # sentences passed over since the last item
+            while nxt is not None and _chars(chosen + [nxt]) <= MAX_CHARS:
+                if lead_in or _ENUM.search(nxt.text):
+                    chosen.append(nxt)
+                    counted = counted or (bool(_ORDINAL_ITEM.match(nxt.text)) and _asks_for_items(q.text, nxt))
+                    lead_in, between = False, 0
+                elif counted and between < MAX_BETWEEN_ITEMS:
+                    between += 1
+                else:
+                    break
                 nxt = nxt.next
         elif q.kind in ("describe", "who", "when", "where") and not best.is_row \
                 and not (q.kind == "who" and asks_auditor(q.text)):   # (one firm audits: its sentence answers)
@@ -584,7 +598,13 @@ class ExtractiveAnswerer(RunnableSerializable):
 
     def _compose(self, question: str, q: Question, chosen: list[Candidate], docs,
                  computed: Computed | None = None) -> Answer:
-        chosen = sorted(dict.fromkeys(chosen), key=lambda c: (c.rank, c.page or 0, c.start))
+        # in reading order within a page (the passages that hold them may overlap or come in any order),
+        # documents and pages in the order of their best passage
+        chosen = list(dict.fromkeys(chosen))
+        first = {}
+        for c in chosen:
+            first[(c.doc_id, c.page)] = min(first.get((c.doc_id, c.page), c.rank), c.rank)
+        chosen.sort(key=lambda c: (first[(c.doc_id, c.page)], c.doc_id, c.page or 0, c.start))
         last_under = {(c.doc_id, c.page, c.header): c for c in chosen if c.is_row and c.header}
         parts, citations = [], []
         marks: dict[int, int] = {}
@@ -756,6 +776,40 @@ _THEN_FIGURE = (r"\s*(?:为|是|达到?|:|：|\||\bof\b|\bwas\b|\bwere\b|\bis\b)
 # a question about the course of a measure over time: shown for every period the rows share
 _TREND = re.compile(r"\b(?:chang|improv|trend|consisten|fluctuat|historical|over time|declin|deteriorat)\w*"
                     r"|变化|变动|趋势|改善|恶化", re.I)
+
+
+# an item of a list counted out in words at the start of its sentence, which promises the next ones
+_ORDINAL_ITEM = re.compile(r"^\s*(?:首先|其次|再次|第[一二三四五六七八九十]|最后|(?:first|second|third|fourth|fifth|finally|lastly)\b)",
+                           re.I)
+MAX_BETWEEN_ITEMS = 3   # sentences explaining one counted item before the next
+
+
+def _asks_for_items(question: str, item: Candidate) -> bool:
+    """Whether a list question asks for what a counted item is one of: the item's last word, the kind of
+    thing it counts, is in the question or its translation ("What risks …" and "第三是竞争风险。"; not
+    "哪几家国内竞争对手", which the sentence after the item names)."""
+    said = [t for t in keyword_tokens(_ORDINAL_ITEM.sub("", item.text)) if t not in STOPWORDS and not t[0].isdigit()]
+    return bool(said) and said[-1] in keyword_token_set(expand(question))
+
+
+def _counted_before(item: Candidate) -> list[Candidate]:
+    """The items of a list counted out in words before ``item`` (each at most MAX_BETWEEN_ITEMS sentences
+    before the next), and the short sentence or colon clause that leads into the first, in page order."""
+    out: list[Candidate] = []
+    first, p, between = item, item.prev, 0
+    while p is not None and between < MAX_BETWEEN_ITEMS:
+        if _ORDINAL_ITEM.match(p.text):
+            out.insert(0, p)
+            first, between = p, 0
+        else:
+            between += 1
+        p = p.prev
+    lead = first.prev
+    if lead is not None and (lead.text.rstrip().endswith((":", "：")) or len(lead.text) < 40):
+        out.insert(0, lead)
+    while out and _chars(out + [item]) > MAX_CHARS:
+        out.pop(0)
+    return out
 
 
 def _names_statement(q: Question) -> bool:

@@ -95,6 +95,32 @@ def test_a_list_question_gets_the_enumeration_after_its_lead_in():
     assert "• Client computing" in ans.text and "• Network and edge" in ans.text, ans.text
 
 
+COUNTED = ("风险方面不容忽视。首先是监管风险。监管框架仍在演化之中。任何新的监管都可能增加合规成本。其次是周期风险。"
+           "模型训练需要大量时间与资本投入。第三是竞争风险。国内外巨头均在加速投入，甲公司、乙公司等拥有强劲能力。"
+           "最后是估值风险。高估值可能导致波动放大。")
+
+
+def test_a_list_counted_out_in_words_is_answered_with_every_item_and_not_what_explains_each():
+    # (across languages the test's bag-of-characters vectors say nothing: the English question is scored on
+    # its words and their glossary translations alone)
+    words_only = {f: 0.0 for f in FEATURES} | {"lex": 6.0, "lex_glossary": 6.0, "kind_match": 1.0}
+    english = ExtractiveAnswerer(embedder=_Embedder(), catalog=_Catalog({("a", 1): COUNTED}),
+                                 model=AnswerModel(words_only, -4.0, 0.05))
+    for a, question in ((_answerer({("a", 1): COUNTED}), "文章提到了哪些风险？"),
+                        (english, "What risks does the article mention?")):
+        ans = a.answer(question, _docs("a", 1, COUNTED))
+        quotes = [c.quote for c in ans.citations]
+        assert all(x in quotes for x in ("首先是监管风险。", "其次是周期风险。", "第三是竞争风险。", "最后是估值风险。")), (question, quotes)
+        assert not any("演化" in x or "波动" in x for x in quotes), (question, quotes)
+        assert quotes == sorted(quotes, key=COUNTED.index), quotes   # in reading order
+
+
+def test_a_list_question_about_what_explains_a_counted_item_is_not_given_the_other_items():
+    a = _answerer({("a", 1): COUNTED})
+    ans = a.answer("文中提到了哪几家国内外竞争对手?", _docs("a", 1, COUNTED))
+    assert "甲公司" in ans.text and "监管风险" not in ans.text and "周期风险" not in ans.text, ans.text
+
+
 def test_answers_stay_short_a_long_sentence_is_cut_to_verbatim_clauses():
     long = ("The company, which operates in many markets and reports several segments, each with its own "
             "management and strategy, " * 4) + "reported revenue of $5.2 billion for the year, up 3%, driven by volume."
