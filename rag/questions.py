@@ -30,7 +30,11 @@ QUESTION_WORD = re.compile(r"^(what|which|who|how|when|where|why|did|does|do|is|
 _WHO = re.compile(r"^\s*(who|whom|whose)\b|\bname of (?:[\w'’]+ ){0,3}(?:person|chair\w*|ceo|cfo|chief \w+ officer|"
                   r"auditor|president|director)|\bwhich (?:accounting |audit |auditing )?firm\b|\bwhich auditors?\b"
                   r"|谁|哪位|姓名|叫什么名字|哪家(?:会计师事务所|审计机构|机构|公司|银行|券商)", re.I)
-_WHEN = re.compile(r"\b(when|what date|which year|what year|which day|what time)\b|何时|什么时候|哪一年|哪几年|哪年|哪天|日期是|几月", re.I)
+# ("when" asks when where it opens the question or a clause asking ("…, and when did it close?"), not as a
+# conjunction: "What should analysts focus on when valuing it?")
+_WHEN = re.compile(r"(?:^|[,;:]\s*|\band\s+|\bbut\s+)when\b|\bwhen\s+(?:did|does|do|is|was|were|will|are|has|have|had"
+                   r"|can|could|should|would)\b|\b(what date|which year|what year|which day|what time)\b"
+                   r"|何时|什么时候|哪一年|哪几年|哪年|哪天|日期是|几月", re.I)
 _WHERE = re.compile(r"\b(where|which (?:country|countries|city|cities|location))\b|在哪里|在哪儿|哪个国家|哪些国家|在哪", re.I)
 _LIST = re.compile(
     r"\b(which|what)\s+(?:\w+\s+){0,2}(?:are|were|have been)\b|\b(list|name|enumerate|what are|what were)\b"

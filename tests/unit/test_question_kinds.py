@@ -33,6 +33,9 @@ from rag.statements import statements_asked, statements_named
     ("Which accounting firm audited the company's 2024 financial statements?", "who"),
     ("中期报告中，哪家会计师事务所审阅了中期财务报表？", "who"),
     ("When did the company complete the acquisition?", "when"),
+    ("And when did it close the deal?", "when"),
+    # "when" as a conjunction asks no date
+    ("What should analysts focus on when valuing the company?", "describe"),
     ("Why did the company raise its guidance?", "describe"),
     ("What drove the change in operating margin?", "describe"),
 ])
