@@ -422,11 +422,11 @@ def _ask_as_before(question: str, previous: str) -> str:
     elif not is_cjk_text(previous):
         # after a question in English ("What was net sales growth …?" then "那电商销售呢？"): asked as a figure
         # when the earlier one asked for a figure
-        from .questions import kind_of
+        from .questions import CHANGE_ASKED, kind_of
 
         if kind_of(previous) != "figure":
             return question
-        asked = "是多少？"
+        asked = "增长了多少？" if CHANGE_ASKED.search(previous) else "是多少？"   # (a change asked before: a change)
     else:
         return question
     return re.sub(r"(?:的)?呢\s*[？?]?\s*$", "", q) + asked

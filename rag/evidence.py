@@ -29,7 +29,7 @@ from ingest.tables import line_headers
 from .evidence_periods import (DATE_LIKE, OUTLOOK_Q, OUTLOOK_TEXT, PRIOR_TEXT, QUARTER_WORDS, prior_only_header,
                                subject_clause)
 from .glossary import expand, translations
-from .questions import QUESTION_WORD, Question, main_question
+from .questions import CHANGE_ASKED, QUESTION_WORD, Question, main_question
 from .patterns import YEAR_IN_TEXT
 from .statements import (TOTAL_WORDS, is_vocabulary_term, items_asked, parent_only_page, parent_only_table, statements_named,
                          tokens_outside_other_items)
@@ -516,7 +516,9 @@ _CHANGE_BY = re.compile(r"\b(?:increased|decreased|grew|declined|rose|fell|dropp
                         r"|(?:同比|比上年|较上年)?(?:增长|增加|下降|减少|上升)了?\s*[\d一二三四五六七八九十]", re.I)
 
 
-_LEVEL_AFTER = re.compile(r"\b(?:to|at)\s+(?:approximately\s+|about\s+)?(?:US\$|RMB|\$)?\s?\d|(?:至|达到?|为)\s*(?:人民币)?\d", re.I)
+# (not the year compared with: "… increased $30.4 billion, or 10.4%, in 2022 compared to 2021")
+_LEVEL_AFTER = re.compile(r"\b(?<!compared )(?:to|at)\s+(?:approximately\s+|about\s+)?(?:US\$|RMB|\$)?\s?(?!(?:19|20)\d{2}\b)\d"
+                          r"|(?:至|达到?|为)\s*(?:人民币)?\d", re.I)
 
 
 def change_only(c: "Candidate") -> bool:
@@ -549,6 +551,10 @@ def passes_kind(q: Question, c: "Candidate") -> bool:
             return False
         if (_RATE_Q.search(q.text) and not _AMOUNT_Q.search(q.text) and not _NOT_RATE_Q.search(q.text)
                 and not _PERCENT.search(c.text)):
+            return False
+        if c.is_row and _only_percentages(c.text) and not (_RATE_Q.search(q.text) or CHANGE_ASKED.search(q.text)):
+            # an amount asked ("What was total revenue in 2022?"), a row of percentages given ("… as a % of
+            # total revenues" wrapped onto a line of its own: "total revenues 6.5 % 6.1 % 8.2 %")
             return False
     asked = ordinals(q.text)
     if asked and len(asked) == 1:
@@ -589,6 +595,12 @@ def _tagged_names(text: str) -> frozenset[str]:
             names.add(w.word)
             names.update(w.word[i:i + 2] for i in range(len(w.word) - 1))
     return frozenset(names)
+
+
+def _only_percentages(row: str) -> bool:
+    """Whether every figure of a row is a percentage ("total revenues 6.5 % 6.1 % 8.2 %")."""
+    marks = re.findall(r"\d[\d,]*(?:\.\d+)?(\s*%)?", row[len(row_label(row)):])
+    return bool(marks) and all(marks)
 
 
 def focus_words(q: Question) -> list[str]:

@@ -63,7 +63,9 @@ PREV_EN = "What was Alibaba's revenue in fiscal 2025?"
     ("示例银行2024年末的不良贷款率是多少？", "What about at the end of 2023?",
      "示例银行 不良贷款率 What about at the end of 2023?"),
     # a measure of its own asked in Chinese after a figure asked in English: asked as a figure
-    ("What was Acme's net sales growth in Q3 fiscal 2023?", "那电商销售呢？", "Acme Q3 fiscal 2023 那电商销售是多少？"),
+    ("What was Acme's net income in Q3 fiscal 2023?", "那电商销售呢？", "Acme Q3 fiscal 2023 那电商销售是多少？"),
+    # (a change asked before is asked again)
+    ("What was Acme's net sales growth in Q3 fiscal 2023?", "那电商销售呢？", "Acme Q3 fiscal 2023 那电商销售增长了多少？"),
 ])
 def test_heuristic_prepends_the_previous_key_terms(prev, follow, expected):
     rw = rewrite_question(follow, [prev])

@@ -443,6 +443,26 @@ def test_a_tables_title_says_what_its_rows_measure():
         assert not ans.abstained and ans.citations[0].quote.startswith("中国区 | 86.4%"), (question, ans.text)
 
 
+def test_an_amount_asked_is_not_answered_by_a_row_of_percentages_nor_by_a_change():
+    from rag.evidence import change_only, passes_kind
+
+    def cand(text, is_row=False):
+        return Candidate(Document(text, metadata={"doc_id": "d"}), 0, 0, len(text), text, is_row=is_row)
+
+    q = read("What was the company's total revenue in 2022?")
+    pct = cand("total revenues 6.5 % 6.1 % 8.2 %", is_row=True)   # "… as a % of" wrapped onto its own line
+    amount = cand("Total revenues $ 91,409 $ 169,236 $ 322,467", is_row=True)
+    for c in (pct, amount):
+        c.focus_hit = 1.0
+    assert not passes_kind(q, pct) and passes_kind(q, amount)
+    # a rate or a change asked is answered by percentages
+    assert passes_kind(read("What percentage of total revenues was it in 2022?"), pct)
+    assert passes_kind(read("How much did total revenues grow in 2022?"), pct)
+    # the year compared with is no level: the sentence gives only the change
+    assert change_only(cand("• Total revenues increased $30.4 billion, or 10.4%, in 2022 compared to 2021."))
+    assert not change_only(cand("Revenue increased 14% to $6.5 billion in 2022."))
+
+
 def test_a_figure_compared_with_last_years_is_not_last_years_figure():
     """"… was $4.1 billion, compared to $3.9 billion last year": the figure stated is this period's; only a
     sentence whose figure is said of the prior period ("Last year's net income was …") clashes."""
