@@ -26,7 +26,7 @@ from ingest.headings import headings_of, page_title
 from ingest.tables import classify as _classify_line
 from ingest.tables import line_headers
 
-from .evidence_periods import (DATE_LIKE, OUTLOOK_Q, OUTLOOK_TEXT, PRIOR_TEXT, QUARTER_WORDS, prior_only_header,
+from .evidence_periods import (DATE_LIKE, FORECAST_Q, OUTLOOK_Q, OUTLOOK_TEXT, PRIOR_TEXT, QUARTER_WORDS, prior_only_header,
                                subject_clause)
 from .glossary import expand, translations
 from .questions import CHANGE_ASKED, QUESTION_WORD, Question, main_question
@@ -552,10 +552,15 @@ def passes_kind(q: Question, c: "Candidate") -> bool:
         if (_RATE_Q.search(q.text) and not _AMOUNT_Q.search(q.text) and not _NOT_RATE_Q.search(q.text)
                 and not _PERCENT.search(c.text)):
             return False
-        if c.is_row and _only_percentages(c.text) and not (_RATE_Q.search(q.text) or CHANGE_ASKED.search(q.text)):
-            # an amount asked ("What was total revenue in 2022?"), a row of percentages given ("… as a % of
-            # total revenues" wrapped onto a line of its own: "total revenues 6.5 % 6.1 % 8.2 %")
-            return False
+        if not (_RATE_Q.search(q.text) or CHANGE_ASKED.search(q.text) or FORECAST_Q.search(q.text)):
+            # an amount asked ("What was total revenue in 2022?"): not a row of percentages ("… as a % of total
+            # revenues" wrapped onto a line of its own: "total revenues 6.5 % 6.1 % 8.2 %"), nor, for a line item,
+            # a sentence that gives no amount but shares and points ("… includes approximately 3 points of net
+            # sales growth", "… net sales decreased 8 percent in fiscal 2020"); guidance is often a range of growth
+            if c.is_row and _only_percentages(c.text):
+                return False
+            if not c.is_row and _asks_line_item(q.text) and not _LEVEL_AMOUNT.search(DATE_LIKE.sub(" ", c.text)):
+                return False
     asked = ordinals(q.text)
     if asked and len(asked) == 1:
         said = ordinals(c.text)
@@ -595,6 +600,22 @@ def _tagged_names(text: str) -> frozenset[str]:
             names.add(w.word)
             names.update(w.word[i:i + 2] for i in range(len(w.word) - 1))
     return frozenset(names)
+
+
+# an amount that may be a line item's level: with a currency or scale, or of three digits or more, or with
+# decimals; not a year, a share or a count of points ("3 points", "8 percent", "2020")
+_LEVEL_AMOUNT = re.compile(r"(?:[$¥￥]|US\$|RMB|HK\$|人民币)\s?\d|\d\s*(?:million|billion|thousand|trillion|亿|万|千|百万|元)"
+                           r"|(?<![\d.,])(?!(?:19|20)\d{2}(?![\d,.]))\d{1,3}(?:,\d{3})+(?:\.\d+)?(?!\s*(?:%|percent|points?|个百分点))"
+                           r"|(?<![\d.,])(?!(?:19|20)\d{2}(?![\d,.]))\d{3,}(?:\.\d+)?(?!\s*(?:%|percent|points?|个百分点))"
+                           r"|(?<![\d.,])\d+\.\d+(?!\s*(?:%|percent|points?|个百分点))", re.I)
+
+
+@lru_cache(maxsize=256)
+def _asks_line_item(question: str) -> bool:
+    """Whether a question asks for a statement's line item (rag/data/measures.toml), an amount by nature."""
+    from .measures import items_in   # (rag/measures.py reads candidates from here)
+
+    return bool(items_in(main_question(question)))
 
 
 def _only_percentages(row: str) -> bool:

@@ -458,6 +458,15 @@ def test_an_amount_asked_is_not_answered_by_a_row_of_percentages_nor_by_a_change
     # a rate or a change asked is answered by percentages
     assert passes_kind(read("What percentage of total revenues was it in 2022?"), pct)
     assert passes_kind(read("How much did total revenues grow in 2022?"), pct)
+    # a line item asked: a sentence of shares and points gives no amount; one with an amount does
+    q = read("What were net sales in fiscal 2020?")
+    points = cand("The fiscal 2020 increase in net sales growth includes approximately 3 points of net sales growth.")
+    level = cand("Net sales were $17.6 billion in fiscal 2020.")
+    guided = cand("- 季度收入环比持平至增长2%。")
+    for c in (points, level, guided):
+        c.focus_hit = 1.0
+    assert not passes_kind(q, points) and passes_kind(q, level)
+    assert passes_kind(read("What revenue guidance did it give for the fourth quarter?"), guided)
     # the year compared with is no level: the sentence gives only the change
     assert change_only(cand("• Total revenues increased $30.4 billion, or 10.4%, in 2022 compared to 2021."))
     assert not change_only(cand("Revenue increased 14% to $6.5 billion in 2022."))
