@@ -47,7 +47,10 @@ _FIGURE = re.compile(
     r"profit|loss|eps|earnings|cash|capex|debt|assets|liabilities|equity|dividend|dividends|expense|expenses|cost|"
     r"costs|ebitda|ebit|growth|turnover|guidance)|by how (?:much|many)|what percentage|what portion|how large"
     r"|round(?:ed)? (?:your answer|to)|answer in (?:units|usd|percent))\b"
-    r"|^\s*what (?:\S+ ){0,5}(?:revenue|sales|income|profit|margin|eps|dividend|guidance|ebitda|ebita|cash flow)s?\b"
+    r"|^\s*what (?:\S+ ){0,3}(?:revenue|sales|income|profit|margin|eps|dividend|guidance|ebitda|ebita|cash flow)s?\b"
+    # (after "what is/were", the company's name and the measure's qualifiers: "What were Acme's total net revenues")
+    r"|^\s*what (?:is|was|were|are) (?:\S+ ){0,2}\S+['’]s? (?:\S+ ){0,3}(?:revenue|sales|income|profit|margin|eps"
+    r"|dividend|guidance|ebitda|ebita|cash flow)s?\b"
     r"|多少|百分之|比例|占比|比重|金额|余额|规模多大|增长了|增幅|降幅|几个百分点|是多少|为多少|合计|总额|各是|(?<!哪)几(?:年|个|家|项)", re.I)
 _FIGURE_WORDS = re.compile(
     r"\b(revenue|sales|income|profit|margin|eps|earnings per share|cash flow|capex|capital expenditure|ebitda|"

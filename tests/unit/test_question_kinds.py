@@ -35,7 +35,7 @@ from rag.statements import statements_asked, statements_named
     ("When did the company complete the acquisition?", "when"),
     # a measure after the company's name and its qualifiers is a figure, not a list of things
     ("What were Acme's total net revenues in 2020?", "figure"),
-    ("What were General Mills total net sales in fiscal 2020?", "figure"),
+    ("What were General Mills' total net sales in fiscal 2020?", "figure"),
     ("And when did it close the deal?", "when"),
     # "when" as a conjunction asks no date
     ("What should analysts focus on when valuing the company?", "describe"),
