@@ -41,6 +41,10 @@ _QUARTER_COLUMN = re.compile(r"\b(?:three|3) months\b|\b1[236] weeks\b|\bquarter
 # a question naming a fiscal year ("fiscal 2025", "FY2025", "2025财年"): the filer's, not a calendar year
 _FISCAL_Q = re.compile(r"\bfiscal\b|\bFY\s?\d|财年|财政年度|财务年度", re.I)
 _FULL_YEAR_Q = re.compile(r"\b(full[\s-]year|for the (?:fiscal )?year|annual|whole year)\b|全年|年度(?!报告)|整年", re.I)
+# one fiscal year named, as a figure's period ("What were its net sales in fiscal 2023?", "FY2022"): the whole year,
+# unless the question names a part of it or a report ("interim", "first 36 weeks", 中期)
+_ONE_FISCAL_YEAR_Q = re.compile(r"\b(?:in|for|during)\s+(?:the\s+)?(?:fiscal\s+(?:year\s+)?|FY\s*)(?:19|20)\d{2}\b", re.I)
+_NOT_WHOLE_YEAR_Q = re.compile(r"\binterim\b|\bhalf\b|\bweeks?\b|\bmonths?\b|中期|周|个月", re.I)
 # a candidate that speaks of a whole year (a quarterly release prints the year's columns beside the quarter's)
 _FULL_YEAR_TEXT = re.compile(_FULL_YEAR_Q.pattern + r"|\b(?:twelve|12) months\b|\byears? ended\b|\bfiscal year\b|"
                              r"\b5[23] weeks\b|1-12月|本年度|本年累计", re.I)
@@ -170,7 +174,9 @@ def passes_period(q: Question, c, doc_years: set[str], doc_quarter: int | None =
              or len(set(re.findall(_MONTHS_RANGE, c.header_text))) >= 2):
         # a year asked, a row of a quarter-by-quarter table given (分季度主要财务指标, "2024年10-12月 2024年7-9月")
         return False
-    if not q.quarters and _FULL_YEAR_Q.search(q.text) and not _PART_OF_YEAR.search(q.text):
+    whole_fiscal = (q.kind == "figure" and len(q.years) == 1 and bool(_ONE_FISCAL_YEAR_Q.search(q.text))
+                    and not _NOT_WHOLE_YEAR_Q.search(q.text) and not OUTLOOK_Q.search(q.text))
+    if not q.quarters and (_FULL_YEAR_Q.search(q.text) or whole_fiscal) and not _PART_OF_YEAR.search(q.text):
         # the whole year asked: a candidate that speaks only of part of a year is another period
         said = c.text + " " + c.header_text
         if not _FULL_YEAR_TEXT.search(said) and (_PART_OF_YEAR.search(said) or doc_quarter is not None):

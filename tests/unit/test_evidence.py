@@ -260,6 +260,16 @@ def test_a_whole_year_asked_of_a_quarterly_report_is_answered_only_by_a_whole_ye
     year = _row_candidate("Interest expense (137,132) (201,477) (594,954) (799,593)",
                           "Three Months Ended December 31, Twelve Months Ended December 31, 2022 2021 2022 2021")
     assert passes_period(read("What was the annual interest expense in 2022?"), year, {"2022"}, doc_quarter=4)
+    # a fiscal year named as a figure's period is the whole year: not the quarter's sentence of a Q4 release,
+    # but a row read under the twelve months' columns; a part of the year or guidance asked is not
+    quarter = Candidate(Document("x", metadata={"doc_id": "d"}), 0, 0, 10,
+                        "Net sales for the Group of $3,673 million were 6% lower than last year on a reported basis.")
+    twelve = _row_candidate("Net sales 3,909 3,673 14,544 14,694",
+                            "Three Months Ended June 30, Twelve Months Ended June 30, 2022 2023 2022 2023")
+    q = read("What were the company's net sales in fiscal 2023?")
+    assert not passes_period(q, quarter, {"2023"}, doc_quarter=4) and passes_period(q, twelve, {"2023"}, doc_quarter=4)
+    assert passes_period(read("What were the net sales for the first 36 weeks of fiscal 2023?"), quarter, {"2023"},
+                         doc_quarter=4)
 
 
 def test_a_line_item_the_answer_never_names_is_not_answered_by_a_figure_of_something_else():
