@@ -30,9 +30,8 @@ from langchain_core.runnables import RunnableSerializable
 
 from .answer_model import AnswerModel, load_model
 from .evidence import (_ENUM, AUDIT_FIRM_NAMED, SEAT_STATED, Candidate, PageTexts, asks_auditor, asks_cause, asks_seat,
-                       candidates, states_cause,
-                       change_only, exact_label, featurize, focus_stems, focus_words, ordinals, page_rows, parent_only,
-                       passes_kind, row_label, subject_of)
+                       candidates, change_only, exact_label, featurize, focus_stems, focus_words, ordinals, page_rows,
+                       parent_only, passes_kind, row_label, states_cause, subject_of)
 from .evidence_periods import FORECAST_Q, is_forecast, passes_period
 from .extremes import asks_extreme, extreme_peer
 from .measures import (Computed, Formula, compute, formula_asked, holds_operand, items_in, names_any, operand_rows,
@@ -212,7 +211,8 @@ class ExtractiveAnswerer(RunnableSerializable):
             qvec = np.asarray(self.embedder.embed_query(question), dtype=np.float32)
         pages = PageTexts(self.catalog)
         # a figure question's passages that end inside a table stand for the rest of it: its rows that name
-        # what is asked ("金融负债合计" below a chunk that ends at the table's first rows) are candidates too
+        # what is asked ("金融负债合计" below a chunk that ends at the table's first rows) are candidates too,
+        # and for a question asking why, the rows of a table of changes whose last cell gives the reason
         why = q.kind == "describe" and asks_cause(question)
         cands = candidates(docs, self.catalog, pages, focus_stems(q) if (q.kind == "figure" or why) else frozenset(),
                            reasons=why)
@@ -341,7 +341,6 @@ class ExtractiveAnswerer(RunnableSerializable):
             if terms:
                 stating = [c for c in timed if _term_then_figure(terms, c.text) or (forecast_asked and is_forecast(c))]
                 timed = stating or timed
-
         if q.kind == "figure" and change_only(timed[0]) and not CHANGE_ASKED.search(main_question(question)):
             # the level of what is asked before a sentence that gives only its change ("… increased by
             # approximately six percentage points"), unless a change is asked; among those about as likely

@@ -26,8 +26,8 @@ from ingest.headings import headings_of, page_title
 from ingest.tables import classify as _classify_line
 from ingest.tables import line_headers
 
-from .evidence_periods import (DATE_LIKE, FORECAST_Q, OUTLOOK_Q, OUTLOOK_TEXT, PRIOR_TEXT, QUARTER_WORDS, prior_only_header,
-                               subject_clause)
+from .evidence_periods import (DATE_LIKE, FORECAST_Q, OUTLOOK_Q, OUTLOOK_TEXT, PRIOR_TEXT, QUARTER_WORDS,
+                               prior_only_header, subject_clause)
 from .glossary import expand, translations
 from .questions import CHANGE_ASKED, QUESTION_WORD, Question, main_question
 from .patterns import YEAR_IN_TEXT
@@ -91,8 +91,8 @@ _CAUSAL_Q = re.compile(r"\bwhat (?:drove|drives|caused|causes|explains)\b|\bwhy\
 # "… attributable to common stockholders", "… to noncontrolling interests")
 CAUSE_STATED = re.compile(r"\b(?:due to|driven by|because|as a result of|owing to|resulting from|reflect(?:s|ed|ing)"
                           r"|(?:primarily|mainly|largely|principally|partly) (?:for|from)"
-                          r"|attributable to(?!\s+(?:(?-i:[A-Z])|(?:the\s+)?(?:common|ordinary|company|parent|owners?|share"
-                          r"|stock|holders?|non-?controlling|minority|equity))))\b"
+                          r"|attributable to(?!\s+(?:(?-i:[A-Z])|(?:the\s+)?(?:common|ordinary|company|parent|owners?"
+                          r"|share|stock|holders?|non-?controlling|minority|equity))))\b"
                           r"|由于|因为|所致|受[^，。；]{1,20}影响|得益于|原因(?:是|为|在于|系)|驱动|带动", re.I)
 
 
@@ -517,8 +517,8 @@ _CHANGE_BY = re.compile(r"\b(?:increased|decreased|grew|declined|rose|fell|dropp
 
 
 # (not the year compared with: "… increased $30.4 billion, or 10.4%, in 2022 compared to 2021")
-_LEVEL_AFTER = re.compile(r"\b(?<!compared )(?:to|at)\s+(?:approximately\s+|about\s+)?(?:US\$|RMB|\$)?\s?(?!(?:19|20)\d{2}\b)\d"
-                          r"|(?:至|达到?|为)\s*(?:人民币)?\d", re.I)
+_LEVEL_AFTER = re.compile(r"\b(?<!compared )(?:to|at)\s+(?:approximately\s+|about\s+)?(?:US\$|RMB|\$)?\s?"
+                          r"(?!(?:19|20)\d{2}\b)\d|(?:至|达到?|为)\s*(?:人民币)?\d", re.I)
 
 
 def change_only(c: "Candidate") -> bool:
@@ -604,10 +604,12 @@ def _tagged_names(text: str) -> frozenset[str]:
 
 # an amount that may be a line item's level: with a currency or scale, or of three digits or more, or with
 # decimals; not a year, a share or a count of points ("3 points", "8 percent", "2020")
+_NOT_AMOUNT_AFTER = r"(?!\s*(?:%|percent|points?|个百分点))"
+_NOT_A_YEAR = r"(?<![\d.,])(?!(?:19|20)\d{2}(?![\d,.]))"
 _LEVEL_AMOUNT = re.compile(r"(?:[$¥￥]|US\$|RMB|HK\$|人民币)\s?\d|\d\s*(?:million|billion|thousand|trillion|亿|万|千|百万|元)"
-                           r"|(?<![\d.,])(?!(?:19|20)\d{2}(?![\d,.]))\d{1,3}(?:,\d{3})+(?:\.\d+)?(?!\s*(?:%|percent|points?|个百分点))"
-                           r"|(?<![\d.,])(?!(?:19|20)\d{2}(?![\d,.]))\d{3,}(?:\.\d+)?(?!\s*(?:%|percent|points?|个百分点))"
-                           r"|(?<![\d.,])\d+\.\d+(?!\s*(?:%|percent|points?|个百分点))", re.I)
+                           rf"|{_NOT_A_YEAR}\d{{1,3}}(?:,\d{{3}})+(?:\.\d+)?{_NOT_AMOUNT_AFTER}"
+                           rf"|{_NOT_A_YEAR}\d{{3,}}(?:\.\d+)?{_NOT_AMOUNT_AFTER}"
+                           rf"|(?<![\d.,])\d+\.\d+{_NOT_AMOUNT_AFTER}", re.I)
 
 
 @lru_cache(maxsize=256)

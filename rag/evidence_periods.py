@@ -43,7 +43,8 @@ _FISCAL_Q = re.compile(r"\bfiscal\b|\bFY\s?\d|财年|财政年度|财务年度",
 _FULL_YEAR_Q = re.compile(r"\b(full[\s-]year|for the (?:fiscal )?year|annual|whole year)\b|全年|年度(?!报告)|整年", re.I)
 # one fiscal year named, as a figure's period ("What were its net sales in fiscal 2023?", "FY2022"): the whole year,
 # unless the question names a part of it or a report ("interim", "first 36 weeks", 中期)
-_ONE_FISCAL_YEAR_Q = re.compile(r"\b(?:in|for|during)\s+(?:the\s+)?(?:fiscal\s+(?:year\s+)?|FY\s*)(?:19|20)\d{2}\b", re.I)
+_ONE_FISCAL_YEAR_Q = re.compile(r"\b(?:in|for|during)\s+(?:the\s+)?(?:fiscal\s+(?:year\s+)?|FY\s*)(?:19|20)\d{2}\b",
+                                re.I)
 _NOT_WHOLE_YEAR_Q = re.compile(r"\binterim\b|\bhalf\b|\bweeks?\b|\bmonths?\b|中期|周|个月", re.I)
 # a candidate that speaks of a whole year (a quarterly release prints the year's columns beside the quarter's)
 _FULL_YEAR_TEXT = re.compile(_FULL_YEAR_Q.pattern + r"|\b(?:twelve|12) months\b|\byears? ended\b|\bfiscal year\b|"
