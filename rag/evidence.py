@@ -670,6 +670,11 @@ def focus_stems(q: Question) -> frozenset[str]:
                      if t not in STOPWORDS and len(t) > 1)
 
 
+def _holds_any(phrases: list[frozenset[str]], stems: set[str]) -> bool:
+    """Whether ``stems`` hold every word of one of ``phrases`` (each a phrase's keyword stems)."""
+    return any(p and p <= stems for p in phrases)
+
+
 def _soft_overlap(q: Question, cands: list[Candidate], embed) -> list[tuple[float, float, float]]:
     """The question's words found in each candidate, where a word of the other language counts by
     how close its embedding is (Brazil ~ 巴西 0.92, revenue ~ 收入 0.89): an English question over a
@@ -711,7 +716,7 @@ def _soft_overlap(q: Question, cands: list[Candidate], embed) -> list[tuple[floa
     def across(t: str, matched: dict[str, float], stems: set[str]) -> float:
         if not glossed[t]:
             return matched.get(t, 0.0)
-        if any(g and g <= stems for g in glossed_stems[t]):
+        if _holds_any(glossed_stems[t], stems):
             return 1.0
         return max(matched.get(x, 0.0) for x in glossed[t])
 
@@ -727,13 +732,12 @@ def _soft_overlap(q: Question, cands: list[Candidate], embed) -> list[tuple[floa
         # one, and share
         hits = [1.0 if t in toks or stem_of[t] in stems else across(t, matched, stems) for t in focus]
         best = max(hits, default=1.0)
-        if best < 1.0 and any(g and g <= stems for g in terms):
+        if best < 1.0 and _holds_any(terms, stems):
             best = 1.0
         # a measure the question names is also answered by the line items it is computed from
         # ("working capital ratio" by "Total current assets" and "Total current liabilities")
-        if best < 1.0 and items:
-            if any(it and it <= stems for it in items):
-                best = 1.0
+        if best < 1.0 and _holds_any(items, stems):
+            best = 1.0
         out.append((overlap, best, sum(hits) / len(hits) if hits else 1.0))
     return out
 
