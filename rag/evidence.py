@@ -28,7 +28,7 @@ from ingest.tables import line_headers
 
 from .evidence_periods import (DATE_LIKE, FORECAST_Q, OUTLOOK_Q, OUTLOOK_TEXT, PRIOR_TEXT, QUARTER_WORDS,
                                prior_only_header, subject_clause)
-from .glossary import expand, translations
+from .glossary import equivalents, expand, translations
 from .questions import CHANGE_ASKED, QUESTION_WORD, Question, main_question
 from .patterns import YEAR_IN_TEXT
 from .statements import (TOTAL_WORDS, is_vocabulary_term, items_asked, parent_only_page, parent_only_table, statements_named,
@@ -52,16 +52,26 @@ _DATE_HINT = re.compile(r"\b(19|20)\d{2}\b|\d+\s*年|\d+\s*月|\d+\s*日|\b(Jan|
                         r"|\bQ[1-4]\b|第[一二三四]季度", re.I)
 _PERSON = re.compile(r"\b(?:Mr\.|Ms\.|Mrs\.|Dr\.)\s*[A-Z][a-z]+|\b[A-Z][a-z]+(?:\s[A-Z]\.)?\s[A-Z][a-z]{2,}\b|先生|女士|博士|董事长|总经理|"
                      r"\b(?:Chief \w+ Officer|CEO|CFO|Chair(?:man|woman|person)?|President)\b")
-_AUDIT_Q = re.compile(r"\baudit|\baccounting firm\b|审计|审阅|核数师|会计师事务所", re.I)
+# (a question about the audit committee asks about its members, not the auditors)
+_AUDIT_Q = re.compile(r"\baudit(?!\w*\s+committee)|\baccounting firm\b|审计(?!委员会)|审阅|核数师|会计师事务所", re.I)
+# an office a who-question names ("Who is its chief financial officer?", "谁是董事长？"): the person who holds
+# it is named as holding it, in either language (rag/data/glossary.toml: CFO, 首席财务官, 财务负责人), not as
+# holding another ("said Jane Doe, Chief Executive Officer" does not name the CFO)
+_ROLE_Q = re.compile(r"\bchief (?:\w+ ){1,2}officer\b|\b(?:ceo|cfo|coo|cto)\b|\bchair(?:man|woman|person)?\b"
+                     r"|\bpresident\b|\bcompany secretary\b|首席\w{2,3}官|财务负责人|财务总监|董事长|董事会主席|总裁|行长"
+                     r"|总经理|董事会秘书", re.I)
 _AUDIT_FIRM = re.compile(r"会计师事务所|核数师|\bcertified public accountants\b|\bchartered accountants\b|\bLLP\b"
                          r"|\b(?:public )?accounting firm\b|\bthe auditors? of\b"
                          r"|\bas (?:our|its) (?:independent )?auditors?\b", re.I)
-# a firm of auditors by its name: "PricewaterhouseCoopers LLP", "Deloitte & Touche LLP", "安永华明会计师事务所",
-# "…, Certified Public Accountants" (not a title that only mentions one: "Fees Paid to Independent Registered
-# Public Accounting Firm")
+# a firm of auditors by its name: "PricewaterhouseCoopers LLP", "Deloitte & Touche LLP", "安永华明会计师事务所"
+# (not a word before the word for a firm: "载有会计师事务所盖章", "境内会计师事务所名称"), "…, Certified Public
+# Accountants", "PricewaterhouseCoopers, the auditor of the Company" (not a title that only mentions one: "Fees
+# Paid to Independent Registered Public Accounting Firm")
 AUDIT_FIRM_NAMED = re.compile(r"\b[A-Z][\w'.-]*(?:\s+(?:&\s+)?[A-Z][\w'.-]*)*,?\s+LLP\b"
-                              r"|[\u4e00-\u9fff]{2,}会计师事务所(?!审计|的|出具)"
-                              r"|\b[A-Z][\w'.-]*(?:\s+[A-Z&][\w'.-]*)*,\s+(?:Certified Public|Chartered) Accountants\b")
+                              r"|[\u4e00-\u9fff]{2,}(?<!的)(?<!载有|境内|境外|聘请|聘任|续聘|改聘|解聘|审计|年度|其他|任何|相关|外部|独立|一家)"
+                              r"会计师事务所(?!审计|的|出具)"
+                              r"|\b[A-Z][\w'.-]*(?:\s+[A-Z&][\w'.-]*)*,\s+(?:Certified Public|Chartered) Accountants\b"
+                              r"|\b[A-Z][\w'.-]*(?:\s+(?:&\s+)?[A-Z][\w'.-]*)*,\s+(?:the|our|its) (?:independent )?auditors?\b")
 
 
 # where a company is seated (its headquarters, registered or principal executive offices) and a line giving
@@ -76,6 +86,25 @@ SEAT_STATED = re.compile(r"\(?Address of principal executive offices|\bheadquart
 def asks_seat(question: str) -> bool:
     """Whether a where-question asks where a company is seated (an address answers it)."""
     return bool(_SEAT_Q.search(question))
+
+
+# the words a firm of auditors is named with, searched for a question that asks who audits: it rarely says
+# them itself ("谁审计了…的财务报表？", "Who audited its financial statements?")
+AUDIT_FIRM_WORDS = "会计师事务所 ; 核数师 ; accounting firm ; LLP ; certified public accountants"
+
+
+def roles_asked(question: str) -> list[str]:
+    """The offices a question names, lower case."""
+    return list(dict.fromkeys(m.group(0).lower() for m in _ROLE_Q.finditer(question)))
+
+
+def names_role(roles: list[str], text: str) -> bool:
+    """Whether ``text`` names one of ``roles`` or a translation of it (English as whole words)."""
+    low = text.lower()
+    for term in (t for r in roles for t in equivalents(r)):
+        if re.search(rf"(?<![a-z]){re.escape(term)}(?![a-z])" if term.isascii() else re.escape(term), low):
+            return True
+    return False
 
 
 def asks_auditor(question: str) -> bool:
@@ -403,6 +432,9 @@ def _kind_match(q: Question, c: Candidate) -> float:
             # who audits is a firm of auditors, named as one: "安永华明会计师事务所（特殊普通合伙）…进行了审计",
             # "…, the auditor of the Company"; not "我们审计了…的财务报表" (the audit report's own words)
             return 1.0 if _AUDIT_FIRM.search(t) else 0.0
+        roles = roles_asked(q.text)
+        if roles and not names_role(roles, t):
+            return 0.0
         return 1.0 if _PERSON.search(t) else 0.0
     if q.kind == "where":
         if asks_seat(q.text):
@@ -490,9 +522,13 @@ def subject_of(c: "Candidate") -> str:
 _AMOUNT_Q = re.compile(r"元|美元|港元|人民币|\bRMB\b|US\$|HK\$|\$|\bdollars?\b|\b(?:in|usd) (?:millions|billions)\b", re.I)
 _PERCENT_Q = re.compile(r"%|percent|percentage|ratio|rate|margin|比例|比率|率|百分", re.I)
 # a rate asked for (毛利率, "operating margin", "what percentage"): answered by a percentage, not an amount
-_RATE_Q = re.compile(r"%|\bpercent(?:age)?\b|\bmargin\b|\bgrowth rate\b|率|百分比|占比|比例", re.I)
+# (any rate but one of exchange: "renewal rate", "effective tax rate", "growth rate"; 汇率 is a price)
+_RATE_Q = re.compile(r"%|\bpercent(?:age)?\b|\bmargin\b|\b(?<!exchange )rates?\b|(?<!汇)率|百分比|占比|比例", re.I)
 _NOT_RATE_Q = re.compile(r"\bratio\b|turnover|coverage|倍|\bin (?:usd|\$|dollars|millions|billions)\b", re.I)
-_PERCENT = re.compile(r"\d\s*(?:%|percent\b|个百分点)", re.I)
+# (in words too: "increased by approximately six percentage points")
+_PERCENT = re.compile(r"\d\s*(?:%|percent\b|个百分点|basis points?\b)|\b(?:one|two|three|four|five|six|seven|eight|nine"
+                      r"|ten|eleven|twelve|twenty|thirty|forty|fifty)\s+(?:percentage points?|percent|basis points?)\b"
+                      r"|[一二三四五六七八九十两]+个百分点", re.I)
 _AMOUNT = re.compile(r"(?<![\d.])\d[\d,]*(?:\.\d+)?(?!\s*(?:%|percent|个百分点|\d))")
 MIN_FOCUS = 0.6   # a figure question's own words must be in its answer (or translate into it this closely)
 
@@ -675,6 +711,10 @@ def _holds_any(phrases: list[frozenset[str]], stems: set[str]) -> bool:
     return any(p and p <= stems for p in phrases)
 
 
+# words that end the name of many measures ("tax rate", "renewal rate", "gross margin", 毛利率 is one word)
+_MEASURE_HEADS = {"rate", "ratio", "margin", "percentag"}
+
+
 def _soft_overlap(q: Question, cands: list[Candidate], embed) -> list[tuple[float, float, float]]:
     """The question's words found in each candidate, where a word of the other language counts by
     how close its embedding is (Brazil ~ 巴西 0.92, revenue ~ 收入 0.89): an English question over a
@@ -731,7 +771,10 @@ def _soft_overlap(q: Question, cands: list[Candidate], embed) -> list[tuple[floa
         # focus words matched (literal 1.0, across languages by translation or their similarity): best
         # one, and share
         hits = [1.0 if t in toks or stem_of[t] in stems else across(t, matched, stems) for t in focus]
-        best = max(hits, default=1.0)
+        # the head of a measure alone is another measure of its kind: "Tax Rate" does not state an "employee
+        # attrition rate"; its other words must be found too, one at least
+        named = [h for t, h in zip(focus, hits) if stem_of[t] not in _MEASURE_HEADS]
+        best = max(named, default=max(hits, default=1.0))
         if best < 1.0 and _holds_any(terms, stems):
             best = 1.0
         # a measure the question names is also answered by the line items it is computed from

@@ -92,6 +92,17 @@ def translations(text: str, about: list[str] | None = None) -> list[str]:
     return list(dict.fromkeys(t for t in out if t.lower() not in low and t not in text))
 
 
+def equivalents(term: str) -> list[str]:
+    """``term`` (lower case) and the terms of every glossary pair that holds it, in both languages ("cfo" ->
+    "chief financial officer", 首席财务官, 财务负责人, …)."""
+    t = " ".join((term or "").lower().split())
+    out = [t]
+    for zh_terms, en_terms in PAIRS:
+        if t in en_terms or t in zh_terms:
+            out += [x for x in (*en_terms, *zh_terms) if x not in out]
+    return out
+
+
 def expand(text: str) -> str:
     """``text`` followed by the glossary translations of its terms and its abbreviations written out."""
     extra = list(dict.fromkeys(translations(text) + written_out(text)))

@@ -27,7 +27,7 @@ KINDS = ("figure", "yesno", "choice", "list", "who", "when", "where", "describe"
 QUESTION_WORD = re.compile(r"^(what|which|who|how|when|where|why|did|does|do|is|are|was|were|can|could|according|in|for|"
                            r"on|by|list|name|give|tell|if|as|among|using|based|has|have|had|roughly|approximately)$", re.I)
 
-_WHO = re.compile(r"^\s*(who|whom|whose)\b|\bname of (?:[\w'’]+ ){0,3}(?:person|chair\w*|ceo|cfo|chief \w+ officer|"
+_WHO = re.compile(r"(?:^|[,;:]\s*)(who|whom|whose)\b|\bname of (?:[\w'’]+ ){0,3}(?:person|chair\w*|ceo|cfo|chief \w+ officer|"
                   r"auditor|president|director)|\bwhich (?:accounting |audit |auditing )?firm\b|\bwhich auditors?\b"
                   r"|谁|哪位|姓名|叫什么名字|哪家(?:会计师事务所|审计机构|机构|公司|银行|券商)", re.I)
 # ("when" asks when where it opens the question or a clause asking ("…, and when did it close?"), not as a
@@ -110,8 +110,25 @@ def main_question(question: str) -> str:
     return question[: m.end()] if m and m.end() > 8 else question
 
 
-def kind_of(question: str) -> str:
+# a follow-up rewritten with the earlier question's context in front of it ("SMIC Q3 2024 Who is its chief
+# financial officer?", rag/conversation.py) opens where a capitalised question word stands after that context
+_OPENS_AFTER = re.compile(r"(?<=\s)(?:Who|Whom|Whose|What|Which|When|Where|Why|How|Is|Are|Was|Were|Did|Does|Do|Has"
+                          r"|Have|Had|Can|Could|Will|Would|Should)\b")
+
+
+def question_proper(question: str) -> str:
+    """The question itself: without instructions after it (:func:`main_question`) nor a context of names
+    and periods in front of it that does not open with a question word."""
     q = main_question(question).strip()
+    first = q.split(maxsplit=1)[0].strip(",:") if q else ""
+    if QUESTION_WORD.match(first):
+        return q
+    m = _OPENS_AFTER.search(q)
+    return q[m.start():] if m else q
+
+
+def kind_of(question: str) -> str:
+    q = question_proper(question)
     if _WHO.search(q):
         return "who"
     if _WHEN.search(q) and not _FIGURE.search(q):

@@ -23,9 +23,9 @@ from pydantic import ConfigDict
 from .glossary import expand
 from .ranking import page_candidates, pages_named, pick_passages, statement_query
 from .ranking import rank_pages as rank_page_candidates
-from .evidence import focus_stems
+from .evidence import AUDIT_FIRM_WORDS, asks_auditor, focus_stems
 from .patterns import YEAR_IN_TEXT
-from .questions import read, search_text
+from .questions import kind_of, read, search_text
 from .stated import chunks_stating
 from .settings import RetrievalSettings
 from .glossary import written_out
@@ -120,8 +120,10 @@ class HybridRetriever(BaseRetriever):
         # glossary terms of the other language: 净利润 also searches 'net income'. Keyword search
         # (SQLite, which releases the GIL) runs on another thread while the question is embedded and
         # Chroma searched: at 100k chunks the two sides take similar time
-        keyword_future = _pool().submit(self.store.keyword_search, keyword_tokens(expand(query)), self.candidates,
-                                        doc_ids)
+        words = expand(query)
+        if kind_of(question) == "who" and asks_auditor(question):
+            words += " ; " + AUDIT_FIRM_WORDS   # (who audits is answered by a firm's name)
+        keyword_future = _pool().submit(self.store.keyword_search, keyword_tokens(words), self.candidates, doc_ids)
         titles = statement_query(question) if statements else []
         title_future = (_pool().submit(self.store.keyword_search, titles, self.candidates // 2, doc_ids)
                         if titles else None)

@@ -1104,3 +1104,53 @@ def test_a_figure_of_another_company_of_the_group_does_not_answer_for_the_compan
                                                   "aliases": ["示例银行"]}}
     ans = a.answer("示例银行2024年末总资产是多少？", docs)
     assert not ans.abstained and "57,692.70" in ans.text, ans.text
+
+
+def _sentence(text: str, is_row: bool = False):
+    c = Candidate(Document(text, metadata={"doc_id": "d"}), 0, 0, len(text), text, is_row=is_row)
+    c.focus_hit = 1.0
+    return c
+
+
+def test_a_rate_asked_is_answered_by_a_percentage_not_an_amount():
+    fees = _sentence("Membership fees 1,044 984 3,071 2,897", is_row=True)
+    rate = _sentence("The renewal rate was 92.7% in the U.S. and Canada.")
+    q = read("What was its membership renewal rate?")
+    assert not passes_kind(q, fees) and passes_kind(q, rate)
+    # an exchange rate is a price, not a percentage
+    assert passes_kind(read("What was the exchange rate used?"), _sentence("RMB7.0999 to US$1.00", is_row=False))
+
+
+def test_who_audits_is_answered_by_a_firm_named_not_by_the_word_for_one():
+    from rag.evidence import AUDIT_FIRM_NAMED, asks_auditor
+
+    assert AUDIT_FIRM_NAMED.search("4、安永华明会计师事务所（特殊普通合伙）根据国内审计准则对本行编制的2024年度财务报告进行了审计")
+    assert AUDIT_FIRM_NAMED.search("本行续聘安永华明会计师事务所（特殊普通合伙）担任本行2024年度审计师")
+    assert AUDIT_FIRM_NAMED.search("PricewaterhouseCoopers, the auditor of the Company in Hong Kong, has performed")
+    assert not AUDIT_FIRM_NAMED.search("2、载有会计师事务所盖章、注册会计师签名并盖章的审计报告原件。")
+    assert not AUDIT_FIRM_NAMED.search("公司聘请的会计师事务所")
+    # the audit committee's members are people, not the auditors
+    assert asks_auditor("Who audited its financial statements?") and asks_auditor("谁审计了公司的财务报表？")
+    assert not asks_auditor("Who is the chair of the audit committee?") and not asks_auditor("审计委员会主席是谁？")
+
+
+def test_a_who_question_naming_an_office_is_answered_by_who_holds_that_office_in_either_language():
+    q = read("Who is its chief financial officer?")
+    cfo = _sentence('"Q2 was another solid quarter," said Jane Roe, Chief Financial Officer at Acme.')
+    ceo = _sentence('"We exceeded expectations," said John Doe, Chief Executive Officer at Acme.')
+    zh = _sentence("副行长兼首席财务官张三先生负责财务工作。")
+    assert passes_kind(q, cfo) and passes_kind(q, zh) and not passes_kind(q, ceo)
+    assert passes_kind(read("Who is the CFO?"), cfo) and not passes_kind(read("Who is the CFO?"), ceo)
+
+
+def test_the_head_word_of_a_measure_alone_does_not_state_another_measure_of_its_kind():
+    from rag.evidence import _soft_overlap
+
+    q = read("What was the employee attrition rate in the first quarter of 2023?")
+    tax = _sentence("Tax Rate (139.0)% 16.0% 13.0% 13.0%", is_row=True)
+    attrition = _sentence("Employee attrition rate 8.1% 7.4%", is_row=True)
+    (_, tax_hit, _), (_, attrition_hit, _) = _soft_overlap(q, [tax, attrition], lambda ts: {})
+    assert tax_hit < 0.6 and attrition_hit == 1.0
+    # the head word is enough where the question names nothing else
+    (_, hit, _), = _soft_overlap(read("What was the rate?"), [tax], lambda ts: {})
+    assert hit == 1.0

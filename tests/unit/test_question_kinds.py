@@ -41,6 +41,11 @@ from rag.statements import statements_asked, statements_named
     ("What should analysts focus on when valuing the company?", "describe"),
     ("Why did the company raise its guidance?", "describe"),
     ("What drove the change in operating margin?", "describe"),
+    # a follow-up rewritten with the earlier question's names and period in front keeps its kind
+    ("Acme Q3 2024 Who is its chief financial officer?", "who"),
+    ("Acme third quarter fiscal 2023 What was its membership renewal rate?", "figure"),
+    ("Acme Q1 2023 Did it raise its guidance?", "yesno"),
+    ("In 2023, who audited the company?", "who"),
 ])
 def test_the_kind_of_a_question_in_either_language(question, kind):
     assert read(question).kind == kind
