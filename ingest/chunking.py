@@ -27,6 +27,12 @@ class Chunk:
     # and the header of the table it starts in (periods, units)
     context: str = ""
 
+    @property
+    def indexed_text(self) -> str:
+        """What is embedded and keyword-indexed: the text under its context (a chunk cut from a table with
+        the table's header: periods, units); the stored text stays the verbatim page span citations quote."""
+        return f"{self.context}\n{self.text}" if self.context else self.text
+
     def chunk_id(self, doc_id: str, version: str) -> str:
         """Deterministic: same document content -> same ids."""
         key = f"{doc_id}\x1f{version}\x1f{self.page}\x1f{self.start}\x1f{self.end}"

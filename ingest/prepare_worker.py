@@ -4,7 +4,9 @@
 
 Each request ``{"path": ..., "separator": ..., "chunk_size": ..., "workers": ...}`` is answered, in
 order, by one frame: 8-byte big-endian length, then a pickle of
-``("ok", pages, chunks, timings)`` or ``("error", kind, message)``. It is a separate
+``("ok", pages, chunks, timings, tokens)`` or ``("error", kind, message)``: ``tokens`` are the chunks'
+keyword tokens, made here too (rag/indexing.chunk_tokens of each chunk's indexed text), so that the
+ingest's process spends its time embedding. It is a separate
 program, not multiprocessing, so that nothing of the caller's ``__main__`` (a
 user's script, the Gradio app) is imported again in the child, and the child
 holds none of the caller's file descriptors (the ingest lock among them).
@@ -31,12 +33,25 @@ def prepare(path, separator: str | None, chunk_size: float, workers: int | None 
     return pages, chunks, {"extraction": t1 - t0, "chunking": time.perf_counter() - t1}
 
 
+def keyword_tokens_of(chunks) -> tuple[list[str], float]:
+    """The chunks' keyword tokens as the index stores them, and the seconds it took."""
+    import time
+
+    from rag.indexing import chunk_tokens
+
+    t0 = time.perf_counter()
+    tokens = [chunk_tokens(c.indexed_text) for c in chunks]
+    return tokens, time.perf_counter() - t0
+
+
 def answer(request: dict) -> tuple:
     from ingest import IngestError
 
     try:
-        return ("ok", *prepare(request["path"], request.get("separator"), float(request["chunk_size"]),
-                               request.get("workers")))
+        pages, chunks, timings = prepare(request["path"], request.get("separator"), float(request["chunk_size"]),
+                                         request.get("workers"))
+        tokens, timings["keyword_tokens"] = keyword_tokens_of(chunks)
+        return ("ok", pages, chunks, timings, tokens)
     except IngestError as e:
         return ("error", "IngestError", e.reason)
     except MemoryError:

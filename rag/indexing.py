@@ -351,7 +351,8 @@ def ingest_file(store, embedder, path: Path, meta: DocumentMeta | None, chunk_si
                 got = _prepare(path, meta, chunk_size, workers)
             if got is None:
                 raise IngestError(path, "no such file" if not path.exists() else "not a regular file")
-            pages, chunks, stages = got
+            pages, chunks, stages, *made = got
+            tokens = made[0] if made else None   # the read-ahead's keyword tokens
         except (IngestError, MemoryError, UnicodeError):
             raise
         except Exception as e:  # a parser bug on one hostile file must not abort the others
@@ -372,7 +373,7 @@ def ingest_file(store, embedder, path: Path, meta: DocumentMeta | None, chunk_si
             "format": path.suffix.lower().lstrip("."), "pages": len(pages), "chunks": len(chunks),
             "added_at": existing["added_at"] if existing else now, "updated_at": now, "meta": info,
         }
-        store.add_document(record, pages, chunks, embedder)
+        store.add_document(record, pages, chunks, embedder, tokens=tokens)
         status = "replaced" if existing else "added"
         return IngestResult(display, status, doc_id=doc_id, pages=len(pages), chunks=len(chunks),
                             seconds=time.perf_counter() - t0, stages=stages)

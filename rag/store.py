@@ -129,14 +129,16 @@ class IndexStore:
                 self._seen_generation = gen
 
     # -- writes ------------------------------------------------------------------
-    def add_document(self, record: dict, pages, chunks, embedder) -> None:
+    def add_document(self, record: dict, pages, chunks, embedder, tokens: list[str] | None = None) -> None:
+        """``tokens``: the chunks' keyword tokens when the read-ahead made them (rag/indexing.chunk_tokens of
+        each chunk's indexed text); else they are made here."""
         from .indexing import chunk_tokens
 
         doc_id, version = record["doc_id"], record["version"]
         ids = [c.chunk_id(doc_id, version) for c in chunks]
-        # a chunk cut from a table is embedded and keyword-indexed with the table's header
-        # (periods, units); its stored text stays the verbatim page span that citations quote
-        texts = [_with_context(c) for c in chunks]
+        texts = [c.indexed_text for c in chunks]
+        if tokens is None or len(tokens) != len(chunks):
+            tokens = [chunk_tokens(t) for t in texts]
         sentences = [sentence_texts(c.text) for c in chunks]
         parts = [([c.context] if getattr(c, "context", "") else []) + s for c, s in zip(chunks, sentences)]
         vectors, part_vectors = embedder.embed_passages(texts, parts)
@@ -150,9 +152,9 @@ class IndexStore:
                                         for c in chunks])
         self._vectors_written()
         rows = [{"chunk_id": cid, "page": c.page, "start": c.start, "end": c.end, "ord": c.index,
-                 "text": c.text, "context": getattr(c, "context", ""), "tokens": chunk_tokens(t), "vector": v,
+                 "text": c.text, "context": getattr(c, "context", ""), "tokens": tok, "vector": v,
                  "sentence_vectors": sv}
-                for cid, c, t, v, sv in zip(ids, chunks, texts, vectors, sentence_vectors)]
+                for cid, c, tok, v, sv in zip(ids, chunks, tokens, vectors, sentence_vectors)]
         self.catalog.commit_document(record, [(p.number, p.text) for p in pages], rows)
         self.collect_garbage()
 
@@ -353,8 +355,3 @@ def sentence_texts(text: str) -> list[str]:
     from ingest.sentences import split_sentences
 
     return [text[a:b] for a, b in split_sentences(text)]
-
-
-def _with_context(chunk) -> str:
-    ctx = getattr(chunk, "context", "")
-    return f"{ctx}\n{chunk.text}" if ctx else chunk.text

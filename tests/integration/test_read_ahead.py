@@ -32,7 +32,9 @@ def _rows(a):
     conn = sqlite3.connect(a.store.catalog.path)
     chunks = conn.execute("SELECT doc_id, page, start, end, ord, text FROM chunks ORDER BY doc_id, ord").fetchall()
     pages = conn.execute("SELECT doc_id, page, text FROM pages ORDER BY doc_id, page").fetchall()
-    return chunks, pages
+    tokens = conn.execute("SELECT c.doc_id, c.ord, f.tokens FROM chunks c JOIN chunks_fts f ON f.rowid = c.rowid"
+                          " ORDER BY c.doc_id, c.ord").fetchall()
+    return chunks, pages, tokens
 
 
 def _ingest(tmp_path, name, inbox, embedder, pipeline, monkeypatch):
@@ -60,6 +62,9 @@ def test_same_catalog_and_reasons_with_and_without_read_ahead(tmp_path, hash_emb
         assert "empty file" in reasons["empty.txt"]
         assert _rows(a) == _rows(b)
         assert all(r.stages.get("extraction") is not None for r in with_child if r.status == "added")
+        # the child also made the keyword tokens of the files it read (the same as made here: _rows); the
+        # first file, read here, failed
+        assert all(r.stages.get("keyword_tokens") is not None for r in with_child if r.status == "added")
     finally:
         a.close()
         b.close()
