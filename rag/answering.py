@@ -31,7 +31,7 @@ from langchain_core.runnables import RunnableSerializable
 from .answer_model import AnswerModel, load_model
 from .evidence import (_ENUM, AUDIT_FIRM_NAMED, SEAT_STATED, Candidate, PageTexts, asks_auditor, asks_cause, asks_seat,
                        candidates, change_only, exact_label, featurize, focus_stems, focus_words, ordinals, page_rows,
-                       parent_only, passes_kind, row_label, states_cause, subject_of)
+                       parent_only, passes_kind, roles_asked, row_label, states_cause, subject_of)
 from .evidence_periods import FORECAST_Q, is_forecast, passes_period
 from .extremes import asks_extreme, extreme_peer
 from .measures import (Computed, Formula, compute, formula_asked, holds_operand, items_in, names_any, operand_rows,
@@ -215,7 +215,7 @@ class ExtractiveAnswerer(RunnableSerializable):
         # and for a question asking why, the rows of a table of changes whose last cell gives the reason
         why = q.kind == "describe" and asks_cause(question)
         cands = candidates(docs, self.catalog, pages, focus_stems(q) if (q.kind == "figure" or why) else frozenset(),
-                           reasons=why)
+                           reasons=why, roles=roles_asked(q.text) if q.kind == "who" else None)
         notices = []
         if any(c.instruction for c in cands):
             notices.append(notice("instructions", q.language))

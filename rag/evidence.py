@@ -295,10 +295,12 @@ MAX_ROW_CHARS = 200   # a longer "row" is prose with figures that the text layer
 
 
 def candidates(docs, catalog, pages: PageTexts, row_words: frozenset[str] = frozenset(),
-               reasons: bool = False) -> list[Candidate]:
+               reasons: bool = False, roles: list[str] | None = None) -> list[Candidate]:
     """Sentences and rows of the passages, once each (overlapping passages repeat them); with
     ``row_words``, also the rows of a table a passage ends inside whose label holds one of them (with
-    ``reasons``, for a question asking why, also those whose last cell states a cause)."""
+    ``reasons``, for a question asking why, also those whose last cell states a cause); with ``roles``
+    (the offices a who-question names), also the sentences of the passages' pages that name a person
+    holding one."""
     seen: dict[tuple, Candidate] = {}
     out: list[Candidate] = []
     stored = {}
@@ -354,6 +356,57 @@ def candidates(docs, catalog, pages: PageTexts, row_words: frozenset[str] = froz
                 if key not in seen:
                     seen[key] = c
                     out.append(c)
+    if roles:
+        # a page names its officers once, often in a passage other than the one handed over ("said Jane Roe,
+        # Chief Financial Officer" three chunks below the headline the question's words found)
+        for c in _office_holders(docs, pages, roles):
+            key = (c.doc_id, c.page, c.start)
+            if key not in seen:
+                seen[key] = c
+                out.append(c)
+    return out
+
+
+_PERSON_NAMED = re.compile(r"\b(?:Mr|Ms|Mrs|Dr)\.?\s+[A-Z][a-z]+|\b[A-Z][a-z]+(?:\s[A-Z]\.)?\s[A-Z][a-z]{2,}\b|先生|女士")
+
+
+def _names_person(sentence: str, roles: list[str]) -> bool:
+    """Whether a sentence names a person besides the offices: a name, not only titles ("Chief Financial
+    Officer", "董事长兼首席执行官" name nobody)."""
+    rest = sentence
+    for term in sorted({t for r in roles for t in equivalents(r)}, key=len, reverse=True):
+        rest = re.sub(re.escape(term), " ", rest, flags=re.I)
+    rest = _ROLE_Q.sub(" ", rest)
+    if _PERSON_NAMED.search(rest):
+        return True
+    return any(len(w) >= 2 for w in _person_names(rest))
+
+
+@lru_cache(maxsize=256)
+def _person_names(text: str) -> frozenset[str]:
+    """The Chinese names of people jieba tags in ``text``."""
+    if not _CJK.search(text):
+        return frozenset()
+    import jieba.posseg as pseg
+
+    return frozenset(w.word for w in pseg.cut(text) if w.flag in ("nr", "nrfg", "nrt"))
+
+
+def _office_holders(docs, pages: PageTexts, roles: list[str]) -> list[Candidate]:
+    """The sentences of the passages' pages that name a person holding one of ``roles``."""
+    out, read = [], set()
+    for rank, d in enumerate(docs):
+        doc_id, page = d.metadata["doc_id"], d.metadata.get("page")
+        if (doc_id, page) in read:
+            continue
+        read.add((doc_id, page))
+        text = pages.text(doc_id, page) or ""
+        for a, b in split_sentences(text):
+            s = text[a:b]
+            if len(s) <= MAX_ROW_CHARS * 2 and names_role(roles, s) and _names_person(s, roles):
+                c = Candidate(d, rank, a, b, s, where=pages.where(d))
+                c.heading = pages.heading_above(doc_id, page, a)
+                out.append(c)
     return out
 
 

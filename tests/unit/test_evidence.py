@@ -1154,3 +1154,21 @@ def test_the_head_word_of_a_measure_alone_does_not_state_another_measure_of_its_
     # the head word is enough where the question names nothing else
     (_, hit, _), = _soft_overlap(read("What was the rate?"), [tax], lambda ts: {})
     assert hit == 1.0
+
+
+def test_a_who_question_naming_an_office_reads_the_page_for_who_holds_it_beyond_the_passage():
+    page = ('Acme reported second quarter results. "We exceeded expectations," said John Doe, Chief Executive Officer '
+            'at Acme.\nRevenue was $2.5 billion.\n"Q2 was another solid quarter," said Jane Roe, Chief Financial '
+            'Officer at Acme.')
+    handed = page[:page.index("\nRevenue")]   # the passage the question's words found: the CEO's
+    docs = [Document(page_content=handed, metadata={"chunk_id": "r-1", "doc_id": "r", "page": 1, "start": 0,
+                                                    "end": len(handed), "dense": 0.5, "context": ""})]
+    cat = _Catalog({("r", 1): page})
+    found = candidates(docs, cat, PageTexts(cat), roles=["chief financial officer"])
+    assert any("Jane Roe" in c.text and page[c.start:c.end] == c.text for c in found)
+    # a sentence of titles only names nobody
+    cat = _Catalog({("r", 1): handed + "\n云智能集团董事长兼首席执行官"})
+    assert not [c for c in candidates(docs, cat, PageTexts(cat), roles=["chief executive officer"])
+                if "董事长" in c.text]
+    ans = _answerer({("r", 1): page}).answer("Who is Acme's chief financial officer?", docs)
+    assert "Jane Roe" in ans.text and "John Doe" not in ans.text, ans.text
