@@ -624,6 +624,16 @@ def change_only(c: "Candidate") -> bool:
     return not _LEVEL_AFTER.search(c.text, m.end())
 
 
+# a line item named with 非 is not the item without it: "非流动资产合计" is not "流动资产合计", "其他非流动资产" not
+# "其他流动资产"
+_NON = re.compile(r"非([\u4e00-\u9fff]{2})")
+
+
+def _drops_non(question: str, text: str) -> bool:
+    """Whether ``text`` names what the question names after 非, without the 非."""
+    return any(m.group(1) in text and "非" + m.group(1) not in text for m in _NON.finditer(main_question(question)))
+
+
 def passes_kind(q: Question, c: "Candidate") -> bool:
     """The shape of answer a kind of question needs: a figure question is answered by a sentence or
     row that states a figure (a table's header of periods, "2024年第三季度 (7-9月) | …", states
@@ -634,7 +644,7 @@ def passes_kind(q: Question, c: "Candidate") -> bool:
     if q.kind != "when" and not c.is_row and classify(c.text) == "header":
         return False
     if q.kind == "figure":
-        if c.focus_hit < MIN_FOCUS:
+        if c.focus_hit < MIN_FOCUS or _drops_non(q.text, row_label(c.text) if c.is_row else c.text):
             return False
         if _AMOUNT_Q.search(q.text) and not _PERCENT_Q.search(q.text) and not _AMOUNT.search(DATE_LIKE.sub(" ", c.text)):
             return False
@@ -764,8 +774,9 @@ def _holds_any(phrases: list[frozenset[str]], stems: set[str]) -> bool:
     return any(p and p <= stems for p in phrases)
 
 
-# words that end the name of many measures ("tax rate", "renewal rate", "gross margin", 毛利率 is one word)
-_MEASURE_HEADS = {"rate", "ratio", "margin", "percentag"}
+# words that alone name no one measure: the head of many ("tax rate", "renewal rate", "gross margin"; 毛利率 is
+# one word), and "other" (其他应收款 is not 其他非流动资产)
+_NOT_ALONE = {"rate", "ratio", "margin", "percentag", "other", "其他"}
 
 
 def _soft_overlap(q: Question, cands: list[Candidate], embed) -> list[tuple[float, float, float]]:
@@ -826,7 +837,7 @@ def _soft_overlap(q: Question, cands: list[Candidate], embed) -> list[tuple[floa
         hits = [1.0 if t in toks or stem_of[t] in stems else across(t, matched, stems) for t in focus]
         # the head of a measure alone is another measure of its kind: "Tax Rate" does not state an "employee
         # attrition rate"; its other words must be found too, one at least
-        named = [h for t, h in zip(focus, hits) if stem_of[t] not in _MEASURE_HEADS]
+        named = [h for t, h in zip(focus, hits) if stem_of[t] not in _NOT_ALONE]
         best = max(named, default=max(hits, default=1.0))
         if best < 1.0 and _holds_any(terms, stems):
             best = 1.0

@@ -90,9 +90,13 @@ def tokens(text: str, keep_stopwords: bool = False) -> list[str]:
         run = m.group(0)
         c = run[0]
         if "\u3400" <= c <= "\u9fff" or "\uf900" <= c <= "\ufaff":
-            for w in _get_jieba().cut_for_search(run):
+            words = list(_get_jieba().cut_for_search(run))
+            for i, w in enumerate(words):
                 if keep_stopwords or w not in STOPWORDS:
                     out.append(w)
+                if w == "非" and i + 1 < len(words):
+                    # a prefix jieba cuts off: 非流动资产 is no 流动资产, so 非流动 is a token too
+                    out.append(w + words[i + 1])
         elif c.isdigit():
             num = run.replace(",", "")
             out.append(num)

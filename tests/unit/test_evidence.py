@@ -1172,3 +1172,25 @@ def test_a_who_question_naming_an_office_reads_the_page_for_who_holds_it_beyond_
                 if "董事长" in c.text]
     ans = _answerer({("r", 1): page}).answer("Who is Acme's chief financial officer?", docs)
     assert "Jane Roe" in ans.text and "John Doe" not in ans.text, ans.text
+
+
+def test_a_line_item_named_with_fei_is_not_the_item_without_it():
+    from rag.text import tokens
+
+    assert "非流动" in tokens("非流动资产合计") and "非流动" not in tokens("流动资产合计")
+    q = read("2024年9月30日的非流动资产合计是多少？")
+    current = _sentence("流动资产合计 | 77,297,667 | 96,573,772", is_row=True)
+    non_current = _sentence("非流动资产合计 | 253,657,163 | 241,889,425", is_row=True)
+    assert passes_kind(q, non_current) and not passes_kind(q, current)
+    q = read("2024年9月30日的其他非流动资产是多少？")
+    assert not passes_kind(q, _sentence("其他流动资产 | 2,392,787 | 4,000,122", is_row=True))
+    assert passes_kind(q, _sentence("其他非流动资产 | 41,251,296 | 50,709,305", is_row=True))
+
+
+def test_other_alone_does_not_name_the_asked_item():
+    from rag.evidence import _soft_overlap
+
+    q = read("2024年末的其他流动负债是多少？")
+    (_, hit, _), = _soft_overlap(q, [_sentence("其他应收款 14,161,584.00 56,555,497.00", is_row=True)], lambda ts: {})
+    (_, right, _), = _soft_overlap(q, [_sentence("其他流动负债 2,345 2,100", is_row=True)], lambda ts: {})
+    assert hit < 0.6 and right == 1.0
