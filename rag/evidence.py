@@ -464,7 +464,12 @@ def _overlap(weights: dict[str, float], toks: set[str]) -> float:
     return sum(v for t, v in weights.items() if t in toks) / total if total else 0.0
 
 
+# the number of an item in a list is no figure: "5、如违反上述承诺…", "(3) 其他", "2. Revenue recognition"
+_ITEM_NUMBER = re.compile(r"^\s*(?:[（(]\d{1,2}[)）]|\d{1,2}(?:、|[.．](?!\d)))")
+
+
 def _has_figure(text: str) -> bool:
+    text = _ITEM_NUMBER.sub(" ", text, count=1)
     return bool(_FIGURE.search(DATE_LIKE.sub(" ", text)) or _FIGURE_IN_WORDS.search(text))
 
 

@@ -1194,3 +1194,11 @@ def test_other_alone_does_not_name_the_asked_item():
     (_, hit, _), = _soft_overlap(q, [_sentence("其他应收款 14,161,584.00 56,555,497.00", is_row=True)], lambda ts: {})
     (_, right, _), = _soft_overlap(q, [_sentence("其他流动负债 2,345 2,100", is_row=True)], lambda ts: {})
     assert hit < 0.6 and right == 1.0
+
+
+def test_the_number_of_a_list_item_is_no_figure():
+    q = read("2025年的信用减值损失是多少？")
+    item = _sentence("5、如违反上述承诺事项并导致本公司遭受经济损失的，应赔偿全部经济损失。")
+    row = _sentence("信用减值损失 -3,120,571.00 -1,894,112.00", is_row=True)
+    assert not passes_kind(q, item) and passes_kind(q, row)
+    assert passes_kind(read("What was the growth rate?"), _sentence("1.5% growth in the quarter."))
