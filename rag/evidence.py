@@ -348,10 +348,20 @@ def candidates(docs, catalog, pages: PageTexts, row_words: frozenset[str] = froz
         whole_page = rank < ROW_PAGES and not any(
             asked(c.text) if c.is_row else (_has_figure(c.text) and keyword_token_set(subject_of(c)) & row_words)
             for c in out if c.doc is d)
+        keep = lambda line: len(line) <= MAX_ROW_CHARS and asked(line)  # noqa: E731
         if whole_page or (prev is not None and prev.is_row):
-            rows = page_rows(d, rank, pages, after=None if whole_page else base + len(text),
-                             keep=lambda line: len(line) <= MAX_ROW_CHARS and asked(line), reasons=reasons)
+            rows = page_rows(d, rank, pages, after=None if whole_page else base + len(text), keep=keep,
+                             reasons=reasons)
             for c in rows:
+                key = (c.doc_id, c.page, c.start)
+                if key not in seen:
+                    seen[key] = c
+                    out.append(c)
+        if prev is not None and (prev.is_row or prev.text.rstrip().endswith(("：", ":"))) \
+                and _ends_page(pages.text(d.metadata["doc_id"], d.metadata.get("page")), base + len(text)):
+            # a statement printed over two pages: a passage that ends inside a table (or at the line that
+            # opens its next part, "非流动资产：") at its page's foot stands for the rows atop the next page
+            for c in _rows_atop_next_page(d, rank, pages, keep):
                 key = (c.doc_id, c.page, c.start)
                 if key not in seen:
                     seen[key] = c
@@ -407,6 +417,53 @@ def _office_holders(docs, pages: PageTexts, roles: list[str]) -> list[Candidate]
                 c = Candidate(d, rank, a, b, s, where=pages.where(d))
                 c.heading = pages.heading_above(doc_id, page, a)
                 out.append(c)
+    return out
+
+
+def _ends_page(text: str | None, end: int) -> bool:
+    """Whether an offset is at a page's foot: at most one line (a page number, a running footer) after it."""
+    if not text:
+        return False
+    return len([ln for ln in text[end:].split("\n") if ln.strip()]) <= 1
+
+
+MAX_LINES_ABOVE_ROWS = 4   # a running header and a repeated column header may stand above a continued table
+
+
+def _rows_atop_next_page(d, rank: int, pages: PageTexts, keep) -> list[Candidate]:
+    """The rows that open the page after passage ``d``'s (past a running header), up to the first line that
+    is not a row, that ``keep`` picks: each read under its own header or the one carried from above."""
+    page = d.metadata.get("page")
+    if not isinstance(page, int):
+        return []
+    doc_id = d.metadata["doc_id"]
+    text = pages.text(doc_id, page + 1)
+    if not text:
+        return []
+    nd = type(d)(page_content="", metadata={**d.metadata, "page": page + 1, "start": 0, "end": 0, "chunk_id": None})
+    where, out, pos, rows = pages.where(nd), [], 0, 0
+    for n, line in enumerate(text.split("\n")):
+        a, pos = pos, pos + len(line) + 1
+        stripped = line.strip()
+        if not stripped:
+            continue
+        if classify(stripped) != "data":
+            if rows or n >= MAX_LINES_ABOVE_ROWS:
+                break
+            continue
+        rows += 1
+        if rows > MAX_CONTINUED_ROWS * 2:   # (a statement's part runs longer than a note's table)
+            break
+        if not keep(stripped):
+            continue
+        start = a + line.index(stripped)
+        c = Candidate(nd, rank, start, start + len(stripped), stripped, is_row=True, where=where)
+        h = pages.header_for(doc_id, page + 1, start)
+        if h is not None:
+            c.header, c.header_text = (h[0], h[1]), h[2]
+        else:
+            c.header_text = pages.carried_header(doc_id, page + 1, start)
+        out.append(c)
     return out
 
 

@@ -7,7 +7,8 @@ from langchain_core.documents import Document
 from ingest.headings import page_title
 from rag.answer_model import AnswerModel
 from rag.answering import MAX_CHARS, ExtractiveAnswerer, salient_terms
-from rag.evidence import FEATURES, INSTRUCTION, Candidate, PageTexts, candidates, featurize, passes_kind, row_label
+from rag.evidence import (FEATURES, INSTRUCTION, Candidate, PageTexts, candidates, featurize, focus_stems, passes_kind,
+                          row_label)
 from rag.questions import read
 
 PAGE = ("3、合并利润表\n单位：元\n项目 2025年度 2024年度\n一、营业总收入 2,146,176,538.00 1,528,741,505.00\n"
@@ -1202,3 +1203,21 @@ def test_the_number_of_a_list_item_is_no_figure():
     row = _sentence("信用减值损失 -3,120,571.00 -1,894,112.00", is_row=True)
     assert not passes_kind(q, item) and passes_kind(q, row)
     assert passes_kind(read("What was the growth rate?"), _sentence("1.5% growth in the quarter."))
+
+
+def test_a_statement_printed_over_two_pages_is_read_on_the_next_page_from_a_passage_ending_the_first():
+    p1 = ("1、合并资产负债表\n单位：元\n项目 期末余额 期初余额\n货币资金 9,251,245,571.00 6,559,218,052.00\n"
+          "其他流动资产 44,827,385.00 54,966,794.00\n流动资产合计 12,882,007,687.00 8,618,952,450.00\n非流动资产：")
+    p2 = ("示例公司2025年年度报告全文\n长期股权投资 126,678,595.00 0.00\n其他非流动资产 7,625,108.00 51,652,047.00\n"
+          "非流动资产合计 2,415,040,209.00 2,254,738,868.00\n资产总计 15,297,047,896.00 10,873,691,318.00\n"
+          "流动负债：\n短期借款 525,049,959.00 0.00")
+    cat = _Catalog({("r", 83): p1, ("r", 84): p2})
+    docs = [Document(page_content=p1, metadata={"chunk_id": "r-83", "doc_id": "r", "page": 83, "start": 0,
+                                                "end": len(p1), "dense": 0.5, "context": ""})]
+    q = read("2025年末非流动资产合计是多少？")
+    found = candidates(docs, cat, PageTexts(cat), focus_stems(q))
+    row = next(c for c in found if c.text.startswith("非流动资产合计"))
+    assert row.page == 84 and p2[row.start:row.end] == row.text and row.is_row
+    assert not any(c.text.startswith("短期借款") for c in found)   # (past the table's part: no row of it)
+    ans = _answerer({("r", 83): p1, ("r", 84): p2}).answer("2025年末非流动资产合计是多少？", docs)
+    assert "2,415,040,209.00" in ans.text and ans.citations[0].page == 84, ans.text
