@@ -41,16 +41,21 @@ _LIST = re.compile(
     r"|\b(?:which|what) (?:\w+ ){0,2}(?:regions|countries|segments|risks|factors|products|companies|markets|drivers|"
     r"acquisitions|businesses|items|measures|areas|reasons)\b|\bthree main|\bmain (?:\w+ )?(?:drivers|factors|risks)\b"
     r"|哪些|有哪几|分别是|分别为|列举|包括什么|包括哪|几项|哪几", re.I)
+# the nouns of measures and statement line items a "what was/were …" question asks the figure of ("What were
+# Acme's total current assets?" is no list). (Not a bank's deposits and loans yet: as figure questions, their
+# rows in the interest tables, "吸收存款 72,321" of interest expense, outrank the balances.)
+_MEASURE_NOUN = (r"(?:revenue|sales|income|profit|margin|eps|dividend|guidance|ebitda|ebita|cash flow|assets|liabilities"
+                 r"|equity|debt|receivables|payables|inventories|inventory|expenses|capital expenditures)s?\b")
 _FIGURE = re.compile(
     r"\b(how (?:much|many)|what (?:is|was|were|are) (?:the )?(?:total |net |gross |adjusted |average )?"
     r"(?:amount|value|number|percentage|percent|share|proportion|ratio|rate|margin|revenue|revenues|sales|income|"
     r"profit|loss|eps|earnings|cash|capex|debt|assets|liabilities|equity|dividend|dividends|expense|expenses|cost|"
     r"costs|ebitda|ebit|growth|turnover|guidance)|by how (?:much|many)|what percentage|what portion|how large"
     r"|round(?:ed)? (?:your answer|to)|answer in (?:units|usd|percent))\b"
-    r"|^\s*what (?:\S+ ){0,3}(?:revenue|sales|income|profit|margin|eps|dividend|guidance|ebitda|ebita|cash flow)s?\b"
-    # (after "what is/were", the company's name and the measure's qualifiers: "What were Acme's total net revenues")
-    r"|^\s*what (?:is|was|were|are) (?:\S+ ){0,2}\S+['’]s? (?:\S+ ){0,3}(?:revenue|sales|income|profit|margin|eps"
-    r"|dividend|guidance|ebitda|ebita|cash flow)s?\b"
+    rf"|^\s*what (?:\S+ ){{0,3}}{_MEASURE_NOUN}"
+    # (after "what is/were", the company's name and the measure's qualifiers: "What were Acme's total net revenues",
+    # "What were Acme's total current assets")
+    rf"|^\s*what (?:is|was|were|are) (?:\S+ ){{0,2}}\S+['’]s? (?:\S+ ){{0,3}}{_MEASURE_NOUN}"
     r"|多少|百分之|比例|占比|比重|金额|余额|规模多大|增长了|增幅|降幅|几个百分点|是多少|为多少|合计|总额|各是|(?<!哪)几(?:年|个|家|项)", re.I)
 _FIGURE_WORDS = re.compile(
     r"\b(revenue|sales|income|profit|margin|eps|earnings per share|cash flow|capex|capital expenditure|ebitda|"

@@ -46,6 +46,11 @@ from rag.statements import statements_asked, statements_named
     ("Acme third quarter fiscal 2023 What was its membership renewal rate?", "figure"),
     ("Acme Q1 2023 Did it raise its guidance?", "yesno"),
     ("In 2023, who audited the company?", "who"),
+    # "what were …" asks for the figure of a line item it names, and for a list of anything else
+    ("What were Acme's total current assets at the end of fiscal 2020?", "figure"),
+    ("What were its total liabilities?", "figure"),
+    ("What were the factors affecting revenue?", "list"),
+    ("What were the main risks?", "list"),
 ])
 def test_the_kind_of_a_question_in_either_language(question, kind):
     assert read(question).kind == kind
