@@ -179,9 +179,17 @@ def _concept_items(question: str, computed_only: bool = False) -> tuple[str, ...
     for p, needs in v.concepts:
         if computed_only and p.statement not in v.computed:
             continue
-        if _holds(p, norm, words):
+        if _holds(p, norm, words) and not _names_its_item(p, needs, norm, words, v):
             out += [n for n in needs if n not in out]
     return tuple(out)
+
+
+def _names_its_item(p: _Phrase, needs: tuple[str, ...], norm: str, words: list[str], v: "Vocabulary") -> bool:
+    """Whether the question names one of a computed measure's items whose name holds the measure's name:
+    "long-term debt" asks that line item, not leverage ("debt"), whose other items' rows would join it."""
+    if p.statement not in v.computed:
+        return False
+    return any(p.raw in item and p.raw != item and _holds(_phrase(p.statement, item), norm, words) for item in needs)
 
 
 def is_vocabulary_term(term: str) -> bool:

@@ -299,3 +299,12 @@ def test_a_chinese_reports_auditor_is_asked_of_its_company_profile():
     assert "cover" in statements_asked("示例银行聘请的会计师事务所是哪家？")
     assert "cover" in statements_asked("Where is the company headquartered?")
     assert "cover" not in statements_asked("Who is the company's auditor?")
+
+
+def test_a_line_item_named_is_asked_not_the_measure_its_name_holds():
+    from rag.statements import concept_items
+
+    assert concept_items("What was its long-term debt at the end of 2022?") == []   # the item, not leverage
+    assert "long-term debt" in concept_items("What is its debt to equity ratio?")
+    assert "long-term debt" in concept_items("Is it highly leveraged?")
+    assert "provision for income taxes" in concept_items("What was its effective tax rate?")
