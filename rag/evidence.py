@@ -696,6 +696,19 @@ def _drops_non(question: str, text: str) -> bool:
     return any(m.group(1) in text and "非" + m.group(1) not in text for m in _NON.finditer(main_question(question)))
 
 
+# a row of a table of changes and their reasons (an A-share report's 主要会计数据、财务指标发生变动的情况、原因:
+# "基本每股收益_本报告期 | 44.4 | 主要是由于…所致。"): its figure is the item's change, not its level
+_CHANGE_TABLE_LABEL = re.compile(r"_\s*(?:本报告期末?|年初至报告期末|报告期末|上年度末)\s*\|")
+
+
+def change_table_row(text: str) -> bool:
+    """Whether a line is a row of a table of changes: its label carries the period whose change it gives
+    ("…_本报告期 | 32.1"), or its last cell states the reason for the change."""
+    if "|" not in text:
+        return False
+    return bool(_CHANGE_TABLE_LABEL.search(text) or CAUSE_STATED.search(text.rsplit("|", 1)[-1]))
+
+
 def passes_kind(q: Question, c: "Candidate") -> bool:
     """The shape of answer a kind of question needs: a figure question is answered by a sentence or
     row that states a figure (a table's header of periods, "2024年第三季度 (7-9月) | …", states
@@ -707,6 +720,8 @@ def passes_kind(q: Question, c: "Candidate") -> bool:
         return False
     if q.kind == "figure":
         if c.focus_hit < MIN_FOCUS or _drops_non(q.text, row_label(c.text) if c.is_row else c.text):
+            return False
+        if change_table_row(c.text) and not CHANGE_ASKED.search(q.text):
             return False
         if _AMOUNT_Q.search(q.text) and not _PERCENT_Q.search(q.text) and not _AMOUNT.search(DATE_LIKE.sub(" ", c.text)):
             return False

@@ -1221,3 +1221,15 @@ def test_a_statement_printed_over_two_pages_is_read_on_the_next_page_from_a_pass
     assert not any(c.text.startswith("短期借款") for c in found)   # (past the table's part: no row of it)
     ans = _answerer({("r", 83): p1, ("r", 84): p2}).answer("2025年末非流动资产合计是多少？", docs)
     assert "2,415,040,209.00" in ans.text and ans.citations[0].page == 84, ans.text
+
+
+def test_a_row_of_a_table_of_changes_gives_a_change_not_the_level():
+    from rag.evidence import change_table_row
+
+    q = read("What was the basic earnings per share in the third quarter of 2024?")
+    change = _sentence("基本每股收益 _本报告期 | 44.4 | 主要是由于归属于上市公司股东的净利润同比增加所致。")
+    level = _sentence("基本每股收益（元/股） | 0.13 | 44.4 | 0.34 | -26.1", is_row=True)
+    assert not passes_kind(q, change) and passes_kind(q, level)
+    assert change_table_row("归属于上市公司股东的扣除非经常性损益的净利润 _本报告期 | 32.1")
+    assert not change_table_row("营业收入 | 15,609,410 | 32.5 | 41,878,720 | 26.5")
+    assert passes_kind(read("基本每股收益同比增长了多少？"), change)   # a change asked
