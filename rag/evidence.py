@@ -637,8 +637,10 @@ def subject_of(c: "Candidate") -> str:
 _AMOUNT_Q = re.compile(r"元|美元|港元|人民币|\bRMB\b|US\$|HK\$|\$|\bdollars?\b|\b(?:in|usd) (?:millions|billions)\b", re.I)
 _PERCENT_Q = re.compile(r"%|percent|percentage|ratio|rate|margin|比例|比率|率|百分", re.I)
 # a rate asked for (毛利率, "operating margin", "what percentage"): answered by a percentage, not an amount
-# (any rate but one of exchange: "renewal rate", "effective tax rate", "growth rate"; 汇率 is a price)
-_RATE_Q = re.compile(r"%|\bpercent(?:age)?\b|\bmargin\b|\b(?<!exchange )rates?\b|(?<!汇)率|百分比|占比|比例", re.I)
+# (any rate but one of exchange: "renewal rate", "effective tax rate", "growth rate"; 汇率 is a price; a
+# utilization or occupancy is one)
+_RATE_Q = re.compile(r"%|\bpercent(?:age)?\b|\bmargin\b|\b(?<!exchange )rates?\b|\butili[sz]ation\b|\boccupancy\b"
+                     r"|(?<!汇)率|百分比|占比|比例", re.I)
 _NOT_RATE_Q = re.compile(r"\bratio\b|turnover|coverage|倍|\bin (?:usd|\$|dollars|millions|billions)\b", re.I)
 # (in words too: "increased by approximately six percentage points")
 _PERCENT = re.compile(r"\d\s*(?:%|percent\b|个百分点|basis points?\b)|\b(?:one|two|three|four|five|six|seven|eight|nine"

@@ -59,7 +59,8 @@ _FIGURE = re.compile(
     r"|多少|百分之|比例|占比|比重|金额|余额|规模多大|增长了|增幅|降幅|几个百分点|是多少|为多少|合计|总额|各是|(?<!哪)几(?:年|个|家|项)", re.I)
 _FIGURE_WORDS = re.compile(
     r"\b(revenue|sales|income|profit|margin|eps|earnings per share|cash flow|capex|capital expenditure|ebitda|"
-    r"ratio|dividend|assets|liabilities|debt|expenses?|turnover|growth rate|rate)\b|收入|利润|毛利|费用|现金|资产|负债|"
+    r"ratio|dividend|assets|liabilities|debt|expenses?|turnover|growth rate|rate|utili[sz]ation|occupancy)\b"
+    r"|收入|利润|毛利|费用|现金|资产|负债|"
     r"收益|比率|率", re.I)
 _YESNO_EN = re.compile(r"^\s*(?:as of [^,]+,\s*)?(is|are|was|were|did|does|do|has|have|had|can|could|will|would|should)\b", re.I)
 _YESNO_ZH = re.compile(r"是否|吗[？?]?\s*$|有没有|是不是|能否|可否")

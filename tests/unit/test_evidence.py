@@ -1118,6 +1118,9 @@ def test_a_rate_asked_is_answered_by_a_percentage_not_an_amount():
     rate = _sentence("The renewal rate was 92.7% in the U.S. and Canada.")
     q = read("What was its membership renewal rate?")
     assert not passes_kind(q, fees) and passes_kind(q, rate)
+    # a utilization is a rate
+    util = _sentence("产能利用率(3) | 90.4% | 85.2% | 77.1%", is_row=True)
+    assert passes_kind(read("What was its capacity utilization in the second quarter of 2024?"), util)
     # an exchange rate is a price, not a percentage
     assert passes_kind(read("What was the exchange rate used?"), _sentence("RMB7.0999 to US$1.00", is_row=False))
 

@@ -51,6 +51,7 @@ from rag.statements import statements_asked, statements_named
     ("What were its total liabilities?", "figure"),
     ("What were the factors affecting revenue?", "list"),
     ("What were the main risks?", "list"),
+    ("What was Acme's capacity utilization in the second quarter of 2024?", "figure"),   # a rate
 ])
 def test_the_kind_of_a_question_in_either_language(question, kind):
     assert read(question).kind == kind
