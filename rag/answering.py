@@ -215,7 +215,8 @@ class ExtractiveAnswerer(RunnableSerializable):
         # and for a question asking why, the rows of a table of changes whose last cell gives the reason
         why = q.kind == "describe" and asks_cause(question)
         cands = candidates(docs, self.catalog, pages, focus_stems(q) if (q.kind == "figure" or why) else frozenset(),
-                           reasons=why, roles=roles_asked(q.text) if q.kind == "who" else None)
+                           reasons=why, roles=roles_asked(q.text) if q.kind == "who" else None,
+                           measures=self._measure_terms(question, q) if q.kind == "figure" else None)
         notices = []
         if any(c.instruction for c in cands):
             notices.append(notice("instructions", q.language))
@@ -348,6 +349,15 @@ class ExtractiveAnswerer(RunnableSerializable):
             level = [c for c in timed if not change_only(c) and c.prob >= timed[0].prob - self.fitted.second_margin]
             timed = level + [c for c in timed if c not in level]
         return q, timed, notices, None
+
+    @staticmethod
+    def _measure_terms(question: str, q: Question) -> list[str]:
+        """A figure question's measure as a Chinese report writes it: its Chinese terms of three characters or
+        more, or the glossary's Chinese for its English ones ("gross margin" -> 毛利率)."""
+        words = focus_words(q)
+        terms = [w for w in words if len(w) >= 3 and is_cjk_text(w)]
+        terms += [t for t in translations(question, words) if is_cjk_text(t) and len(t) >= 3]
+        return list(dict.fromkeys(terms))
 
     def _asked_names(self, question: str, own_names: tuple[str, ...]) -> set[str]:
         """The names in a question other than the company's own (``own_names``: issuer, short names, tickers

@@ -295,12 +295,14 @@ MAX_ROW_CHARS = 200   # a longer "row" is prose with figures that the text layer
 
 
 def candidates(docs, catalog, pages: PageTexts, row_words: frozenset[str] = frozenset(),
-               reasons: bool = False, roles: list[str] | None = None) -> list[Candidate]:
+               reasons: bool = False, roles: list[str] | None = None,
+               measures: list[str] | None = None) -> list[Candidate]:
     """Sentences and rows of the passages, once each (overlapping passages repeat them); with
     ``row_words``, also the rows of a table a passage ends inside whose label holds one of them (with
     ``reasons``, for a question asking why, also those whose last cell states a cause); with ``roles``
     (the offices a who-question names), also the sentences of the passages' pages that name a person
-    holding one."""
+    holding one; with ``measures`` (a figure question's Chinese terms), the sentences of those pages that
+    state one of them ("毛利率提升至20.5%")."""
     seen: dict[tuple, Candidate] = {}
     out: list[Candidate] = []
     stored = {}
@@ -366,14 +368,20 @@ def candidates(docs, catalog, pages: PageTexts, row_words: frozenset[str] = froz
                 if key not in seen:
                     seen[key] = c
                     out.append(c)
+    extra = []
     if roles:
         # a page names its officers once, often in a passage other than the one handed over ("said Jane Roe,
         # Chief Financial Officer" three chunks below the headline the question's words found)
-        for c in _office_holders(docs, pages, roles):
-            key = (c.doc_id, c.page, c.start)
-            if key not in seen:
-                seen[key] = c
-                out.append(c)
+        extra += _office_holders(docs, pages, roles)
+    if measures:
+        # a management commentary states its quarter's key ratios once, in prose, often in the chunk after the
+        # one the question's words found ("整体产能利用率提升至90.4%，毛利率提升至20.5%。" below the guidance)
+        extra += _measures_stated(docs, pages, measures)
+    for c in extra:
+        key = (c.doc_id, c.page, c.start)
+        if key not in seen:
+            seen[key] = c
+            out.append(c)
     return out
 
 
@@ -402,8 +410,15 @@ def _person_names(text: str) -> frozenset[str]:
     return frozenset(w.word for w in pseg.cut(text) if w.flag in ("nr", "nrfg", "nrt"))
 
 
-def _office_holders(docs, pages: PageTexts, roles: list[str]) -> list[Candidate]:
-    """The sentences of the passages' pages that name a person holding one of ``roles``."""
+def _measures_stated(docs, pages: PageTexts, terms: list[str]) -> list[Candidate]:
+    """The sentences of the passages' pages that state one of ``terms`` with a figure right after it (a verb
+    of change between, at most): "毛利率提升至20.5%", "净息差为1.87%"."""
+    said = re.compile("(?:" + "|".join(map(re.escape, terms)) + r")[^\d\n。；;，,]{0,4}?[-(]?\d")
+    return _page_sentences(docs, pages, lambda s: len(s) <= MAX_ROW_CHARS * 2 and bool(said.search(s)))
+
+
+def _page_sentences(docs, pages: PageTexts, keep) -> list[Candidate]:
+    """The sentences of the passages' pages (each page once) that ``keep`` picks, as candidates."""
     out, read = [], set()
     for rank, d in enumerate(docs):
         doc_id, page = d.metadata["doc_id"], d.metadata.get("page")
@@ -413,11 +428,17 @@ def _office_holders(docs, pages: PageTexts, roles: list[str]) -> list[Candidate]
         text = pages.text(doc_id, page) or ""
         for a, b in split_sentences(text):
             s = text[a:b]
-            if len(s) <= MAX_ROW_CHARS * 2 and names_role(roles, s) and _names_person(s, roles):
+            if keep(s):
                 c = Candidate(d, rank, a, b, s, where=pages.where(d))
                 c.heading = pages.heading_above(doc_id, page, a)
                 out.append(c)
     return out
+
+
+def _office_holders(docs, pages: PageTexts, roles: list[str]) -> list[Candidate]:
+    """The sentences of the passages' pages that name a person holding one of ``roles``."""
+    return _page_sentences(docs, pages, lambda s: len(s) <= MAX_ROW_CHARS * 2 and names_role(roles, s)
+                           and _names_person(s, roles))
 
 
 def _ends_page(text: str | None, end: int) -> bool:

@@ -1236,3 +1236,16 @@ def test_a_row_of_a_table_of_changes_gives_a_change_not_the_level():
     assert change_table_row("归属于上市公司股东的扣除非经常性损益的净利润 _本报告期 | 32.1")
     assert not change_table_row("营业收入 | 15,609,410 | 32.5 | 41,878,720 | 26.5")
     assert passes_kind(read("基本每股收益同比增长了多少？"), change)   # a change asked
+
+
+def test_a_pages_commentary_stating_the_asked_ratio_is_read_beyond_the_passage():
+    page = ("(一)第四季指引\n\n- 毛利率介于18%至20%的范围内。\n\n(二)管理层评论\n\n三季度，公司收入环比上升14%。"
+            "整体产能利用率提升至90.4%，毛利率提升至20.5%。")
+    handed = page[:page.index("(二)")]
+    docs = [Document(page_content=handed, metadata={"chunk_id": "r-2", "doc_id": "r", "page": 2, "start": 0,
+                                                    "end": len(handed), "dense": 0.5, "context": ""})]
+    cat = _Catalog({("r", 2): page})
+    found = candidates(docs, cat, PageTexts(cat), measures=["毛利率"])
+    stated = [c for c in found if "20.5%" in c.text]
+    assert stated and page[stated[0].start:stated[0].end] == stated[0].text
+    assert not [c for c in candidates(docs, cat, PageTexts(cat)) if "20.5%" in c.text]   # (not asked: not read)
