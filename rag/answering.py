@@ -432,8 +432,15 @@ class ExtractiveAnswerer(RunnableSerializable):
             unnamed = _items_unnamed(question, chosen)
             if unnamed:
                 # the line item asked for ("研发投入") is named nowhere in the answer: a figure of something
-                # else that shares a word with it ("…投入资本") is no answer
-                return self._abstain(question, lang, docs, notices + [notice("missing", lang, terms=unnamed)], p_right)
+                # else that shares a word with it ("…投入资本") is no answer. A row about as likely whose table
+                # names it is ("International Operated Markets 11.9 13.0" under "COMPARABLE SALES", not the
+                # bullet "• International Operated Markets segment increased 11.9%" below a lead-in that does)
+                naming = [c for c in cands[1:] if c.is_row and c.header_text
+                          and c.prob >= chosen[0].prob - model.second_margin and not _items_unnamed(question, [c])]
+                if not naming:
+                    return self._abstain(question, lang, docs, notices + [notice("missing", lang, terms=unnamed)],
+                                         p_right)
+                chosen = _first_said(self._shape(q, naming[0], cands, model), cands)
         answer = self._compose(question, q, chosen, docs, computed)
         answer.notices = notices + answer.notices
         answer.confidence = p_right

@@ -1249,3 +1249,14 @@ def test_a_pages_commentary_stating_the_asked_ratio_is_read_beyond_the_passage()
     stated = [c for c in found if "20.5%" in c.text]
     assert stated and page[stated[0].start:stated[0].end] == stated[0].text
     assert not [c for c in candidates(docs, cat, PageTexts(cat)) if "20.5%" in c.text]   # (not asked: not read)
+
+
+def test_a_segments_row_under_a_title_naming_the_item_answers_when_the_bullet_does_not_name_it():
+    page = ("• Global comparable sales increased 11.7% for the quarter:\n"
+            "• International Operated Markets segment increased 11.9%\n\n"
+            "COMPARABLE SALES\nIncrease/(Decrease)\nQuarters Ended June 30,\n2023 2022\n"
+            "U.S. 10.3 % 6.0 %\nInternational Operated Markets 11.9 13.0\n")
+    a = _answerer({("r", 2): page})
+    a.fitted.weights.update(length=2.0, dense=0.0)   # the bullet first, the row close behind, whatever the vectors
+    ans = a.answer("How much did International Operated Markets comparable sales increase in 2023?", _docs("r", 2, page))
+    assert ans.citations and ans.citations[0].quote.startswith("International Operated Markets 11.9"), ans.text
