@@ -61,6 +61,9 @@ NOTICES = {
     "rows": {"en": "no sentence states this judgement; quoted are the statement rows it is computed from "
                    "(best sentence {p:.2f} < {t:.2f})",
              "zh": "没有句子直接给出这一判断；引用的是据以计算的报表行（最佳句子 {p:.2f} < {t:.2f}）"},
+    "firm": {"en": "the quoted line names the firm of auditors; its words match the question weakly "
+                   "({p:.2f} < {t:.2f})",
+             "zh": "引用的文字点名了会计师事务所，但与问题的措辞匹配较弱（{p:.2f} < {t:.2f}）"},
 }
 
 
@@ -401,13 +404,17 @@ class ExtractiveAnswerer(RunnableSerializable):
         if weak and not on_statement and not extreme:
             # a measure computed from its items' rows (rag/measures.py) is evidence of the same kind
             computed = self._computed(question, q, best, cands)
+        # who audits is answered by a line naming a firm of auditors in the asked company's documents (an audit
+        # report's signature, "会计师事务所名称 …"), however few of the question's words it repeats
+        firm = q.kind == "who" and asks_auditor(q.text) and bool(AUDIT_FIRM_NAMED.search(best.text))
         if weak:
-            if not on_statement and not extreme and computed is None:
+            if not on_statement and not extreme and computed is None and not firm:
                 return self._abstain(question, lang, docs,
                                      notices + [notice("weak", lang, p=p_right, t=model.threshold)], p_right)
             # the statement's rows are the evidence however weakly the prose answers; the notice says no
             # sentence states the judgement, and the confidence stays the evidence's
-            notices = notices + [notice("rows", lang, p=p_right, t=model.threshold)]
+            notices = notices + [notice("firm" if firm and computed is None and not on_statement and not extreme
+                                        else "rows", lang, p=p_right, t=model.threshold)]
         missing = self._missing_terms(question, docs, cands)
         if missing:
             return self._abstain(question, lang, docs, notices + [notice("missing", lang, terms=", ".join(missing))],

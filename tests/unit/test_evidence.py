@@ -1260,3 +1260,14 @@ def test_a_segments_row_under_a_title_naming_the_item_answers_when_the_bullet_do
     a.fitted.weights.update(length=2.0, dense=0.0)   # the bullet first, the row close behind, whatever the vectors
     ans = a.answer("How much did International Operated Markets comparable sales increase in 2023?", _docs("r", 2, page))
     assert ans.citations and ans.citations[0].quote.startswith("International Operated Markets 11.9"), ans.text
+
+
+def test_who_audits_is_answered_by_a_line_naming_the_firm_however_weakly_its_words_match():
+    page = "审计报告（续）\n（本页无正文）\n安永华明会计师事务所（特殊普通合伙）中国注册会计师：昌华\n中国北京2025年3月14日"
+    weights = {f: 0.0 for f in FEATURES} | {"lex": 6.0, "dense": 2.0, "kind_match": 1.0, "row_label": 2.0}
+    a = ExtractiveAnswerer(embedder=_Embedder(), catalog=_Catalog({("r", 121): page}),
+                           model=AnswerModel(weights, -4.0, 0.999))   # every candidate weak
+    ans = a.answer("谁审计了示例银行2024年的财务报表？", _docs("r", 121, page))
+    assert "安永华明会计师事务所" in ans.text and any("会计师事务所" in n for n in ans.notices), ans.text
+    ans = a.answer("谁是示例银行的董事长？", _docs("r", 121, page))   # no firm answers that
+    assert not ans.citations
