@@ -71,7 +71,8 @@ AUDIT_FIRM_NAMED = re.compile(r"\b[A-Z][\w'.-]*(?:\s+(?:&\s+)?[A-Z][\w'.-]*)*,?\
                               r"|[\u4e00-\u9fff]{2,}(?<!的)(?<!载有|境内|境外|聘请|聘任|续聘|改聘|解聘|审计|年度|其他|任何|相关|外部|独立|一家)"
                               r"会计师事务所(?!审计|的|出具)"
                               r"|\b[A-Z][\w'.-]*(?:\s+[A-Z&][\w'.-]*)*,\s+(?:Certified Public|Chartered) Accountants\b"
-                              r"|\b[A-Z][\w'.-]*(?:\s+(?:&\s+)?[A-Z][\w'.-]*)*,\s+(?:the|our|its) (?:independent )?auditors?\b")
+                              r"|\b[A-Z][\w'.-]*(?:\s+(?:&\s+)?[A-Z][\w'.-]*)*,\s+(?:the|our|its)"
+                              r" (?:independent )?auditors?\b")
 
 
 # where a company is seated (its headquarters, registered or principal executive offices) and a line giving
@@ -305,6 +306,14 @@ def candidates(docs, catalog, pages: PageTexts, row_words: frozenset[str] = froz
     state one of them ("毛利率提升至20.5%")."""
     seen: dict[tuple, Candidate] = {}
     out: list[Candidate] = []
+
+    def add(found) -> None:   # candidates read beyond a passage's own sentences, each once
+        for c in found:
+            key = (c.doc_id, c.page, c.start)
+            if key not in seen:
+                seen[key] = c
+                out.append(c)
+
     stored = {}
     if hasattr(catalog, "sentence_vectors"):
         stored = catalog.sentence_vectors([d.metadata["chunk_id"] for d in docs if "chunk_id" in d.metadata])
@@ -354,38 +363,25 @@ def candidates(docs, catalog, pages: PageTexts, row_words: frozenset[str] = froz
         if whole_page or (prev is not None and prev.is_row):
             rows = page_rows(d, rank, pages, after=None if whole_page else base + len(text), keep=keep,
                              reasons=reasons)
-            for c in rows:
-                key = (c.doc_id, c.page, c.start)
-                if key not in seen:
-                    seen[key] = c
-                    out.append(c)
+            add(rows)
         if prev is not None and (prev.is_row or prev.text.rstrip().endswith(("：", ":"))) \
                 and _ends_page(pages.text(d.metadata["doc_id"], d.metadata.get("page")), base + len(text)):
             # a statement printed over two pages: a passage that ends inside a table (or at the line that
             # opens its next part, "非流动资产：") at its page's foot stands for the rows atop the next page
-            for c in _rows_atop_next_page(d, rank, pages, keep):
-                key = (c.doc_id, c.page, c.start)
-                if key not in seen:
-                    seen[key] = c
-                    out.append(c)
-    extra = []
+            add(_rows_atop_next_page(d, rank, pages, keep))
     if roles:
         # a page names its officers once, often in a passage other than the one handed over ("said Jane Roe,
         # Chief Financial Officer" three chunks below the headline the question's words found)
-        extra += _office_holders(docs, pages, roles)
+        add(_office_holders(docs, pages, roles))
     if measures:
         # a management commentary states its quarter's key ratios once, in prose, often in the chunk after the
         # one the question's words found ("整体产能利用率提升至90.4%，毛利率提升至20.5%。" below the guidance)
-        extra += _measures_stated(docs, pages, measures)
-    for c in extra:
-        key = (c.doc_id, c.page, c.start)
-        if key not in seen:
-            seen[key] = c
-            out.append(c)
+        add(_measures_stated(docs, pages, measures))
     return out
 
 
-_PERSON_NAMED = re.compile(r"\b(?:Mr|Ms|Mrs|Dr)\.?\s+[A-Z][a-z]+|\b[A-Z][a-z]+(?:\s[A-Z]\.)?\s[A-Z][a-z]{2,}\b|先生|女士")
+_PERSON_NAMED = re.compile(r"\b(?:Mr|Ms|Mrs|Dr)\.?\s+[A-Z][a-z]+|\b[A-Z][a-z]+(?:\s[A-Z]\.)?\s[A-Z][a-z]{2,}\b"
+                           r"|先生|女士")
 
 
 def _names_person(sentence: str, roles: list[str]) -> bool:

@@ -27,8 +27,9 @@ KINDS = ("figure", "yesno", "choice", "list", "who", "when", "where", "describe"
 QUESTION_WORD = re.compile(r"^(what|which|who|how|when|where|why|did|does|do|is|are|was|were|can|could|according|in|for|"
                            r"on|by|list|name|give|tell|if|as|among|using|based|has|have|had|roughly|approximately)$", re.I)
 
-_WHO = re.compile(r"(?:^|[,;:]\s*)(who|whom|whose)\b|\bname of (?:[\w'’]+ ){0,3}(?:person|chair\w*|ceo|cfo|chief \w+ officer|"
-                  r"auditor|president|director)|\bwhich (?:accounting |audit |auditing )?firm\b|\bwhich auditors?\b"
+_WHO = re.compile(r"(?:^|[,;:]\s*)(who|whom|whose)\b|\bname of (?:[\w'’]+ ){0,3}(?:person|chair\w*|ceo|cfo"
+                  r"|chief \w+ officer|auditor|president|director)|\bwhich (?:accounting |audit |auditing )?firm\b"
+                  r"|\bwhich auditors?\b"
                   r"|谁|哪位|姓名|叫什么名字|哪家(?:会计师事务所|审计机构|机构|公司|银行|券商)", re.I)
 # ("when" asks when where it opens the question or a clause asking ("…, and when did it close?"), not as a
 # conjunction: "What should analysts focus on when valuing it?")
@@ -44,8 +45,8 @@ _LIST = re.compile(
 # the nouns of measures and statement line items a "what was/were …" question asks the figure of ("What were
 # Acme's total current assets?" is no list). (Not a bank's deposits and loans yet: as figure questions, their
 # rows in the interest tables, "吸收存款 72,321" of interest expense, outrank the balances.)
-_MEASURE_NOUN = (r"(?:revenue|sales|income|profit|margin|eps|dividend|guidance|ebitda|ebita|cash flow|assets|liabilities"
-                 r"|equity|debt|receivables|payables|inventories|inventory|expenses|capital expenditures)s?\b")
+_MEASURE_NOUN = (r"(?:revenue|sales|income|profit|margin|eps|dividend|guidance|ebitda|ebita|cash flow|assets"
+                 r"|liabilities|equity|debt|receivables|payables|inventories|inventory|expenses|capital expenditures)s?\b")
 _FIGURE = re.compile(
     r"\b(how (?:much|many)|what (?:is|was|were|are) (?:the )?(?:total |net |gross |adjusted |average )?"
     r"(?:amount|value|number|percentage|percent|share|proportion|ratio|rate|margin|revenue|revenues|sales|income|"

@@ -1258,7 +1258,8 @@ def test_a_segments_row_under_a_title_naming_the_item_answers_when_the_bullet_do
             "U.S. 10.3 % 6.0 %\nInternational Operated Markets 11.9 13.0\n")
     a = _answerer({("r", 2): page})
     a.fitted.weights.update(length=2.0, dense=0.0)   # the bullet first, the row close behind, whatever the vectors
-    ans = a.answer("How much did International Operated Markets comparable sales increase in 2023?", _docs("r", 2, page))
+    q = "How much did International Operated Markets comparable sales increase in 2023?"
+    ans = a.answer(q, _docs("r", 2, page))
     assert ans.citations and ans.citations[0].quote.startswith("International Operated Markets 11.9"), ans.text
 
 
