@@ -407,14 +407,14 @@ class ExtractiveAnswerer(RunnableSerializable):
         # who audits is answered by a line naming a firm of auditors in the asked company's documents (an audit
         # report's signature, "会计师事务所名称 …"), however few of the question's words it repeats
         firm = q.kind == "who" and asks_auditor(q.text) and bool(AUDIT_FIRM_NAMED.search(best.text))
+        from_rows = on_statement or bool(extreme) or computed is not None
         if weak:
-            if not on_statement and not extreme and computed is None and not firm:
+            if not from_rows and not firm:
                 return self._abstain(question, lang, docs,
                                      notices + [notice("weak", lang, p=p_right, t=model.threshold)], p_right)
-            # the statement's rows are the evidence however weakly the prose answers; the notice says no
-            # sentence states the judgement, and the confidence stays the evidence's
-            notices = notices + [notice("firm" if firm and computed is None and not on_statement and not extreme
-                                        else "rows", lang, p=p_right, t=model.threshold)]
+            # the statement's rows (or the firm's name) are the evidence however weakly the prose answers; the
+            # notice says so, and the confidence stays the evidence's
+            notices = notices + [notice("rows" if from_rows else "firm", lang, p=p_right, t=model.threshold)]
         missing = self._missing_terms(question, docs, cands)
         if missing:
             return self._abstain(question, lang, docs, notices + [notice("missing", lang, terms=", ".join(missing))],
