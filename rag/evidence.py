@@ -845,7 +845,9 @@ def focus_words(q: Question) -> list[str]:
     periods = re.findall(r"第?[一二三四1-4]季度|[上下]半年|前三季度?", q.text)
     out = []
     for t in dict.fromkeys(tokens(q.text)):
-        if len(t) < 2 or t[0].isdigit() or t in _GENERIC or t in caps or t in names or t in STOPWORDS:
+        # (a generic word is so in its possessive too: "the company's gross margin")
+        if (len(t) < 2 or t[0].isdigit() or t in _GENERIC or re.sub(r"['’]s$", "", t) in _GENERIC or t in caps
+                or t in names or t in STOPWORDS):
             continue
         if t in own_words or (_CJK.match(t) and any(t in n for n in (*q.names, *periods))):
             continue
@@ -913,7 +915,13 @@ def _soft_overlap(q: Question, cands: list[Candidate], embed) -> list[tuple[floa
     # and a term of several of its words ("net interest margin") by the term's translation (净息差)
     terms = [frozenset(keyword_tokens(x)) - STOPWORDS for x in translations(q.text, focus)]
 
+    # a word of a term the glossary translates whole counts where the term's translation is found ("gross"
+    # and "margin" of "gross margin" in "毛利率提升至20.5%"), as the term's words do in the term's own language
+    in_terms = {t: [frozenset(keyword_tokens(x)) - STOPWORDS for x in translations(q.text, [t])] for t in focus}
+
     def across(t: str, matched: dict[str, float], stems: set[str]) -> float:
+        if _holds_any(in_terms[t], stems):
+            return 1.0
         if not glossed[t]:
             return matched.get(t, 0.0)
         if _holds_any(glossed_stems[t], stems):
@@ -965,6 +973,9 @@ def featurize(q: Question, qvec: np.ndarray, cands: list[Candidate], embed_missi
     q_norm = re.sub(r"\s+", "", q.text.lower())
     surface = [w for w in dict.fromkeys(re.findall(r"[a-z][a-z&\-]{2,}|[\u3400-\u9fff]{2,}", q.text.lower()))
                if w not in STOPWORDS]
+    # and the asked measure as the other language writes it: "毛利率提升至20.5%" states an English question's
+    # "gross margin", as "gross margin of 20.5%" states a Chinese question's 毛利率
+    surface += [t.lower() for t in translations(q.text, focus_words(q)) if t.lower() not in surface]
     tok_sets = [keyword_token_set(c.text) for c in cands]
     best_lex = max((_overlap(weights, t) for t in tok_sets), default=0.0)
     softs = _soft_overlap(q, cands, embed_missing)

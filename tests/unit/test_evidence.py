@@ -426,6 +426,26 @@ def test_a_sentence_under_a_heading_of_guidance_is_a_forecast_not_what_was_repor
     assert not ans.abstained and "18%至20%" in ans.citations[0].quote, ans.text
 
 
+def test_an_english_measure_is_found_in_a_chinese_sentence_by_its_glossary_translation():
+    # "gross margin" asked of a Chinese report: each of its words counts where 毛利率 is found, and a figure
+    # right after 毛利率 states it, as the Chinese question's own words would be
+    from rag.evidence import focus_words
+    from rag.glossary import translations
+
+    page = ("示例公司2024年第三季度报告\n(二)管理层评论\n"
+            "三季度，销售收入为21.7亿美元，环比增长14%。整体产能利用率提升至90.4%，毛利率提升至20.5%。")
+    q = read("What was the company's gross margin in the third quarter of 2024?")
+    assert "毛利率" in translations(q.text, focus_words(q))
+    cat = _Catalog({("q", 2): page})
+    cands = candidates(_docs("q", 2, page), cat, PageTexts(cat))
+    e = _Embedder()
+    featurize(q, e.embed_query(q.text), cands, lambda ts: dict(zip(ts, e.embed_documents(ts))))
+    stating = next(c for c in cands if "毛利率提升至20.5%" in c.text)
+    other = next(c for c in cands if "销售收入" in c.text)
+    assert stating.features["focus"] == 1.0 and stating.features["metric_near"] == 1.0
+    assert other.features.get("focus", 0.0) < 1.0 and not other.features.get("metric_near")
+
+
 def test_an_english_question_over_a_chinese_table_takes_the_row_of_the_asked_item_not_a_footnoted_variant():
     # "净利润 | 1,059,907": a cell separator between the term and its figure; "净利润(2) | …": a footnote mark,
     # not the figure, after a longer item's name
