@@ -186,3 +186,86 @@ class TableContext:
         if h is None or h.start >= start:
             return ""  # not in a table, or the header is inside the chunk already
         return h.text
+
+
+# A statement's rows fall into parts: "Current assets:", "Liabilities and stockholders' equity Current
+# liabilities:", "Changes in assets and liabilities:", "非流动负债：". A row's label is read within its part:
+# "Inventories 231 (1,147)" under "Changes in assets and liabilities:" is a change, not the inventories held,
+# and the rows after "Total current liabilities" are the long-term ones, whether or not a line says so
+# ("Debt 48,836 37,684" below it is long-term debt). A subtotal with no label of its own ("12,993 13,224"
+# under "Inventories" / "Raw materials 1,358 1,517" / "Work in process 7,415 7,565" / …) is named by the
+# label line of the group of rows it sums.
+_PART_OPENS = re.compile(r"[:：]\s*$")
+_CURRENT_TOTAL = re.compile(r"^total current (?:assets|liabilities)\b", re.I)
+_CLOSES_PART = re.compile(r"^(?:total\b|net cash\b)", re.I)
+_NET_CASH = re.compile(r"^net cash\b", re.I)
+_BULLET = re.compile(r"^[•▪●◦*\-–]")   # a list's lead-in ends in a colon too, and its items are no table's rows
+_LAST_FIGURE = re.compile(r"[\d)%]\s+(?=[^\d]*$)")
+NON_CURRENT_PART = "Long-term:"   # (not "non-current": its word "current" would name the other part)
+MIN_GROUP_ROWS = 2      # labelled rows a subtotal with no label must follow to be named by their group
+MAX_GROUP_LINES = 12    # lines from a group's label line to its subtotal
+
+
+@dataclass(frozen=True)
+class Place:
+    part: str                          # the part of its table a line is in ("" for none)
+    group: tuple[int, int] | None      # for a subtotal with no label, the span of its group's label line
+
+
+def places(text: str) -> tuple[list[int], list[Place]]:
+    """Line start offsets of page ``text`` and, per line, its ``Place``, in one pass down the page. A part
+    is opened by a line ending in a colon (not a list's bullet), by a total of current items (the long-term
+    part, ``NON_CURRENT_PART``), and closed by another total, the table's header or prose; a statement's
+    net cash line sums a whole activity and is in no part."""
+    starts: list[int] = []
+    out: list[Place] = []
+    part = ""
+    group: tuple[int, int] | None = None   # the label line of the rows below it
+    group_rows, group_min, group_lines = 0, 0, 0
+    pos = 0
+    for line in text.split("\n"):
+        a, pos = pos, pos + len(line) + 1
+        starts.append(a)
+        s = line.strip()
+        if not s:
+            out.append(Place(part, None))
+            continue
+        kind = classify(s)
+        n_num, n_cells, _ = _numeric_cells(s) if kind == "data" else (0, 0, False)
+        group_lines += 1
+        subtotal = (kind == "data" and n_num >= 2 and n_num == n_cells and group is not None
+                    and group_rows >= MIN_GROUP_ROWS and group_min >= n_num and group_lines <= MAX_GROUP_LINES)
+        out.append(Place("" if _NET_CASH.match(s) else part, group if subtotal else None))
+        # what this line says of the lines below it
+        if kind == "data" and 0 < n_num < n_cells and group is not None:
+            group_rows, group_min = group_rows + 1, min(group_min, n_num) if group_rows else n_num
+        elif kind == "label" and not _PART_OPENS.search(s):
+            b = a + line.index(s)
+            group, group_rows, group_min, group_lines = (b, b + len(s)), 0, 0, 0
+        else:
+            group = None
+        if kind != "prose" and _PART_OPENS.search(s) and not _BULLET.match(s):
+            # (also a line the text layer ran on into the part's opening: "… $ 1,677.8 Cash flow from changes in
+            # current assets and liabilities:" opens a part with its words after the last figure)
+            part = _LAST_FIGURE.split(s)[-1].strip()
+        elif _CURRENT_TOTAL.match(s):
+            part = NON_CURRENT_PART
+        elif _CLOSES_PART.match(s) or kind in ("prose", "header"):
+            part = ""   # a total closes the part it sums ("Total assets", "Net cash provided by …")
+    return starts, out
+
+
+def place_at(text: str, offset: int) -> Place:
+    """The ``Place`` of the line of ``text`` holding ``offset``."""
+    starts, found = places(text)
+    return found[bisect.bisect_right(starts, offset) - 1]
+
+
+def row_part(text: str, offset: int) -> str:
+    """The part of its table the line at ``offset`` is in ("" for none)."""
+    return place_at(text, offset).part
+
+
+def group_label(text: str, offset: int) -> tuple[int, int] | None:
+    """For a subtotal with no label at ``offset``, the span of the label line of the group it sums."""
+    return place_at(text, offset).group

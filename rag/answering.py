@@ -31,7 +31,7 @@ from langchain_core.runnables import RunnableSerializable
 from .answer_model import AnswerModel, load_model
 from .evidence import (_ENUM, AUDIT_FIRM_NAMED, SEAT_STATED, Candidate, PageTexts, asks_auditor, asks_cause, asks_seat,
                        candidates, change_only, exact_label, featurize, focus_stems, focus_words, ordinals, page_rows,
-                       parent_only, passes_kind, roles_asked, row_label, states_cause, subject_of)
+                       label_of, parent_only, passes_kind, roles_asked, states_cause, subject_of)
 from .evidence_periods import FORECAST_Q, is_forecast, passes_period
 from .extremes import asks_extreme, extreme_peer
 from .measures import (Computed, Formula, compute, formula_asked, holds_operand, items_in, names_any, operand_rows,
@@ -46,6 +46,7 @@ from .text import STOPWORDS, is_cjk_text, keyword_token_set, keyword_tokens, lan
 from .types import Answer, Citation
 
 MAX_CHARS = 350
+MAX_GROUP_QUOTE = 240   # a subtotal is quoted from its group's label line when the group is this short
 # "Which segment had the highest …?" is read from the lists of peers on the pages of this many best candidates
 EXTREME_CANDIDATES = 10
 
@@ -161,7 +162,7 @@ def salient_terms(question: str) -> list[str]:
 
 def _items_in(c: Candidate, items: list[str]) -> frozenset:
     """Which of a measure's line items a row's label names (whole phrases, stemmed)."""
-    words = keyword_token_set(row_label(c.text))
+    words = keyword_token_set(label_of(c))
     found = set()
     for it in items:
         toks = {t for t in keyword_token_set(it) if t not in STOPWORDS}
@@ -323,8 +324,8 @@ class ExtractiveAnswerer(RunnableSerializable):
             # another measure. The exact label holds every asked word the best one does ("贷款" is not
             # "贷款和垫款"); among those about as likely to answer as the best.
             if timed[0].is_row and timed[0].features.get("label_extra", 0.0) > 0:
-                shared = keyword_token_set(row_label(timed[0].text)) & keyword_token_set(expand(question))
-                exact = [c for c in timed if exact_label(c) and shared <= keyword_token_set(row_label(c.text))
+                shared = keyword_token_set(label_of(timed[0])) & keyword_token_set(expand(question))
+                exact = [c for c in timed if exact_label(c) and shared <= keyword_token_set(label_of(c))
                          and c.prob >= timed[0].prob - self.fitted.second_margin]
                 timed = exact + [c for c in timed if c not in exact]
             # a row labelled with a name of the line item asked (rag/data/measures.toml: "cash flow from
@@ -654,6 +655,8 @@ class ExtractiveAnswerer(RunnableSerializable):
                 start, end = c.start, c.end
             else:
                 start, end = _trim(page_text, c.start, c.end, q, budget if len(chosen) == 1 else budget // len(chosen))
+            if c.group and c.end - c.group[0] <= MAX_GROUP_QUOTE:
+                start = c.group[0]   # a subtotal says what it sums only with its group: from the group's label on
             spans = [(start, end)]
             if (with_headers and c.is_row and c.header and c.header[1] <= c.start
                     and last_under.get((c.doc_id, c.page, c.header)) is c):
@@ -738,7 +741,7 @@ def _items_unnamed(question: str, chosen: list[Candidate]) -> str:
         return ""
     items = items_in(main)
     # (a row's table title may name it: "主营业务收入分析" over "中国区 | 86.4%")
-    if not items or any(names_any(n, " ".join((c.text, c.header_text, c.heading if c.is_row else "")))
+    if not items or any(names_any(n, " ".join((c.text, c.header_text, c.heading if c.is_row else "", c.part)))
                         for c in chosen for n in items):
         return ""
     if any(is_cjk_text(c.text) != is_cjk_text(main) for c in chosen):
@@ -749,7 +752,7 @@ def _items_unnamed(question: str, chosen: list[Candidate]) -> str:
 
 def _labels_item(row: Candidate, items: list[tuple[str, ...]]) -> bool:
     """Whether a row's label names one of ``items`` (each a line item's names, from ``items_in``)."""
-    label = row_label(row.text)
+    label = label_of(row)
     return any(names_any(n, label) for n in items)
 
 
@@ -784,7 +787,7 @@ def _group_entity(subject: str, own_names: tuple[str, ...]) -> bool:
 
 def _labels_other_item(row: Candidate, question: str) -> bool:
     """Whether a row's label names a line item of the vocabulary, none of them one ``question`` asks."""
-    named = items_asked(row_label(row.text))
+    named = items_asked(label_of(row))
     return bool(named) and not named & items_asked(expand(main_question(question)))
 
 

@@ -14,6 +14,7 @@ by ``python -m evals.fit_answerer``.
 """
 from __future__ import annotations
 
+import bisect
 import math
 import re
 from dataclasses import dataclass, field
@@ -24,7 +25,7 @@ import numpy as np
 from ingest.sentences import split_sentences
 from ingest.headings import headings_of, page_title
 from ingest.tables import classify as _classify_line
-from ingest.tables import line_headers
+from ingest.tables import NON_CURRENT_PART, line_headers, places
 
 from .evidence_periods import (DATE_LIKE, FORECAST_Q, OUTLOOK_Q, OUTLOOK_TEXT, PRIOR_TEXT, QUARTER_WORDS,
                                prior_only_header, subject_clause)
@@ -176,6 +177,8 @@ class Candidate:
     where: str = ""             # the passage's context (section, title, table header) and its page's title
     operand_only: bool = False  # a row of a line item admitted only to compute a measure from (rag/measures.py)
     heading: str = ""           # the page's heading line nearest above it (ingest/headings.py headings_of)
+    part: str = ""              # a row's part of its table ("Current assets:"; ingest/tables.py row_part)
+    group: tuple[int, int] | None = None   # for a subtotal with no label, the span of its group's label line
 
     @property
     def doc_id(self) -> str:
@@ -203,6 +206,7 @@ class PageTexts:
         self._headers: dict = {}
         self._titles: dict = {}
         self._headings: dict = {}
+        self._places: dict = {}
 
     def text(self, doc_id: str, page) -> str:
         key = (doc_id, page)
@@ -226,6 +230,17 @@ class PageTexts:
         if key not in self._headings:
             self._headings[key] = headings_of(self.text(doc_id, page))
         return next((h for at, h in reversed(self._headings[key]) if at < offset), "")
+
+    def place_row(self, c: "Candidate") -> None:
+        """Set a row candidate's part of its table (ingest/tables.py row_part) and, for a subtotal with no
+        label, the label line of the group it sums (group_label), which then is its label."""
+        key = (c.doc_id, c.page)
+        if key not in self._places:
+            self._places[key] = places(self.text(*key))
+        starts, found = self._places[key]
+        place = found[bisect.bisect_right(starts, c.start) - 1]
+        c.group = place.group
+        c.part = self.text(*key)[c.group[0]:c.group[1]] if c.group else place.part
 
     def carried_header(self, doc_id: str, page, offset: int) -> str:
         """For a row of a table that runs on from the previous page (nothing but rows above it on its
@@ -261,7 +276,6 @@ class PageTexts:
         if key not in self._headers:
             self._headers[key] = line_headers(self.text(doc_id, page), TITLE_LINES)
         starts, headers = self._headers[key]
-        import bisect
 
         i = bisect.bisect_right(starts, offset) - 1
         if i < 0 or headers[i] is None or headers[i].start >= offset:
@@ -338,6 +352,7 @@ def candidates(docs, catalog, pages: PageTexts, row_words: frozenset[str] = froz
                 c.instruction = bool(INSTRUCTION.search(s))
                 if classify(s) == "data" and "\n" not in s:
                     c.is_row = True
+                    pages.place_row(c)
                     h = pages.header_for(d.metadata["doc_id"], d.metadata.get("page"), base + a)
                     if h is not None:
                         c.header, c.header_text = (h[0], h[1]), h[2]
@@ -357,7 +372,7 @@ def candidates(docs, catalog, pages: PageTexts, row_words: frozenset[str] = froz
         # rows that name what is asked, wherever on it, when no row of the passage names it and no sentence
         # says its figure is of it; otherwise the rows of a table the passage ends inside
         whole_page = rank < ROW_PAGES and not any(
-            asked(c.text) if c.is_row else (_has_figure(c.text) and keyword_token_set(subject_of(c)) & row_words)
+            asked(label_of(c)) if c.is_row else (_has_figure(c.text) and keyword_token_set(subject_of(c)) & row_words)
             for c in out if c.doc is d)
         keep = lambda line: len(line) <= MAX_ROW_CHARS and asked(line)  # noqa: E731
         if whole_page or (prev is not None and prev.is_row):
@@ -471,10 +486,11 @@ def _rows_atop_next_page(d, rank: int, pages: PageTexts, keep) -> list[Candidate
         rows += 1
         if rows > MAX_CONTINUED_ROWS * 2:   # (a statement's part runs longer than a note's table)
             break
-        if not keep(stripped):
-            continue
         start = a + line.index(stripped)
         c = Candidate(nd, rank, start, start + len(stripped), stripped, is_row=True, where=where)
+        pages.place_row(c)
+        if not keep(c.part if c.group else stripped):
+            continue
         h = pages.header_for(doc_id, page + 1, start)
         if h is not None:
             c.header, c.header_text = (h[0], h[1]), h[2]
@@ -511,10 +527,13 @@ def page_rows(d, rank: int, pages: PageTexts, after: int | None = None, keep=Non
             if after is not None:
                 return
             continue
-        if keep is not None and not keep(stripped):
-            continue
         start = a + line.index(stripped)
         c = Candidate(d, rank, start, start + len(stripped), stripped, is_row=not reason, where=where)
+        if c.is_row:
+            pages.place_row(c)
+        # (a subtotal with no label is picked by its group's: "Inventories" over "12,993 13,224")
+        if keep is not None and not keep(c.part if c.group else stripped):
+            continue
         h = pages.header_for(doc_id, page, start)
         if h is not None:
             c.header, c.header_text = (h[0], h[1]), h[2]
@@ -603,7 +622,7 @@ def exact_label(c: "Candidate") -> bool:
     not "当期所得税费用"): its words (beyond a total's, "合计", and numbers) are all the question's."""
     return bool(c.is_row and c.features.get("label_extra", 1.0) == 0 and c.features.get("row_label", 0.0) > 0
                 and any(t not in TOTAL_WORDS and not t[0].isdigit() and len(t) > 1
-                        for t in keyword_token_set(row_label(c.text))))
+                        for t in keyword_token_set(label_of(c))))
 
 
 def _names_asked(focus_stems: set[str], subject: str, asked_items: frozenset[str]) -> float:
@@ -635,6 +654,11 @@ def row_label(text: str) -> str:
     return _LABEL_END.split(text, maxsplit=1)[0].rstrip(" |")
 
 
+def label_of(c: "Candidate") -> str:
+    """A row's label: its own, or for a subtotal with none ("12,993 13,224"), its group's ("Inventories")."""
+    return c.part if c.group else row_label(c.text)
+
+
 # where a row's figures begin: after a space; a sign or currency belongs to the figure ("$ 4,756", "$(1,234)",
 # "–12"). (Not straight after a Chinese character: "2.5.2资产质量", "第3季度" are labels.)
 _LABEL_END = re.compile(r"\s[-–−(]?\s?[$¥]?\s?\(?(?=\d)")
@@ -648,7 +672,7 @@ def parent_only(c: "Candidate") -> bool:
 
 def subject_of(c: "Candidate") -> str:
     """What a candidate says its figure is: a row's label, else the clause before a sentence's figure."""
-    return row_label(c.text) if c.is_row else subject_clause(c.text)
+    return label_of(c) if c.is_row else subject_clause(c.text)
 
 
 _AMOUNT_Q = re.compile(r"元|美元|港元|人民币|\bRMB\b|US\$|HK\$|\$|\bdollars?\b|\b(?:in|usd) (?:millions|billions)\b", re.I)
@@ -728,6 +752,16 @@ def change_table_row(text: str) -> bool:
     return bool(_CHANGE_TABLE_LABEL.search(text) or CAUSE_STATED.search(text.rsplit("|", 1)[-1]))
 
 
+# a part of a cash flow statement whose rows are changes in balances ("Changes in assets and liabilities:",
+# "Changes in operating assets and liabilities, net of acquisitions:", "经营性应收项目的减少（增加以“－”号填列）")
+_CHANGE_PART = re.compile(r"\bchanges? in\b|\b(?:increase|decrease)s?\b.*\b(?:increase|decrease)s?\b", re.I)
+
+
+def change_part(part: str) -> bool:
+    """Whether a row's part of its table (``Candidate.part``) holds changes in balances, not balances."""
+    return bool(part and _CHANGE_PART.search(part))
+
+
 def passes_kind(q: Question, c: "Candidate") -> bool:
     """The shape of answer a kind of question needs: a figure question is answered by a sentence or
     row that states a figure (a table's header of periods, "2024年第三季度 (7-9月) | …", states
@@ -738,9 +772,9 @@ def passes_kind(q: Question, c: "Candidate") -> bool:
     if q.kind != "when" and not c.is_row and classify(c.text) == "header":
         return False
     if q.kind == "figure":
-        if c.focus_hit < MIN_FOCUS or _drops_non(q.text, row_label(c.text) if c.is_row else c.text):
+        if c.focus_hit < MIN_FOCUS or _drops_non(q.text, label_of(c) if c.is_row else c.text):
             return False
-        if change_table_row(c.text) and not CHANGE_ASKED.search(q.text):
+        if (change_table_row(c.text) or (c.is_row and change_part(c.part))) and not CHANGE_ASKED.search(q.text):
             return False
         if _AMOUNT_Q.search(q.text) and not _PERCENT_Q.search(q.text) and not _AMOUNT.search(DATE_LIKE.sub(" ", c.text)):
             return False
@@ -935,6 +969,8 @@ def _soft_overlap(q: Question, cands: list[Candidate], embed) -> list[tuple[floa
         if cands[i].is_row:
             # a table's title names what its rows measure ("主营业务收入分析" over "中国区 | 86.4%")
             stems = stems | keyword_token_set(cands[i].heading)
+            # and its part of the table qualifies its label ("Debt" among the long-term liabilities)
+            stems = stems | keyword_token_set(cands[i].part)
         overlap = sum(1.0 if t in toks else matched.get(t, 0.0) for t in q_toks) / len(q_toks)
         # focus words matched (literal 1.0, across languages by translation or their similarity): best
         # one, and share
@@ -951,6 +987,9 @@ def _soft_overlap(q: Question, cands: list[Candidate], embed) -> list[tuple[floa
             best = 1.0
         out.append((overlap, best, sum(hits) / len(hits) if hits else 1.0))
     return out
+
+
+_IMPLIED_PART_WORDS = keyword_token_set(NON_CURRENT_PART)
 
 
 def featurize(q: Question, qvec: np.ndarray, cands: list[Candidate], embed_missing) -> None:
@@ -976,7 +1015,10 @@ def featurize(q: Question, qvec: np.ndarray, cands: list[Candidate], embed_missi
     # and the asked measure as the other language writes it: "毛利率提升至20.5%" states an English question's
     # "gross margin", as "gross margin of 20.5%" states a Chinese question's 毛利率
     surface += [t.lower() for t in translations(q.text, focus_words(q)) if t.lower() not in surface]
-    tok_sets = [keyword_token_set(c.text) for c in cands]
+    # a row of the long-term part of a balance sheet says so only by where it is ("Debt" below the total of
+    # current liabilities is long-term debt): its words are its text's and the part's
+    tok_sets = [keyword_token_set(c.text) | (_IMPLIED_PART_WORDS if c.part == NON_CURRENT_PART else frozenset())
+                | (keyword_token_set(c.part) if c.group else frozenset()) for c in cands]
     best_lex = max((_overlap(weights, t) for t in tok_sets), default=0.0)
     softs = _soft_overlap(q, cands, embed_missing)
     q_word_set = set(q.words) | {t for t in keyword_tokens(expand(q.text)) if t not in STOPWORDS}
@@ -989,7 +1031,8 @@ def featurize(q: Question, qvec: np.ndarray, cands: list[Candidate], embed_missi
         context = c.doc.metadata.get("context") or ""
         ctx_toks = toks | keyword_token_set(c.header_text) | keyword_token_set(context)
         years = set(_YEAR.findall(c.text + " " + c.header_text))
-        label = row_label(c.text) if c.is_row else ""
+        label = label_of(c) if c.is_row else ""
+        qualified = f"{label} {NON_CURRENT_PART}" if label and c.part == NON_CURRENT_PART else label
         subject = subject_of(c)
         ps = c.doc.metadata.get("page_score")
         pd = c.doc.metadata.get("dense")
@@ -1020,7 +1063,7 @@ def featurize(q: Question, qvec: np.ndarray, cands: list[Candidate], embed_missi
             "figure_q_row": 1.0 if (q.kind == "figure" and c.is_row) else 0.0,
             "year_match": 1.0 if (q.years and years & q.years) else 0.0,
             "year_clash": 1.0 if (q.years and years and not years & q.years) else 0.0,
-            "row_label": _overlap(weights, keyword_token_set(label)) if label else 0.0,
+            "row_label": _overlap(weights, keyword_token_set(qualified)) if label else 0.0,
             "statement": max((q.statements.get(s, 0.0) for s in statements_named(c.where)), default=0.0),
             "length": math.log1p(len(c.text)) / 6.0,
             "heading": 1.0 if (len(c.text) < 60 and not _has_figure(c.text) and not re.search(r"[.。]$", c.text)) else 0.0,

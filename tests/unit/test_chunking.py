@@ -148,3 +148,59 @@ def test_the_day_of_a_wrapped_column_date_is_header_not_a_row():
             "(In millions, except percentages)\nActive Buyers (1) 132 133 134\n")
     starts, headers = line_headers(text)
     assert "June 30," in headers[-2].text and "2023" in headers[-2].text
+
+
+BALANCE_AND_CASH_FLOW = """Consolidated Condensed Balance Sheets
+(In Millions) Apr 1, 2023 Dec 31, 2022
+Current assets:
+Cash and cash equivalents $ 8,232 $ 11,144
+Inventories
+Raw materials 1,358 1,517
+Work in process 7,415 7,565
+Finished goods 4,220 4,142
+12,993 13,224
+Total current assets 48,314 50,407
+Property, plant and equipment, net 85,734 80,860
+Total assets $ 185,303 $ 182,103
+Current liabilities:
+Short-term debt $ 1,437 $ 4,367
+Total current liabilities 27,393 32,155
+Debt 48,836 37,684
+Stockholders' equity:
+Retained earnings 65,649 70,405
+Total liabilities and stockholders' equity $ 185,303 $ 182,103
+Net income 2,210.8 1,786.2
+Net cash (used) provided by financing activities (1,941.5) (2,176.4) Effect of exchange rate changes (20.7) (23.1) Cash flow from changes in current assets and liabilities:
+Receivables $ 37.9 $ (42.7)
+Inventories 103.1 53.7
+Net cash provided by operating activities 3,676.2 2,807.0"""
+
+
+def test_a_row_is_read_within_its_part_of_the_statement():
+    from ingest.tables import NON_CURRENT_PART, row_part
+
+    text = BALANCE_AND_CASH_FLOW
+
+    def part(line):
+        return row_part(text, text.index(line))
+
+    assert part("Cash and cash equivalents $ 8,232") == "Current assets:"
+    # after the total of current items come the long-term ones, though no line says so
+    assert part("Property, plant and equipment, net") == NON_CURRENT_PART
+    assert part("Debt 48,836") == NON_CURRENT_PART
+    assert part("Short-term debt") == "Current liabilities:"
+    assert part("Retained earnings") == "Stockholders' equity:"
+    # a part opened at the end of a line the text layer ran on; the activity's net cash line is in none
+    assert part("Inventories 103.1") == "Cash flow from changes in current assets and liabilities:"
+    assert part("Net cash provided by operating") == ""
+    assert part("Current assets:") == ""   # (the header comes first)
+
+
+def test_a_subtotal_with_no_label_is_named_by_the_group_it_sums():
+    from ingest.tables import group_label
+
+    text = BALANCE_AND_CASH_FLOW
+    span = group_label(text, text.index("12,993 13,224"))
+    assert span is not None and text[span[0]:span[1]] == "Inventories"
+    assert group_label(text, text.index("Finished goods")) is None   # a labelled row names itself
+    assert group_label(text, text.index("Total current assets")) is None

@@ -1292,3 +1292,45 @@ def test_who_audits_is_answered_by_a_line_naming_the_firm_however_weakly_its_wor
     assert "安永华明会计师事务所" in ans.text and any("会计师事务所" in n for n in ans.notices), ans.text
     ans = a.answer("谁是示例银行的董事长？", _docs("r", 121, page))   # no firm answers that
     assert not ans.citations
+
+
+BALANCE_WITH_PARTS = """Consolidated Condensed Balance Sheets
+(In Millions) Apr 1, 2023 Dec 31, 2022
+Current assets:
+Cash and cash equivalents $ 8,232 $ 11,144
+Inventories
+Raw materials 1,358 1,517
+Work in process 7,415 7,565
+Finished goods 4,220 4,142
+12,993 13,224
+Total current assets 48,314 50,407
+Total assets $ 185,303 $ 182,103
+Current liabilities:
+Short-term debt $ 1,437 $ 4,367
+Total current liabilities 27,393 32,155
+Debt 48,836 37,684
+Other long-term liabilities 4,840 5,182"""
+
+CASH_FLOWS = """Consolidated Condensed Statements of Cash Flows
+(In Millions) Apr 1, 2023 Apr 2, 2022
+Net income (loss) (2,768) 8,113
+Changes in assets and liabilities:
+Accounts receivable 286 2,384
+Inventories 231 (1,147)
+Net cash provided by operating activities (1,575) 5,396"""
+
+
+def test_a_balance_sheet_row_is_read_within_its_part_and_a_subtotal_by_its_group():
+    pages = {("s", 7): BALANCE_WITH_PARTS, ("s", 8): CASH_FLOWS}
+    a = _answerer(pages)
+    docs = _docs("s", 8, CASH_FLOWS) + _docs("s", 7, BALANCE_WITH_PARTS)
+    # the inventories held: the group's subtotal, quoted from the group's label; not the change in them
+    ans = a.answer("What were the inventories at April 1, 2023?", docs)
+    assert not ans.abstained and ans.citations[0].quote.startswith("Inventories\nRaw materials"), (ans.text, ans.notices)
+    assert ans.citations[0].quote.endswith("12,993 13,224") and "231" not in ans.text
+    # the change is what a question about the change asks for
+    ans = a.answer("What was the change in inventories in the quarter?", docs)
+    assert not ans.abstained and ans.citations[0].quote == "Inventories 231 (1,147)", ans.text
+    # "Debt" after the total of current liabilities is the long-term debt
+    ans = a.answer("How much long-term debt did the company have at April 1, 2023?", docs)
+    assert not ans.abstained and ans.citations[0].quote == "Debt 48,836 37,684", ans.text
