@@ -36,7 +36,7 @@ from .evidence_periods import FORECAST_Q, is_forecast, passes_period
 from .extremes import asks_extreme, extreme_peer
 from .measures import (Computed, Formula, compute, formula_asked, holds_operand, items_in, names_any, operand_rows,
                        statement_rows, states_measure)
-from .glossary import expand, translations
+from .glossary import equivalents, expand, translations, written_out
 from .prompts import cannot_answer
 from .questions import CHANGE_ASKED, DISCLOSURE, QUESTION_WORD, Question, main_question, read, search_text
 from .ranking import PAGE_REF, pages_named
@@ -361,6 +361,11 @@ class ExtractiveAnswerer(RunnableSerializable):
         words = focus_words(q)
         terms = [w for w in words if len(w) >= 3 and is_cjk_text(w)]
         terms += [t for t in translations(question, words) if is_cjk_text(t) and len(t) >= 3]
+        # and an abbreviated measure as a release writes it, both ways ("GMV", "Gross Merchandise Volume"): the
+        # highlights state it once, often outside the chunk the question's words found
+        for w in words:
+            if re.fullmatch(r"[a-z]{2,6}", w) and (written_out(w) or equivalents(w)[1:]):
+                terms += [w] + [t for t in equivalents(w)[1:] + written_out(w) if not is_cjk_text(t)]
         return list(dict.fromkeys(terms))
 
     def _asked_names(self, question: str, own_names: tuple[str, ...]) -> set[str]:
@@ -691,8 +696,9 @@ class ExtractiveAnswerer(RunnableSerializable):
             # to it, so the company is not missing from a document that calls itself by a former name
             meta_text.append(re.sub(r"[_\-.]+", " ", Path(str(record.get("source") or "")).stem))
             meta_text += [str(x) for k in ("aliases", "tickers") for x in (m.get(k) or [])]
+        # (and the sentences read off the passages' pages beyond them: "Gross Merchandise Volume (GMV) was …")
         haystack = normalize(" ".join([d.page_content + " " + (d.metadata.get("context") or "") for d in docs]
-                                      + meta_text))
+                                      + [c.text for c in cands if c.text not in meta_text] + meta_text))
         hay_nospace = re.sub(r"\s+", "", haystack)
         # a number the question gives is read without its digit grouping ("512,004,300" -> 512004300)
         hay_digits = re.sub(r"(?<=\d)[,，](?=\d{3})", "", hay_nospace)

@@ -29,8 +29,8 @@ from ingest.tables import NON_CURRENT_PART, line_headers, places
 
 from .evidence_periods import (DATE_LIKE, FORECAST_Q, OUTLOOK_Q, OUTLOOK_TEXT, PRIOR_TEXT, QUARTER_WORDS,
                                prior_only_header, subject_clause)
-from .glossary import equivalents, expand, translations
-from .questions import CHANGE_ASKED, QUESTION_WORD, Question, main_question
+from .glossary import equivalents, expand, translations, written_out
+from .questions import CHANGE_ASKED, MEASURE_ABBREVIATION, QUESTION_WORD, Question, main_question
 from .patterns import YEAR_IN_TEXT
 from .statements import (TOTAL_WORDS, is_vocabulary_term, items_asked, parent_only_page, parent_only_table, statements_named,
                          tokens_outside_other_items)
@@ -423,8 +423,14 @@ def _person_names(text: str) -> frozenset[str]:
 
 def _measures_stated(docs, pages: PageTexts, terms: list[str]) -> list[Candidate]:
     """The sentences of the passages' pages that state one of ``terms`` with a figure right after it (a verb
-    of change between, at most): "毛利率提升至20.5%", "净息差为1.87%"."""
-    said = re.compile("(?:" + "|".join(map(re.escape, terms)) + r")[^\d\n。；;，,]{0,4}?[-(]?\d")
+    of change between, at most): "毛利率提升至20.5%", "净息差为1.87%", "GMV was $18.2 billion"."""
+    zh = [t for t in terms if _CJK.search(t)]
+    en = [t for t in terms if not _CJK.search(t)]
+    said = re.compile("|".join(
+        ([r"(?:" + "|".join(map(re.escape, zh)) + r")[^\d\n。；;，,]{0,4}?[-(]?\d"] if zh else [])
+        # (English, a word: "Gross Merchandise Volume of $18.2 billion", "GMV was $18.2 billion")
+        + ([r"(?i:\b(?:" + "|".join(map(re.escape, en)) + r")\b(?:\s*\([A-Za-z]+\))?\s+(?:was|were|of|at|totaled|"
+            r"totalled|reached|(?:increased|decreased|rose|fell|grew) to)\s+[$€£¥]?\s?\d)"] if en else [])))
     return _page_sentences(docs, pages, lambda s: len(s) <= MAX_ROW_CHARS * 2 and bool(said.search(s)))
 
 
@@ -873,6 +879,7 @@ def focus_words(q: Question) -> list[str]:
     caps = {m.group(0).lower() for m in re.finditer(r"\b[a-z]?[A-Z][A-Za-z&.'-]+", q.text)
             if m.group(0) not in defined and not (re.search(r"(?:^|[.?!:;。？！])\s*$", q.text[: m.start()])
                                                   and (QUESTION_WORD.match(m.group(0)) or is_vocabulary_term(m.group(0))))}
+    caps -= {m.group(1).lower() for m in re.finditer(r"['’]s (" + MEASURE_ABBREVIATION + ")", q.text)}
     names = _tagged_names(q.text)
     own_words = {w for n in q.names for w in re.findall(r"[a-z0-9&]+", n)}
     # the pieces of the question's own period expression ("第一季度" -> 第一, 一季) are no more asked about than it
@@ -951,7 +958,20 @@ def _soft_overlap(q: Question, cands: list[Candidate], embed) -> list[tuple[floa
 
     # a word of a term the glossary translates whole counts where the term's translation is found ("gross"
     # and "margin" of "gross margin" in "毛利率提升至20.5%"), as the term's words do in the term's own language
-    in_terms = {t: [frozenset(keyword_tokens(x)) - STOPWORDS for x in translations(q.text, [t])] for t in focus}
+    # (and a word the glossary names otherwise, in either language, where that name is found: "GMV" in "Gross
+    # Merchandise Volume of $18.2 billion", "capex" in "capital expenditures")
+    in_terms = {t: [frozenset(keyword_tokens(x)) - STOPWORDS
+                    for x in dict.fromkeys(translations(q.text, [t]) + equivalents(t)[1:] + written_out(t))]
+                for t in focus}
+    # and a word naming a line item counts where the item is named otherwise (rag/data/measures.toml: "capex" in
+    # "Additions to property, plant and equipment")
+    from .measures import items_in
+
+    for names in items_in(q.text):
+        named_by = [frozenset(keyword_tokens(n)) - STOPWORDS for n in names]
+        for t in focus:
+            if any(stem_of[t] in n for n in named_by):
+                in_terms[t] = in_terms[t] + named_by
 
     def across(t: str, matched: dict[str, float], stems: set[str]) -> float:
         if _holds_any(in_terms[t], stems):

@@ -47,6 +47,9 @@ _LIST = re.compile(
 # rows in the interest tables, "吸收存款 72,321" of interest expense, outrank the balances.)
 _MEASURE_NOUN = (r"(?:revenue|sales|income|profit|margin|eps|dividend|guidance|ebitda|ebita|cash flow|assets"
                  r"|liabilities|equity|debt|receivables|payables|inventories|inventory|expenses|capital expenditures)s?\b")
+# an abbreviation right after a company's possessive with nothing after it but the period asked ("Acme's GMV in
+# Q2 2023", "Acme's EBITDA for 2022?") names a measure, not a segment ("Acme's AIDC revenue")
+MEASURE_ABBREVIATION = r"(?-i:[A-Z]{2,6})s?\b(?=\s+(?:in|for|at|as of|during|on)\b|\s*[?？]|\s*$)"
 _FIGURE = re.compile(
     r"\b(how (?:much|many)|what (?:is|was|were|are) (?:the )?(?:total |net |gross |adjusted |average )?"
     r"(?:amount|value|number|percentage|percent|share|proportion|ratio|rate|margin|revenue|revenues|sales|income|"
@@ -57,6 +60,8 @@ _FIGURE = re.compile(
     # (after "what is/were", the company's name and the measure's qualifiers: "What were Acme's total net revenues",
     # "What were Acme's total current assets")
     rf"|^\s*what (?:is|was|were|are) (?:\S+ ){{0,2}}\S+['’]s? (?:\S+ ){{0,3}}{_MEASURE_NOUN}"
+    # (or a measure's abbreviation, all it asks of the company: "What was Acme's GMV in Q2 2023?")
+    rf"|^\s*what (?:is|was|were|are) (?:the )?\S+['’]s {MEASURE_ABBREVIATION}"
     r"|多少|百分之|比例|占比|比重|金额|余额|规模多大|增长了|增幅|降幅|几个百分点|是多少|为多少|合计|总额|各是|(?<!哪)几(?:年|个|家|项)", re.I)
 _FIGURE_WORDS = re.compile(
     r"\b(revenue|sales|income|profit|margin|eps|earnings per share|cash flow|capex|capital expenditure|ebitda|"

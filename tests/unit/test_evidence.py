@@ -1334,3 +1334,22 @@ def test_a_balance_sheet_row_is_read_within_its_part_and_a_subtotal_by_its_group
     # "Debt" after the total of current liabilities is the long-term debt
     ans = a.answer("How much long-term debt did the company have at April 1, 2023?", docs)
     assert not ans.abstained and ans.citations[0].quote == "Debt 48,836 37,684", ans.text
+
+
+def test_an_abbreviated_measure_is_found_stated_in_full_on_a_handed_page():
+    # "GMV" asked: the page's sentence "Gross Merchandise Volume (GMV) was $18.2 billion" states it though the
+    # passage handed over is another part of the page; the abbreviation is what is asked, not a name
+    from rag.evidence import focus_words
+
+    page = ("Revenue was $2.5 billion, up 5% on an as-reported basis.\n"
+            "Gross Merchandise Volume (GMV) was $18.2 billion, down 2% on an as-reported basis.\n"
+            "Strategic Initiatives\nAcme launched a new program for collectors in the quarter.")
+    q = read("What was Acme's GMV in Q2 2023?")
+    assert focus_words(q) == ["gmv"]
+    passage = page[page.index("Strategic"):]
+    docs = [Document(page_content=passage, metadata={"chunk_id": "e-2", "doc_id": "e", "page": 2,
+                                                     "start": page.index("Strategic"), "end": len(page),
+                                                     "dense": 0.5, "context": ""})]
+    a = _answerer({("e", 2): page})
+    ans = a.answer(q.text, docs)
+    assert not ans.abstained and ans.citations[0].quote.startswith("Gross Merchandise Volume (GMV) was $18.2"), (ans.text, ans.notices)

@@ -13,6 +13,8 @@ from rag.statements import statements_asked, statements_named
 
 @pytest.mark.parametrize("question, kind", [
     ("What was the company's revenue in the first quarter of 2023?", "figure"),
+    ("What was Acme's GMV in Q2 2023?", "figure"),   # a measure's abbreviation after the possessive
+    ("What is Acme's ESG strategy?", "describe"),     # (an abbreviation with more after it names no measure)
     ("How much cash did the company use to repurchase shares?", "figure"),
     ("公司2025年研发投入占营业收入比例是多少？", "figure"),
     ("我想知道第169页那三栏金额各是多少，能帮我查一下吗？", "figure"),      # a polite 吗 after a figure question
