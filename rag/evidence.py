@@ -681,7 +681,7 @@ def subject_of(c: "Candidate") -> str:
     return label_of(c) if c.is_row else subject_clause(c.text)
 
 
-_AMOUNT_Q = re.compile(r"元|美元|港元|人民币|\bRMB\b|US\$|HK\$|\$|\bdollars?\b|\b(?:in|usd) (?:millions|billions)\b", re.I)
+_AMOUNT_Q = re.compile(r"元|美元|港元|人民币|余额|金额|总额|\bRMB\b|US\$|HK\$|\$|\bdollars?\b|\b(?:in|usd) (?:millions|billions)\b", re.I)
 _PERCENT_Q = re.compile(r"%|percent|percentage|ratio|rate|margin|比例|比率|率|百分", re.I)
 # a rate asked for (毛利率, "operating margin", "what percentage"): answered by a percentage, not an amount
 # (any rate but one of exchange: "renewal rate", "effective tax rate", "growth rate"; 汇率 is a price; a
@@ -693,7 +693,8 @@ _NOT_RATE_Q = re.compile(r"\bratio\b|turnover|coverage|倍|\bin (?:usd|\$|dollar
 _PERCENT = re.compile(r"\d\s*(?:%|percent\b|个百分点|basis points?\b)|\b(?:one|two|three|four|five|six|seven|eight|nine"
                       r"|ten|eleven|twelve|twenty|thirty|forty|fifty)\s+(?:percentage points?|percent|basis points?)\b"
                       r"|[一二三四五六七八九十两]+个百分点", re.I)
-_AMOUNT = re.compile(r"(?<![\d.])\d[\d,]*(?:\.\d+)?(?!\s*(?:%|percent|个百分点|\d))")
+# (whole figures only: "1.06%" holds no amount "1" however the regex backtracks)
+_AMOUNT = re.compile(r"(?<![\d.])\d[\d,]*(?:\.\d+)?(?![\d.])(?!\s*(?:%|percent|个百分点|\d))")
 MIN_FOCUS = 0.6   # a figure question's own words must be in its answer (or translate into it this closely)
 
 

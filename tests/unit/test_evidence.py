@@ -501,6 +501,11 @@ def test_an_amount_asked_is_not_answered_by_a_row_of_percentages_nor_by_a_change
     # the year compared with is no level: the sentence gives only the change
     assert change_only(cand("• Total revenues increased $30.4 billion, or 10.4%, in 2022 compared to 2021."))
     assert not change_only(cand("Revenue increased 14% to $6.5 billion in 2022."))
+    # a balance (余额) asked is an amount: a ratio beside its year states none ("1.06%" holds no amount "1")
+    ratio = cand("2024年末，不良贷款率1.06%，与上年末持平；")
+    ratio.focus_hit = 1.0
+    assert not passes_kind(read("2024年末的不良贷款余额是多少？"), ratio)
+    assert passes_kind(read("2024年末的不良贷款率是多少？"), ratio)
 
 
 def test_a_figure_compared_with_last_years_is_not_last_years_figure():
