@@ -319,6 +319,10 @@ class ExtractiveAnswerer(RunnableSerializable):
                 # after those that do not
                 others = [c for c in timed if not c.is_row and _group_entity(subject_of(c), q.names)]
                 timed = [c for c in timed if c not in others] + others
+                # so does a sentence stating the figure of a named part of the company ("Revenue from All others
+                # segment was …", "Revenue from Cloud Intelligence Group was …"): the whole company's is asked
+                parts = [c for c in timed if not c.is_row and _names_part(subject_of(c), q.names)]
+                timed = [c for c in timed if c not in parts] + parts
             # a row labelled as exactly what is asked ("所得税费用") before the best row when that one's label
             # qualifies it ("当期所得税费用", "Current income tax expense"): a part of the asked figure or
             # another measure. The exact label holds every asked word the best one does ("贷款" is not
@@ -775,6 +779,25 @@ def _first_said(chosen: list[Candidate], cands: list[Candidate]) -> list[Candida
                 first[key] = c
     return list(dict.fromkeys(c if c.is_row else first.get((c.doc_id, " ".join(c.text.split())), c)
                               for c in chosen))
+
+
+# a part of a company named in what a sentence says its figure is: "from All others segment", "of our Cloud
+# Intelligence Group", "Data Center and AI segment" (a capitalised name before segment, group, division …)
+_NAMED_PART = re.compile(r"\b[A-Z][\w&'’-]*(?:\s+(?:and\s+|&\s+)?[A-Za-z][\w&'’-]*){0,6}\s+(?:segments?|Group|"
+                         r"[Bb]usiness(?:es| segments?| units?| groups?)?|[Dd]ivisions?|[Uu]nits?)\b")
+
+
+# (or the figure is said to come from a name: "Revenue from Cainiao Smart Logistics Network Limited was …")
+_FROM_NAME = re.compile(r"\b(?:from|of|at|by)\s+(?:our\s+|the\s+|its\s+)?([A-Z][\w&'’.-]*(?:\s+[A-Z][\w&'’.-]*)*)")
+
+
+def _names_part(subject: str, own_names: tuple[str, ...]) -> bool:
+    """Whether what a sentence says its figure is names a part of a company (a segment, a business, a
+    subsidiary) other than the company asked about (``own_names``, lower case)."""
+    if _NAMED_PART.search(subject):
+        return True
+    return any(not any(m.group(1).lower().startswith(n) or n.startswith(m.group(1).lower()) for n in own_names if n)
+               for m in _FROM_NAME.finditer(subject))
 
 
 def _group_entity(subject: str, own_names: tuple[str, ...]) -> bool:

@@ -1358,3 +1358,21 @@ def test_an_abbreviated_measure_is_found_stated_in_full_on_a_handed_page():
     a = _answerer({("e", 2): page})
     ans = a.answer(q.text, docs)
     assert not ans.abstained and ans.citations[0].quote.startswith("Gross Merchandise Volume (GMV) was $18.2"), (ans.text, ans.notices)
+
+
+def test_the_whole_companys_figure_is_asked_before_a_named_parts():
+    from rag.answering import _names_part
+
+    own = ("acme holdings limited", "acme")
+    assert _names_part("Revenue from All others segment was", own)
+    assert _names_part("Revenue from Cloud Intelligence Group was", own)
+    assert _names_part("Revenue from our International commerce retail business in fiscal year 2025 was", own)
+    assert _names_part("Revenue from Northwind Logistics Network Limited was", own)
+    assert not _names_part("Our total revenue increased by 8% from", own)
+    assert not _names_part("Revenue of Acme Holdings was", own)
+    page = ("Revenue from Cloud Intelligence Group was RMB118,028 million in fiscal year 2025, up 11%.\n"
+            "Our total revenue increased by 6% to RMB996,347 million in fiscal year 2025.")
+    a = _answerer({("r", 3): page})
+    a.fitted.weights.update(length=3.0)   # the segment's longer sentence first, whatever else
+    ans = a.answer("What was the revenue in fiscal year 2025?", _docs("r", 3, page))
+    assert not ans.abstained and ans.citations[0].quote.startswith("Our total revenue"), ans.text
