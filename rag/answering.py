@@ -31,7 +31,8 @@ from langchain_core.runnables import RunnableSerializable
 from .answer_model import AnswerModel, load_model
 from .evidence import (_ENUM, AUDIT_FIRM_NAMED, SEAT_STATED, Candidate, PageTexts, asks_auditor, asks_cause, asks_seat,
                        candidates, change_only, exact_label, featurize, focus_stems, focus_words, ordinals, page_rows,
-                       label_of, parent_only, passes_kind, roles_asked, states_cause, subject_of)
+                       RELATED_PARTY, label_of, parent_only, passes_kind, related_party, roles_asked, states_cause,
+                       subject_of)
 from .evidence_periods import FORECAST_Q, is_forecast, passes_period
 from .extremes import asks_extreme, extreme_peer
 from .measures import (Computed, Formula, compute, formula_asked, holds_operand, items_in, names_any, operand_rows,
@@ -275,6 +276,11 @@ class ExtractiveAnswerer(RunnableSerializable):
         parent_asked = asks_parent_only(question)
         entity = [c for c in timed if parent_only(c) == parent_asked]
         timed = entity or timed
+        # nor a note's amounts of dealings with related parties ("吸收存款 68,435" under "本集团与…关联方在本年的主要交易
+        # 情况"): the company's own figure is asked, unless the question asks about related parties
+        if not RELATED_PARTY.search(question):
+            own = [c for c in timed if not related_party(c)]
+            timed = own or timed
         asked = ordinals(q.text)
         if len(asked) == 1:
             # "the second risk": the item that says it is the second ("其次是…"), where one does

@@ -676,6 +676,16 @@ def parent_only(c: "Candidate") -> bool:
     return parent_only_page(c.where) or (c.is_row and parent_only_table(c.header_text))
 
 
+RELATED_PARTY = re.compile(r"关联方|关联交易|关联人|\brelated[- ]part(?:y|ies)\b", re.I)
+
+
+def related_party(c: "Candidate") -> bool:
+    """Whether a candidate is an amount of the company's dealings with its related parties: a row of a table
+    whose header, or a sentence whose page heading, names them (a note of related-party transactions)."""
+    return bool(RELATED_PARTY.search(c.header_text) or RELATED_PARTY.search(c.heading)
+                or (c.is_row and RELATED_PARTY.search(c.where)))
+
+
 def subject_of(c: "Candidate") -> str:
     """What a candidate says its figure is: a row's label, else the clause before a sentence's figure."""
     return label_of(c) if c.is_row else subject_clause(c.text)

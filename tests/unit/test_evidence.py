@@ -1376,3 +1376,16 @@ def test_the_whole_companys_figure_is_asked_before_a_named_parts():
     a.fitted.weights.update(length=3.0)   # the segment's longer sentence first, whatever else
     ans = a.answer("What was the revenue in fiscal year 2025?", _docs("r", 3, page))
     assert not ans.abstained and ans.citations[0].quote.startswith("Our total revenue"), ans.text
+
+
+def test_a_related_party_notes_amount_is_not_the_companys_own():
+    page_note = ("九、关联方关系及交易(续)\n2. 本集团与关联方在本年的主要交易情况如下：\n年末余额 2024年12月31日 2023年12月31日\n"
+                 "吸收存款 68,435 61,018\n")
+    page_own = "2024年末，本集团吸收存款本金余额35,336.78亿元，较上年末增长3.7%。"
+    a = _answerer({("b", 291): page_note, ("b", 40): page_own})
+    a.fitted.weights.update(figure_q_row=4.0)   # the note's row first, whatever else
+    docs = _docs("b", 291, page_note) + _docs("b", 40, page_own)
+    ans = a.answer("2024年末吸收存款余额是多少？", docs)
+    assert not ans.abstained and "35,336.78" in ans.citations[0].quote, ans.text
+    ans = a.answer("2024年末与关联方的吸收存款余额是多少？", docs)
+    assert not ans.abstained and "68,435" in ans.citations[0].quote, ans.text
