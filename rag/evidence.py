@@ -309,6 +309,19 @@ ROW_PAGES = 1
 MAX_ROW_CHARS = 200   # a longer "row" is prose with figures that the text layer ran together
 
 
+_PRIMARY_STATEMENTS = {"income", "balance", "cash_flow"}
+
+
+def _names_all(label: str, words: frozenset[str]) -> bool:
+    """Whether a row's label names what ``words`` (a question's focus stems) ask: an English label holds all
+    their English words ("Net income attributable …" is not "net revenue"); a Chinese one any of theirs."""
+    toks = keyword_token_set(label)
+    if _CJK.search(label):
+        return bool(toks & words)
+    english = {w for w in words if not _CJK.search(w)}
+    return bool(english) and english <= toks
+
+
 def candidates(docs, catalog, pages: PageTexts, row_words: frozenset[str] = frozenset(),
                reasons: bool = False, roles: list[str] | None = None,
                measures: list[str] | None = None) -> list[Candidate]:
@@ -371,8 +384,10 @@ def candidates(docs, catalog, pages: PageTexts, row_words: frozenset[str] = froz
         # the best passage stands for its page and may be the page's footnotes or another table: the page's
         # rows that name what is asked, wherever on it, when no row of the passage names it and no sentence
         # says its figure is of it; otherwise the rows of a table the passage ends inside
-        whole_page = rank < ROW_PAGES and not any(
-            asked(label_of(c)) if c.is_row else (_has_figure(c.text) and keyword_token_set(subject_of(c)) & row_words)
+        # (and so does any passage of a statement's page: its rows above the passage are the statement's too)
+        whole_page = (rank < ROW_PAGES or bool(statements_named(where) & _PRIMARY_STATEMENTS)) and not any(
+            _names_all(label_of(c), row_words) if c.is_row
+            else (_has_figure(c.text) and keyword_token_set(subject_of(c)) & row_words)
             for c in out if c.doc is d)
         keep = lambda line: len(line) <= MAX_ROW_CHARS and asked(line)  # noqa: E731
         if whole_page or (prev is not None and prev.is_row):

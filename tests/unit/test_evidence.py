@@ -1389,3 +1389,19 @@ def test_a_related_party_notes_amount_is_not_the_companys_own():
     assert not ans.abstained and "35,336.78" in ans.citations[0].quote, ans.text
     ans = a.answer("2024年末与关联方的吸收存款余额是多少？", docs)
     assert not ans.abstained and "68,435" in ans.citations[0].quote, ans.text
+
+
+def test_a_passage_of_a_statement_page_stands_for_the_rows_above_it():
+    # the passage handed over is the lower half of the income statement; the asked row is at its top. A row of
+    # the passage that shares one word ("Net income") does not name what is asked ("net revenue")
+    page = ("Condensed Consolidated Statement of Income\n(in millions, unaudited)\n12 Weeks Ended\n3/25/2023 3/19/2022\n"
+            "Net Revenue $ 17,846 $ 16,200\nCost of sales 7,988 7,433\nGross profit 9,858 8,767\n"
+            "Income before income taxes 2,490 5,161\nNet income 1,944 4,273\n")
+    at = page.index("Income before")
+    docs = [Document(page_content=page[at:], metadata={"chunk_id": "p-4", "doc_id": "p", "page": 4, "start": at,
+                                                       "end": len(page), "dense": 0.5, "context": page[:page.index("12 Weeks")]})]
+    other = "Acme reported first-quarter results today."
+    docs = _docs("p", 1, other) + docs
+    a = _answerer({("p", 4): page, ("p", 1): other})
+    ans = a.answer("What was the net revenue in Q1 2023?", docs)
+    assert not ans.abstained and ans.citations[0].quote.startswith("Net Revenue $ 17,846"), (ans.text, ans.notices)
