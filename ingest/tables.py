@@ -18,6 +18,7 @@ from __future__ import annotations
 import bisect
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 MAX_HEADER_CHARS = 320
 
@@ -65,6 +66,7 @@ def _numeric_cells(line: str) -> tuple[int, int, bool]:
 _DAY_OF_DATE = re.compile(r"^(?:[1-9]|[12]\d|3[01]),$")
 
 
+@lru_cache(maxsize=1 << 16)   # (a page's lines are read for its headers and its parts, and pages recur across questions)
 def classify(line: str) -> str:
     """'blank', 'header', 'data', 'label' or 'prose' for one line of a page."""
     s = line.strip()
@@ -212,6 +214,7 @@ class Place:
     group: tuple[int, int] | None      # for a subtotal with no label, the span of its group's label line
 
 
+@lru_cache(maxsize=1024)
 def places(text: str) -> tuple[list[int], list[Place]]:
     """Line start offsets of page ``text`` and, per line, its ``Place``, in one pass down the page. A part
     is opened by a line ending in a colon (not a list's bullet), by a total of current items (the long-term
