@@ -262,13 +262,3 @@ def place_at(text: str, offset: int) -> Place:
     """The ``Place`` of the line of ``text`` holding ``offset``."""
     starts, found = places(text)
     return found[bisect.bisect_right(starts, offset) - 1]
-
-
-def row_part(text: str, offset: int) -> str:
-    """The part of its table the line at ``offset`` is in ("" for none)."""
-    return place_at(text, offset).part
-
-
-def group_label(text: str, offset: int) -> tuple[int, int] | None:
-    """For a subtotal with no label at ``offset``, the span of the label line of the group it sums."""
-    return place_at(text, offset).group

@@ -25,7 +25,7 @@ import numpy as np
 from ingest.sentences import split_sentences
 from ingest.headings import headings_of, page_title
 from ingest.tables import classify as _classify_line
-from ingest.tables import NON_CURRENT_PART, line_headers, places
+from ingest.tables import NON_CURRENT_PART, line_headers, place_at
 
 from .evidence_periods import (DATE_LIKE, FORECAST_Q, OUTLOOK_Q, OUTLOOK_TEXT, PRIOR_TEXT, QUARTER_WORDS,
                                prior_only_header, subject_clause)
@@ -177,7 +177,7 @@ class Candidate:
     where: str = ""             # the passage's context (section, title, table header) and its page's title
     operand_only: bool = False  # a row of a line item admitted only to compute a measure from (rag/measures.py)
     heading: str = ""           # the page's heading line nearest above it (ingest/headings.py headings_of)
-    part: str = ""              # a row's part of its table ("Current assets:"; ingest/tables.py row_part)
+    part: str = ""              # a row's part of its table ("Current assets:"; ingest/tables.py places)
     group: tuple[int, int] | None = None   # for a subtotal with no label, the span of its group's label line
 
     @property
@@ -206,7 +206,6 @@ class PageTexts:
         self._headers: dict = {}
         self._titles: dict = {}
         self._headings: dict = {}
-        self._places: dict = {}
 
     def text(self, doc_id: str, page) -> str:
         key = (doc_id, page)
@@ -232,15 +231,12 @@ class PageTexts:
         return next((h for at, h in reversed(self._headings[key]) if at < offset), "")
 
     def place_row(self, c: "Candidate") -> None:
-        """Set a row candidate's part of its table (ingest/tables.py row_part) and, for a subtotal with no
-        label, the label line of the group it sums (group_label), which then is its label."""
-        key = (c.doc_id, c.page)
-        if key not in self._places:
-            self._places[key] = places(self.text(*key))
-        starts, found = self._places[key]
-        place = found[bisect.bisect_right(starts, c.start) - 1]
+        """Set a row candidate's part of its table and, for a subtotal with no label, the label line of the
+        group it sums, which then is its label (ingest/tables.py ``places``)."""
+        text = self.text(c.doc_id, c.page)
+        place = place_at(text, c.start)
         c.group = place.group
-        c.part = self.text(*key)[c.group[0]:c.group[1]] if c.group else place.part
+        c.part = text[c.group[0]:c.group[1]] if c.group else place.part
 
     def carried_header(self, doc_id: str, page, offset: int) -> str:
         """For a row of a table that runs on from the previous page (nothing but rows above it on its

@@ -177,12 +177,12 @@ Net cash provided by operating activities 3,676.2 2,807.0"""
 
 
 def test_a_row_is_read_within_its_part_of_the_statement():
-    from ingest.tables import NON_CURRENT_PART, row_part
+    from ingest.tables import NON_CURRENT_PART, place_at
 
     text = BALANCE_AND_CASH_FLOW
 
     def part(line):
-        return row_part(text, text.index(line))
+        return place_at(text, text.index(line)).part
 
     assert part("Cash and cash equivalents $ 8,232") == "Current assets:"
     # after the total of current items come the long-term ones, though no line says so
@@ -197,7 +197,10 @@ def test_a_row_is_read_within_its_part_of_the_statement():
 
 
 def test_a_subtotal_with_no_label_is_named_by_the_group_it_sums():
-    from ingest.tables import group_label
+    from ingest.tables import place_at
+
+    def group_label(text, offset):
+        return place_at(text, offset).group
 
     text = BALANCE_AND_CASH_FLOW
     span = group_label(text, text.index("12,993 13,224"))
