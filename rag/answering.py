@@ -31,7 +31,7 @@ from langchain_core.runnables import RunnableSerializable
 from .answer_model import AnswerModel, load_model
 from .evidence import (_ENUM, AUDIT_FIRM_NAMED, SEAT_STATED, Candidate, PageTexts, asks_auditor, asks_cause, asks_seat,
                        candidates, change_only, exact_label, featurize, focus_stems, focus_words, ordinals, page_rows,
-                       RELATED_PARTY, label_of, parent_only, passes_kind, related_party, roles_asked, states_cause,
+                       FORM_ASKED, RELATED_PARTY, form_language, label_of, parent_only, passes_kind, related_party, roles_asked, states_cause,
                        subject_of)
 from .evidence_periods import FORECAST_Q, is_forecast, passes_period
 from .extremes import asks_extreme, extreme_peer
@@ -281,6 +281,11 @@ class ExtractiveAnswerer(RunnableSerializable):
         if not RELATED_PARTY.search(question):
             own = [c for c in timed if not related_party(c)]
             timed = own or timed
+        # nor a filing's formalities (an auditor's consent, a Regulation FD website notice, the board's guarantee
+        # of the report's truth), unless the question asks about them
+        if not FORM_ASKED.search(question):
+            substantive = [c for c in timed if not form_language(c)]
+            timed = substantive or timed
         asked = ordinals(q.text)
         if len(asked) == 1:
             # "the second risk": the item that says it is the second ("其次是…"), where one does

@@ -697,6 +697,32 @@ def related_party(c: "Candidate") -> bool:
                 or (c.is_row and RELATED_PARTY.search(c.where)))
 
 
+# The formalities every filing carries and no question about the company's business is answered by: an
+# auditor's consent, officers' certifications, the signature clause, the cover's check boxes, a website notice
+# under Regulation FD, trademark and rounding notes, the safe-harbour caution on forward-looking statements,
+# a cross-reference to where an item is incorporated from; in Chinese, the board's guarantee that the report is
+# true, accurate and complete, and the caution that forward-looking statements are no commitment. They share
+# the question's generic words ("material", "report", "companies") and so can outscore the passage that answers.
+FORM_LANGUAGE = re.compile(
+    r"consent to the incorporation by reference|incorporated (?:herein )?by reference|Regulation FD|"
+    r"Sarbanes-Oxley|pursuant to the requirements of the Securities Exchange Act|duly caused this \w+ to be signed|"
+    r"Indicate by check mark|large accelerated filer|I have reviewed this (?:annual|quarterly|current) report|"
+    r"trademarks?\b.{0,60}\bpropert(?:y|ies) of (?:their|its)|not (?:add|sum|foot|total) due to rounding|"
+    r"Private Securities Litigation Reform Act|"
+    r"不存在(?:任何)?虚假记载、误导性陈述或(?:者)?重大遗漏|保证.{0,30}真实、准确、完整|"
+    r"前瞻性(?:陈述|描述).{0,40}不构成.{0,20}承诺", re.I | re.S)
+# a question about those formalities themselves (who consented, what was certified, the safe harbour)
+FORM_ASKED = re.compile(r"consent|certif|Sarbanes|Regulation FD|check mark|trademark|rounding|forward-looking|"
+                        r"safe harbou?r|incorporat\w* by reference|signed|signature|前瞻|虚假|真实|承诺|保证|声明",
+                        re.I)
+
+
+def form_language(c: "Candidate") -> bool:
+    """Whether a candidate is one of a filing's formalities (FORM_LANGUAGE) rather than a statement about the
+    company's business, its figures or events."""
+    return bool(FORM_LANGUAGE.search(c.text))
+
+
 def subject_of(c: "Candidate") -> str:
     """What a candidate says its figure is: a row's label, else the clause before a sentence's figure."""
     return label_of(c) if c.is_row else subject_clause(c.text)

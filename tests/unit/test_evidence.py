@@ -8,7 +8,7 @@ from ingest.headings import page_title
 from rag.answer_model import AnswerModel
 from rag.answering import MAX_CHARS, ExtractiveAnswerer, salient_terms
 from rag.evidence import (FEATURES, INSTRUCTION, Candidate, PageTexts, candidates, featurize, focus_stems, passes_kind,
-                          row_label)
+                          form_language, row_label)
 from rag.questions import read
 
 PAGE = ("3、合并利润表\n单位：元\n项目 2025年度 2024年度\n一、营业总收入 2,146,176,538.00 1,528,741,505.00\n"
@@ -1389,6 +1389,24 @@ def test_a_related_party_notes_amount_is_not_the_companys_own():
     assert not ans.abstained and "35,336.78" in ans.citations[0].quote, ans.text
     ans = a.answer("2024年末与关联方的吸收存款余额是多少？", docs)
     assert not ans.abstained and "68,435" in ans.citations[0].quote, ans.text
+
+
+def test_a_filings_formalities_are_not_evidence_unless_asked_about():
+    page_notice = ("In accordance with guidance provided by the SEC regarding use by a company of its websites and social "
+                   "media channels as a means to disclose material information to investors and to comply with its "
+                   "disclosure obligations under SEC Regulation FD, the Registrant hereby notifies investors that it "
+                   "uses its website to disclose material information.")
+    page_note = ("The Company is party to material legal proceedings, including usual and customary pricing "
+                 "litigation and opioid litigation, which remain ongoing.")
+    a = _answerer({("c", 36): page_notice, ("c", 173): page_note})
+    a.fitted.weights.update(length=30.0)   # the notice's longer sentence first, whatever else
+    docs = _docs("c", 36, page_notice) + _docs("c", 173, page_note)
+    ans = a.answer("Has the company reported any material legal proceedings?", docs)
+    assert not ans.abstained and ans.citations[0].page == 173, ans.text
+    ans = a.answer("How does the company disclose material information under Regulation FD?", docs)
+    assert not ans.abstained and ans.citations[0].page == 36, ans.text
+    assert form_language(Candidate(None, 0, 0, 40, "我们保证年度报告内容的真实、准确、完整，不存在虚假记载、误导性陈述或重大遗漏。"))
+    assert not form_language(Candidate(None, 0, 0, 40, "The Company is party to material legal proceedings."))
 
 
 def test_a_passage_of_a_statement_page_stands_for_the_rows_above_it():
