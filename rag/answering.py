@@ -29,7 +29,7 @@ from langchain_core.documents import Document
 from langchain_core.runnables import RunnableSerializable
 
 from .answer_model import AnswerModel, load_model
-from .evidence import (_ENUM, AUDIT_FIRM_NAMED, SEAT_STATED, Candidate, PageTexts, asks_auditor, asks_cause, asks_seat,
+from .evidence import (_ENUM, AUDIT_FIRM_NAMED, COLUMN_WORDS, _names_phrase, asked_phrases, SEAT_STATED, Candidate, PageTexts, asks_auditor, asks_cause, asks_seat,
                        candidates, change_only, exact_label, featurize, focus_stems, focus_words, ordinals, page_rows,
                        FORM_ASKED, RELATED_PARTY, form_language, label_of, parent_only, passes_kind, related_party, roles_asked, states_cause,
                        subject_of)
@@ -219,7 +219,8 @@ class ExtractiveAnswerer(RunnableSerializable):
         # what is asked ("金融负债合计" below a chunk that ends at the table's first rows) are candidates too,
         # and for a question asking why, the rows of a table of changes whose last cell gives the reason
         why = q.kind == "describe" and asks_cause(question)
-        cands = candidates(docs, self.catalog, pages, focus_stems(q) if (q.kind == "figure" or why) else frozenset(),
+        cands = candidates(docs, self.catalog, pages,
+                           focus_stems(q) - COLUMN_WORDS if (q.kind == "figure" or why) else frozenset(),
                            reasons=why, roles=roles_asked(q.text) if q.kind == "who" else None,
                            measures=self._measure_terms(question, q) if q.kind == "figure" else None)
         notices = []
@@ -324,6 +325,14 @@ class ExtractiveAnswerer(RunnableSerializable):
             named = [c for c in timed if c.features.get("subject")
                      or (names and names & keyword_token_set(subject_of(c)))]
             timed = named or timed
+            # a Chinese question's item as it writes it ("信用借款的期末余额", "其他货币资金"): a row or sentence that
+            # names it whole before a best one naming only part of it ("信用风险组合", "货币资金": another item),
+            # among those about as likely to answer
+            phrases = asked_phrases(q) if is_cjk_text(main_question(question)) else ()
+            if phrases and is_cjk_text(timed[0].text) and not _names_phrase(subject_of(timed[0]), phrases):
+                whole = [c for c in timed if is_cjk_text(c.text) and _names_phrase(subject_of(c), phrases)
+                         and c.prob >= timed[0].prob - self.fitted.second_margin]
+                timed = whole + [c for c in timed if c not in whole]
             if not names:
                 # the company's own figure asked, a sentence stating that of another company of its group
                 # ("平安理财总资产131.28亿元" for 平安银行's total assets: a name sharing the company's brand) comes

@@ -308,6 +308,12 @@ MAX_ROW_CHARS = 200   # a longer "row" is prose with figures that the text layer
 _PRIMARY_STATEMENTS = {"income", "balance", "cash_flow"}
 
 
+def _names_phrase(text: str, phrases: tuple[str, ...]) -> bool:
+    """Whether ``text`` holds one of a Chinese question's asked phrases whole (:func:`asked_phrases`)."""
+    flat = re.sub(r"\s+", "", text)
+    return any(p in flat for p in phrases)
+
+
 def _names_all(label: str, words: frozenset[str]) -> bool:
     """Whether a row's label names what ``words`` (a question's focus stems) ask: an English label holds all
     their English words ("Net income attributable …" is not "net revenue"); a Chinese one any of theirs."""
@@ -316,6 +322,36 @@ def _names_all(label: str, words: frozenset[str]) -> bool:
         return bool(toks & words)
     english = {w for w in words if not _CJK.search(w)}
     return bool(english) and english <= toks
+
+
+def asked_phrases(q: Question) -> tuple[str, ...]:
+    """A Chinese question's asked items as it writes them: "信用借款的期末余额" asks about 信用借款, which jieba
+    cuts into 信用 and 借款, and a sentence about a 信用证 and a 借款 names neither. The runs of the question's
+    words between its function words, periods, generic words and punctuation that hold a focus word, less
+    the company's names ("平安银行2024年末的不良贷款率" -> 不良贷款率; "信托资产总计期末余额" -> 信托资产总计)."""
+    from .text import _get_jieba
+
+    focus = [w for w in focus_words(q) if _CJK.match(w)]
+    if not focus:
+        return ()
+    out, run = [], []
+    for w in [*_get_jieba().cut(q.text), "。"]:
+        if _CJK.fullmatch(w[0]) and w not in _GENERIC and w not in STOPWORDS and w not in _PHRASE_BREAK \
+                and w not in COLUMN_WORDS and not _ZH_PERIOD.match(w):
+            run.append(w)
+            continue
+        phrase = "".join(run)
+        run = []
+        for n in sorted(q.names, key=len, reverse=True):
+            phrase = phrase.replace(n, "")
+        if len(phrase) >= 2 and any(f in phrase for f in focus):
+            out.append(phrase)
+    return tuple(dict.fromkeys(out))
+
+
+# words that end a Chinese question's asked item without being stop words: "X的期末余额是多少", "年报里X"
+_PHRASE_BREAK = {"的", "是", "在", "中", "里", "为", "了", "和", "与", "及", "或", "该", "其", "请问", "多少", "哪些",
+                 "什么", "如何", "怎样", "到底", "一下", "查", "想", "我", "合计数", "当中", "之中"}
 
 
 def candidates(docs, catalog, pages: PageTexts, row_words: frozenset[str] = frozenset(),
@@ -864,6 +900,11 @@ third fourth last latest full half six nine three twelve months month ended endi
 公司 多少 金额 数额 数字 报告 年度 季度 期间 根据 文章 文档 本次 此次 具体 情况 总共 一共 最近 今年 去年 全年
 中期 财年 年报 年度报告 中期报告 季度报告 显示 披露 截至 截止 总数 数量
 人民 人民币 美元 港元 亿元 万元 千元 元 亿 万 年末 年初 期末 期初""".split())
+# a note table's column headings: in "信用借款的期末余额" what is asked is the row, 信用借款, read under the column
+# 期末余额. The words count where a table's header has them, but a line labelled only so ("期末余额 1,238,445.00"
+# closing another table's movements) does not name what is asked
+COLUMN_WORDS = frozenset("""期末 期初 年末 年初 本期 上期 余额 期末余额 期初余额 年末余额 年初余额 期末数 期初数
+发生额 本期发生额 上期发生额 本期金额 上期金额 本年金额 上年金额 账面余额""".split())
 _ZH_PERIOD = re.compile(r"^(?:第?[一二三四1-4]季度?|[一二三四]季|上半年|下半年|前三季|\d+年|\d+月|年|月|日)$")
 
 
@@ -1092,7 +1133,7 @@ def featurize(q: Question, qvec: np.ndarray, cands: list[Candidate], embed_missi
     q_word_set = set(q.words) | {t for t in keyword_tokens(expand(q.text)) if t not in STOPWORDS}
     q_word_set |= {f"<{m.group(0).lower()}>" for m in _PART.finditer(q.text)}   # "other revenues" asked
     # the question's own words (and their glossary translations) that say what it asks about
-    stems = focus_stems(q)
+    stems = focus_stems(q) - COLUMN_WORDS
     asked_items = items_asked(expand(q.text))
     for c, sim, toks, (soft, focus_hit, focus_share) in zip(cands, sims, tok_sets, softs):
         c.focus_hit = focus_hit

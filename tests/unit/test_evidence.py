@@ -8,7 +8,7 @@ from ingest.headings import page_title
 from rag.answer_model import AnswerModel
 from rag.answering import MAX_CHARS, ExtractiveAnswerer, salient_terms
 from rag.evidence import (FEATURES, INSTRUCTION, Candidate, PageTexts, candidates, featurize, focus_stems, passes_kind,
-                          form_language, row_label)
+                          asked_phrases, form_language, row_label)
 from rag.questions import read
 
 PAGE = ("3、合并利润表\n单位：元\n项目 2025年度 2024年度\n一、营业总收入 2,146,176,538.00 1,528,741,505.00\n"
@@ -1407,6 +1407,33 @@ def test_a_filings_formalities_are_not_evidence_unless_asked_about():
     assert not ans.abstained and ans.citations[0].page == 36, ans.text
     assert form_language(Candidate(None, 0, 0, 40, "我们保证年度报告内容的真实、准确、完整，不存在虚假记载、误导性陈述或重大遗漏。"))
     assert not form_language(Candidate(None, 0, 0, 40, "The Company is party to material legal proceedings."))
+
+
+def test_a_chinese_questions_asked_item_is_read_whole_and_its_column_is_no_subject():
+    q = read("示例科技2025年年报里，信用借款的期末余额是多少元？")
+    q.names = ("示例科技",)
+    assert asked_phrases(q) == ("信用借款",)
+    q = read("示例银行2024年末的不良贷款率是多少？")
+    q.names = ("示例银行",)
+    assert asked_phrases(q) == ("不良贷款率",)
+    # the asked item whole (信用借款), not a row naming part of its words (信用风险组合) nor a sentence naming its
+    # words apart (信用证 … 借款), nor a line that names only the column it is read under (期末余额, closing
+    # another table's movements)
+    page_a = "项目 期末余额 期初余额\n信用风险组合 10,761,890.00 197,089.00\n期末余额 1,238,445.00 1,238,445.00\n"
+    page_b = "25、短期借款\n项目 期末余额 期初余额\n信用借款 495,079,959.00 387,089,794.00\n"
+    a = _answerer({("r", 135): page_a, ("r", 147): page_b})
+    a.fitted.weights.update(passage_rank=6.0)   # the first passage's lines first, whatever else
+    docs = _docs("r", 135, page_a) + _docs("r", 147, page_b)
+    ans = a.answer("2025年年报里，信用借款的期末余额是多少元？", docs)
+    assert not ans.abstained and "495,079,959.00" in ans.citations[0].quote, ans.text
+    column_only = next(c for c in a.rank("2025年年报里，信用借款的期末余额是多少元？", docs)[1]
+                       if c.text.startswith("期末余额"))
+    assert column_only.features.get("subject", 0.0) == 0.0
+    page_a = "本公司为子公司开具国内信用证，子公司将信用证贴现取得借款2,997万元。"
+    a = _answerer({("r", 135): page_a, ("r", 147): page_b})
+    a.fitted.weights.update(passage_rank=6.0)
+    ans = a.answer("2025年年报里，信用借款的期末余额是多少元？", _docs("r", 135, page_a) + docs[-1:])
+    assert not ans.abstained and "495,079,959.00" in ans.citations[0].quote, ans.text
 
 
 def test_a_passage_of_a_statement_page_stands_for_the_rows_above_it():
