@@ -243,6 +243,13 @@ class Assistant:
 
             sc = filter_documents(documents, **{k: filters.get(k) for k in ("company", "kind", "period", "doc")})
             sc.comparison = sc.comparison or is_comparison(question)
+            if not sc.query:
+                # the question may still name the company, period or kind ("指南针2025年年报里，…"): keyword
+                # search inside the chosen documents leaves those words out, as it does for a scope the
+                # question sets (a product named after the company, "指南针财务数据分析系统", is no answer to
+                # every question that names the company)
+                own = scope_question(question, documents, mentioned=self._mentioned)
+                sc.query = own.query if own is not None else ""
             return sc
         if scope:
             return scope_question(question, documents, mentioned=self._mentioned)

@@ -125,6 +125,12 @@ def test_scope_off_and_explicit_filters(assistant):
     assert {p["doc_id"] for p in ans.passages} == {"moutai-q3"}
     ans = assistant.ask("What was the revenue?", filters={"company": "Tencent"})
     assert ans.abstained and ans.passages == [] and ans.scope == "no document matches company=Tencent"
+    # documents chosen by the user: keyword search inside them still leaves out the company and period the
+    # question names, as it does when the question sets the scope itself
+    q = "What was Zenith Motors' revenue in Q1 2023?"
+    own, chosen = assistant.resolve_scope(q), assistant.resolve_scope(q, doc_ids=["zenith-release"])
+    assert chosen.doc_ids == ["zenith-release"] and own.doc_ids == ["zenith-release"]
+    assert chosen.query == own.query and chosen.query and "zenith" not in chosen.query.lower()
     with pytest.raises(ValueError):
         assistant.ask("x", filters={"colour": "red"})
     assert set(assistant.facets()["company"]) >= {"Acme Rockets Corporation", "Zenith Motors Inc."}
