@@ -1,0 +1,92 @@
+"""Synthetic table-row questions over a Chinese report's note tables: does the answer state the asked row's figure?
+
+A development aid for the answerer's choice of row, many questions from one document at no writing cost. Every
+line of a page whose header names 期末余额 and 期初余额 that reads "<label> <closing> <opening>" (two amounts
+with cents), with a label printed once in the document, is asked as
+"<short name><year>年年报里，<label>的期末余额是多少元？". An answer is right when it states the closing amount
+as printed; the page is right when a citation is on the row's page. Labels printed more than once (坏账准备 in
+every receivables note) are left out: their right answer depends on which table is meant, which the question
+does not say.
+
+Run it on a report of a benchmark's `tune` half (the default is FinDoc's), never on a `check` one: it is for
+tuning. Not part of the eval gate.
+
+    python -m evals.row_probe [--index DIR] [--pdf FILE] [--limit N] [--show]
+
+Without ``--index`` the report is ingested into a temporary index first (a few minutes for 200 pages).
+"""
+from __future__ import annotations
+
+import argparse
+import collections
+import re
+import sys
+import tempfile
+from pathlib import Path
+
+from evals.shared import shared_benchmarks
+
+_ROW = re.compile(r"^([\u4e00-\u9fff][\u4e00-\u9fff（）()、：:]{2,24}?)\s*(-?[\d,]+\.\d{2})\s+(-?[\d,]+\.\d{2})\s*$")
+
+
+def rows_of(pages: dict[int, str]) -> list[tuple[int, str, str]]:
+    """(page, label, closing amount) of each two-amount row with a label printed once, in page order."""
+    found, seen = [], collections.Counter()
+    for page, text in sorted(pages.items()):
+        if "期末余额" not in text or "期初余额" not in text:
+            continue
+        for line in text.splitlines():
+            m = _ROW.match(line.strip())
+            # a total is asked by its table's name, not as "合计"; a zero closing amount proves nothing
+            if m and "合计" not in m.group(1) and float(m.group(2).replace(",", "")) != 0:
+                found.append((page, m.group(1), m.group(2)))
+                seen[m.group(1)] += 1
+    return [r for r in found if seen[r[1]] == 1]
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(prog="python -m evals.row_probe", description=__doc__.splitlines()[0])
+    ap.add_argument("--pdf", type=Path,
+                    default=shared_benchmarks() / "findoc-zh-dev" / "pdfs" / "compass-2025-annual-report.pdf")
+    ap.add_argument("--index", type=Path, help="an index holding the report (default: ingest it into a temporary one)")
+    ap.add_argument("--limit", type=int, default=0, help="ask at most this many rows (default: all)")
+    ap.add_argument("--show", action="store_true", help="print each wrong answer")
+    args = ap.parse_args(argv)
+
+    from rag import Assistant
+
+    with tempfile.TemporaryDirectory() as tmp:
+        assistant = Assistant(args.index or Path(tmp) / "index")
+        if args.index is None:
+            assistant.ingest([args.pdf])
+        source = next((s for s in assistant.sources() if Path(s["source"]).name == args.pdf.name), None)
+        if source is None:
+            print(f"{args.pdf.name} is not in the index {assistant.index_dir}", file=sys.stderr)
+            return 2
+        meta = source.get("meta") or {}
+        name = next((a for a in meta.get("aliases") or [] if re.search(r"[\u4e00-\u9fff]", a)), "")
+        year = (re.search(r"\d{4}", meta.get("period") or "") or re.search(r"\d{4}", args.pdf.name))
+        year = year.group(0) if year else ""
+        pages = {}
+        for p in range(1, 2000):
+            text = assistant.page_text(source["doc_id"], p)
+            if text is None:
+                break
+            pages[p] = text
+        rows = rows_of(pages)[: args.limit or None]
+        figure = cited = 0
+        for page, label, closing in rows:
+            answer = assistant.ask(f"{name}{year}年年报里，{label}的期末余额是多少元？", doc_ids=[source["doc_id"]])
+            ok = closing in answer.text
+            figure += ok
+            cited += any(c.page == page for c in answer.citations)
+            if args.show and not ok:
+                print(f"  p{page} {label} {closing} -> {answer.text[:140]!r}")
+        n = len(rows) or 1
+        print(f"{args.pdf.name}: {len(rows)} rows asked; figure stated {figure} ({100 * figure / n:.1f}%), "
+              f"row's page cited {cited} ({100 * cited / n:.1f}%)")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
