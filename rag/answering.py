@@ -276,6 +276,11 @@ class ExtractiveAnswerer(RunnableSerializable):
         # question asks for the parent's
         parent_asked = asks_parent_only(question)
         entity = [c for c in timed if parent_only(c) == parent_asked]
+        # (unless only the parent's notes name the item asked: its investment in a subsidiary, "上海创投 6,309,033.00"
+        # under the parent's 长期股权投资)
+        phrases = asked_phrases(q) if q.kind == "figure" and is_cjk_text(main_question(question)) else ()
+        if phrases and not any(_names_phrase(subject_of(c), phrases) for c in entity):
+            entity = [c for c in timed if _names_phrase(subject_of(c), phrases)] or entity
         timed = entity or timed
         # nor a note's amounts of dealings with related parties ("吸收存款 68,435" under "本集团与…关联方在本年的主要交易
         # 情况"): the company's own figure is asked, unless the question asks about related parties
@@ -328,7 +333,6 @@ class ExtractiveAnswerer(RunnableSerializable):
             # a Chinese question's item as it writes it ("信用借款的期末余额", "其他货币资金"): a row or sentence that
             # names it whole before a best one naming only part of it ("信用风险组合", "货币资金": another item),
             # among those about as likely to answer
-            phrases = asked_phrases(q) if is_cjk_text(main_question(question)) else ()
             if phrases and is_cjk_text(timed[0].text) and not _names_phrase(subject_of(timed[0]), phrases):
                 whole = [c for c in timed if is_cjk_text(c.text) and _names_phrase(subject_of(c), phrases)
                          and c.prob >= timed[0].prob - self.fitted.second_margin]

@@ -1436,6 +1436,21 @@ def test_a_chinese_questions_asked_item_is_read_whole_and_its_column_is_no_subje
     assert not ans.abstained and "495,079,959.00" in ans.citations[0].quote, ans.text
 
 
+def test_an_item_only_the_parents_notes_name_is_read_there():
+    # an item only the parent's notes name (its investment in a subsidiary) is read there, though the group's
+    # figures otherwise come first
+    group = "七、合并财务报表项目注释\n项目 期末余额 期初余额\n长期股权投资 126,678,595.00 0.00\n"
+    parent = "3、长期股权投资\n项目 期末余额 期初余额\n示例创投 6,309,033.00 6,309,033.00\n"
+    a = _answerer({("r", 150): group, ("r", 183): parent})
+    a.fitted.weights.update(passage_rank=6.0)
+    docs = _docs("r", 150, group) + _docs("r", 183, parent)
+    docs[1].metadata["context"] = "第八节财务报告 · 十九、母公司财务报表主要项目注释"
+    ans = a.answer("2025年年报里，示例创投的期末余额是多少元？", docs)
+    assert not ans.abstained and "6,309,033.00" in ans.citations[0].quote, ans.text
+    ans = a.answer("2025年年报里，长期股权投资的期末余额是多少元？", docs)
+    assert not ans.abstained and "126,678,595.00" in ans.citations[0].quote, ans.text
+
+
 def test_a_passage_of_a_statement_page_stands_for_the_rows_above_it():
     # the passage handed over is the lower half of the income statement; the asked row is at its top. A row of
     # the passage that shares one word ("Net income") does not name what is asked ("net revenue")
