@@ -222,7 +222,8 @@ class ExtractiveAnswerer(RunnableSerializable):
         cands = candidates(docs, self.catalog, pages,
                            focus_stems(q) - COLUMN_WORDS if (q.kind == "figure" or why) else frozenset(),
                            reasons=why, roles=roles_asked(q.text) if q.kind == "who" else None,
-                           measures=self._measure_terms(question, q) if q.kind == "figure" else None)
+                           measures=self._measure_terms(question, q) if q.kind == "figure" else None,
+                           row_phrases=asked_phrases(q) if q.kind == "figure" and is_cjk_text(q.text) else ())
         notices = []
         if any(c.instruction for c in cands):
             notices.append(notice("instructions", q.language))

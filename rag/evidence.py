@@ -356,7 +356,7 @@ _PHRASE_BREAK = {"的", "是", "在", "中", "里", "为", "了", "和", "与", 
 
 def candidates(docs, catalog, pages: PageTexts, row_words: frozenset[str] = frozenset(),
                reasons: bool = False, roles: list[str] | None = None,
-               measures: list[str] | None = None) -> list[Candidate]:
+               measures: list[str] | None = None, row_phrases: tuple[str, ...] = ()) -> list[Candidate]:
     """Sentences and rows of the passages, once each (overlapping passages repeat them); with
     ``row_words``, also the rows of a table a passage ends inside whose label holds one of them (with
     ``reasons``, for a question asking why, also those whose last cell states a cause); with ``roles``
@@ -419,7 +419,9 @@ def candidates(docs, catalog, pages: PageTexts, row_words: frozenset[str] = froz
         # (and so does any passage of a statement's page: its rows above the passage are the statement's too)
         whole_page = (rank < ROW_PAGES or bool(statements_named(where) & _PRIMARY_STATEMENTS)) and not any(
             _names_all(label_of(c), row_words) if c.is_row
-            else (_has_figure(c.text) and keyword_token_set(subject_of(c)) & row_words)
+            else (_has_figure(c.text) and (_names_phrase(subject_of(c), row_phrases)
+                                           if row_phrases and _CJK.search(c.text)
+                                           else keyword_token_set(subject_of(c)) & row_words))
             for c in out if c.doc is d)
         keep = lambda line: len(line) <= MAX_ROW_CHARS and asked(line)  # noqa: E731
         if whole_page or (prev is not None and prev.is_row):

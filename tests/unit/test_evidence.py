@@ -1436,6 +1436,18 @@ def test_a_chinese_questions_asked_item_is_read_whole_and_its_column_is_no_subje
     assert not ans.abstained and "495,079,959.00" in ans.citations[0].quote, ans.text
 
 
+def test_a_sentence_naming_the_asked_words_apart_does_not_stand_for_the_pages_row():
+    # the passage handed over is the note's explanation below its table; the page's row names the asked item
+    page = ("25、短期借款\n项目 期末余额 期初余额\n信用借款 495,079,959.00 387,089,794.00\n短期借款分类的说明：\n"
+            "本公司为子公司开具国内信用证，子公司将信用证贴现取得借款2,997万元。\n")
+    at = page.index("短期借款分类的说明")
+    a = _answerer({("r", 147): page})
+    docs = _docs("r", 147, page[at:])
+    docs[0].metadata.update(start=at, end=len(page))
+    ans = a.answer("2025年年报里，信用借款的期末余额是多少元？", docs)
+    assert not ans.abstained and "495,079,959.00" in ans.citations[0].quote, ans.text
+
+
 def test_an_item_only_the_parents_notes_name_is_read_there():
     # an item only the parent's notes name (its investment in a subsidiary) is read there, though the group's
     # figures otherwise come first
