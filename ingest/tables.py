@@ -66,12 +66,21 @@ def _numeric_cells(line: str) -> tuple[int, int, bool]:
 _DAY_OF_DATE = re.compile(r"^(?:[1-9]|[12]\d|3[01]),$")
 
 
+# the text layer runs a statement's footnote onto its last row ("Total liabilities and stockholders’ equity
+# $ 27,165 $ 27,241 See accompanying Notes to Consolidated Financial Statements."): a sentence of words
+# without figures after the row's last figure
+_NOTE_AFTER_ROW = re.compile(r"(?<=\d|\))\s+[A-Z][a-z]+(?:[\s,’'-]+[A-Za-z]+){2,}[.:]$")
+
+
 @lru_cache(maxsize=1 << 16)   # (a page's lines are read for its headers and its parts, and pages recur across questions)
 def classify(line: str) -> str:
     """'blank', 'header', 'data', 'label' or 'prose' for one line of a page."""
     s = line.strip()
     if not s:
         return "blank"
+    tail = _NOTE_AFTER_ROW.search(s) if s[-1:] in ".:" else None
+    if tail and classify(s[: tail.start()]) == "data":
+        return "data"   # a statement's last row with the page's footnote run onto its line
     words = len(s.split())
     n_num, n_cells, last_num = _numeric_cells(s)
     had_period = bool(_DATEISH.search(s))

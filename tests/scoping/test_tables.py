@@ -27,6 +27,10 @@ from ingest.tables import TableContext, classify
     ("Net sales for the quarter increased 1.9 percent, to $52.60 billion, from $51.61 billion last year.", "prose"),
     ("公司收入环比上升14%，达到21.7亿美元，创历史新高。", "prose"),
     ("", "blank"),
+    # a statement's last row with the page's footnote run onto its line is still the row
+    ("Total liabilities and stockholders’ equity $ 27,165 $ 27,241 See accompanying Notes to Consolidated "
+     "Financial Statements.", "data"),
+    ("In 2022 we paid 1,234 in dividends to Shareholders of Record.", "prose"),
 ])
 def test_line_classes(line, kind):
     assert classify(line) == kind
