@@ -208,7 +208,9 @@ class HybridRetriever(BaseRetriever):
         else:
             pool = [c for c in sorted(fused, key=lambda c: -fused[c]) if c in rows][:want]
         if self.reranker is not None and pool:
-            scores = self.reranker.score(query, [rows[c]["text"] for c in pool])
+            # a cross-encoder reads the user's whole question, not the keyword query a scope stripped of the
+            # company's name and period
+            scores = self.reranker.score(question, [rows[c]["text"] for c in pool])
             pool = [c for _, c in sorted(zip(scores, pool), key=lambda t: -t[0])]
         docs = []
         for cid in pool[:k]:
