@@ -66,6 +66,10 @@ def _numeric_cells(line: str) -> tuple[int, int, bool]:
 _DAY_OF_DATE = re.compile(r"^(?:[1-9]|[12]\d|3[01]),$")
 
 
+# a line of figures alone, no label: "(957) (2,692) (64.5%)", "$ 1,234 $ 1,100"
+_FIGURE_CELL = r"[-–−(]?\s?[$¥]?\s?\(?\d[\d,.]*%?\)?%?"
+_FIGURES_ONLY = re.compile(rf"^\s*{_FIGURE_CELL}(?:\s+{_FIGURE_CELL}|\s+[-–—])*\s*$")
+
 # the text layer runs a statement's footnote onto its last row ("Total liabilities and stockholders’ equity
 # $ 27,165 $ 27,241 See accompanying Notes to Consolidated Financial Statements."): a sentence of words
 # without figures after the row's last figure
@@ -142,6 +146,11 @@ def line_headers(text: str, title_lines: int = 1) -> tuple[list[int], list[Heade
             labels = []
             pending.append((a, b))
         elif kind == "data":
+            if pending and in_table and active is not None and _FIGURES_ONLY.match(line) \
+                    and not any(_DATEISH.search(text[x:y]) for x, y in pending):
+                # a row whose label wrapped over lines above its figures ("以公允价值计量且其变动 / 计入其他综合收益的发
+                # / 放贷款和垫款减值准备 / (957) (2,692) (64.5%)"): the lines are its label, the table's columns stay
+                pending, labels, title = [], [], None
             if pending:
                 if in_table and active is not None and not any(_DATEISH.search(text[x:y]) for x, y in pending):
                     # "Shares used in calculation (000s):" inside a statement: same columns, new unit

@@ -119,6 +119,17 @@ def test_costco_and_smic_tables():
     assert "本报告期" in known and "单位：千元" in known
 
 
+def test_a_label_wrapped_above_its_figures_does_not_start_a_new_header():
+    from ingest.tables import line_headers
+
+    page = ("项目\n2024年12月31日2023年12月31日本年末比上年末增减\n不良贷款 35,738 1.06% 36,036 1.06% (0.8%)\n"
+            "以公允价值计量且其变动\n计入其他综合收益的发\n放贷款和垫款减值准备\n(957) (2,692) (64.5%)\n"
+            "拨备覆盖率 250.71% 277.63% -26.92个百分点\n")
+    _, headers = line_headers(page)
+    assert headers[-2] is not None and headers[-2].text == "项目\n2024年12月31日2023年12月31日本年末比上年末增减"
+    assert headers[-2] == headers[2]
+
+
 def test_table_context_lookup_by_offset():
     text = "Revenue table\n(in millions)\n2024 2023\nRevenue 10 9\nCost 5 4\n\nA sentence that ends here, after the table, in several more words."
     t = TableContext(text)
