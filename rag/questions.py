@@ -46,7 +46,8 @@ _LIST = re.compile(
 # Acme's total current assets?" is no list). (Not a bank's deposits and loans yet: as figure questions, their
 # rows in the interest tables, "吸收存款 72,321" of interest expense, outrank the balances.)
 _MEASURE_NOUN = (r"(?:revenue|sales|income|profit|margin|eps|dividend|guidance|ebitda|ebita|cash flow|assets"
-                 r"|liabilities|equity|debt|receivables|payables|inventories|inventory|expenses|capital expenditures)s?\b")
+                 r"|liabilities|equity|debt|receivables|payables|inventories|inventory|expenses|capital expenditures"
+                 r"|cash|earnings|goodwill|borrowings|per share|shares outstanding)s?\b")
 # an abbreviation right after a company's possessive with nothing after it but the period asked ("Acme's GMV in
 # Q2 2023", "Acme's EBITDA for 2022?") names a measure, not a segment ("Acme's AIDC revenue")
 MEASURE_ABBREVIATION = r"(?-i:[A-Z]{2,6})s?\b(?=\s+(?:in|for|at|as of|during|on)\b|\s*[?？]|\s*$)"

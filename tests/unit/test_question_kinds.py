@@ -37,6 +37,10 @@ from rag.statements import statements_asked, statements_named
     ("When did the company complete the acquisition?", "when"),
     # a measure after the company's name and its qualifiers is a figure, not a list of things
     ("What were Acme's total net revenues in 2020?", "figure"),
+    # so is a statement's line item of cash or earnings ("net cash used in financing activities")
+    ("What was Acme's net cash used in financing activities in fiscal 2022?", "figure"),
+    ("What were Acme's basic earnings per share in 2021?", "figure"),
+    ("What was the main driver of cash usage?", "describe"),
     ("What were General Mills' total net sales in fiscal 2020?", "figure"),
     ("And when did it close the deal?", "when"),
     # "when" as a conjunction asks no date
