@@ -1,17 +1,22 @@
-"""Synthetic table-row questions over a Chinese report's note tables: does the answer state the asked row's figure?
+"""Synthetic table-row questions over a report's tables: does the answer state the asked row's figure?
 
-A development aid for the answerer's choice of row, many questions from one document at no writing cost. Every
-line of a page whose header names 期末余额 and 期初余额 that reads "<label> <closing> <opening>" (two amounts
-with cents), with a label printed once in the document, is asked as
-"<short name><year>年年报里，<label>的期末余额是多少元？". An answer is right when it states the closing amount
-as printed; the page is right when a citation is on the row's page. Labels printed more than once (坏账准备 in
-every receivables note) are left out: their right answer depends on which table is meant, which the question
-does not say.
+A development aid for the answerer's choice of row, many questions from one document at no writing cost.
 
-Run it on a report of a benchmark's `tune` half (the default is FinDoc's), never on a `check` one: it is for
-tuning. Not part of the eval gate.
+- A Chinese report: every line of a page whose header names 期末余额 and 期初余额 that reads
+  "<label> <closing> <opening>" (two amounts with cents) is asked as "<short name><year>年年报里，<label>的期末余额
+  是多少元？"; the figure asked is the closing amount.
+- An English filing (``--english``): every line of an income statement, balance sheet or cash flow statement
+  page (by its title) that reads "<label> <amount> <amount> …" is asked as "What was <name>'s <label> in
+  fiscal <year>?"; the figure asked is the first column's (a 10-K prints the latest year first).
 
-    python -m evals.row_probe [--index DIR] [--pdf FILE] [--limit N] [--show]
+Labels printed more than once (坏账准备 in every receivables note) are left out: their right answer depends on
+which table is meant, which the question does not say. An answer is right when it states the figure as printed;
+the page is right when a citation is on the row's page.
+
+Run it on documents of a benchmark's `tune` half (the default is FinDoc's tune report), never on a `check`
+one: it is for tuning. Not part of the eval gate.
+
+    python -m evals.row_probe [--index DIR] [--pdf FILE] [--english] [--limit N] [--show]
 
 Without ``--index`` the report is ingested into a temporary index first (a few minutes for 200 pages).
 """
@@ -27,6 +32,28 @@ from pathlib import Path
 from evals.shared import shared_benchmarks
 
 _ROW = re.compile(r"^([\u4e00-\u9fff][\u4e00-\u9fff（）()、：:]{2,24}?)\s*(-?[\d,]+\.\d{2})\s+(-?[\d,]+\.\d{2})\s*$")
+
+
+_EN_ROW = re.compile(r"^([A-Z][A-Za-z ,'’&\-()/]{3,70}?)\s*\$?\s*(\(?[\d,]{1,9}(?:\.\d+)?\)?)\s+\$?\s*"
+                     r"(\(?[\d,]{1,9}(?:\.\d+)?\)?)(?:\s|$)")
+
+
+def english_rows_of(pages: dict[int, str]) -> list[tuple[int, str, str]]:
+    """(page, label, first amount) of each row of a primary statement's page with a label printed once."""
+    from rag.statements import statements_named
+
+    found, seen = [], collections.Counter()
+    for page, text in sorted(pages.items()):
+        if not statements_named("\n".join(text.splitlines()[:6])) & {"income", "balance", "cash_flow"}:
+            continue
+        for line in text.splitlines():
+            m = _EN_ROW.match(line.strip())
+            label = m.group(1).strip(" ,$") if m else ""
+            # a label of two words at least, no figure in it ("Subsidiary Companies (the Company) as of December")
+            if m and len(label.split()) >= 2 and not re.search(r"\d|\(|\)", label):
+                found.append((page, label, m.group(2).strip("()")))
+                seen[label.lower()] += 1
+    return [r for r in found if seen[r[1].lower()] == 1]
 
 
 def rows_of(pages: dict[int, str]) -> list[tuple[int, str, str]]:
@@ -49,6 +76,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--pdf", type=Path,
                     default=shared_benchmarks() / "findoc-zh-dev" / "pdfs" / "compass-2025-annual-report.pdf")
     ap.add_argument("--index", type=Path, help="an index holding the report (default: ingest it into a temporary one)")
+    ap.add_argument("--english", action="store_true", help="an English filing's statement rows")
     ap.add_argument("--limit", type=int, default=0, help="ask at most this many rows (default: all)")
     ap.add_argument("--show", action="store_true", help="print each wrong answer")
     args = ap.parse_args(argv)
@@ -64,7 +92,10 @@ def main(argv: list[str] | None = None) -> int:
             print(f"{args.pdf.name} is not in the index {assistant.index_dir}", file=sys.stderr)
             return 2
         meta = source.get("meta") or {}
-        name = next((a for a in meta.get("aliases") or [] if re.search(r"[\u4e00-\u9fff]", a)), "")
+        if args.english:
+            name = next(iter(meta.get("aliases") or []), meta.get("issuer") or "")
+        else:
+            name = next((a for a in meta.get("aliases") or [] if re.search(r"[\u4e00-\u9fff]", a)), "")
         year = (re.search(r"\d{4}", meta.get("period") or "") or re.search(r"\d{4}", args.pdf.name))
         year = year.group(0) if year else ""
         pages = {}
@@ -73,10 +104,12 @@ def main(argv: list[str] | None = None) -> int:
             if text is None:
                 break
             pages[p] = text
-        rows = rows_of(pages)[: args.limit or None]
+        rows = (english_rows_of(pages) if args.english else rows_of(pages))[: args.limit or None]
         figure = cited = 0
         for page, label, closing in rows:
-            answer = assistant.ask(f"{name}{year}年年报里，{label}的期末余额是多少元？", doc_ids=[source["doc_id"]])
+            question = (f"What was {name}'s {label[0].lower() + label[1:]} in fiscal {year}?" if args.english
+                        else f"{name}{year}年年报里，{label}的期末余额是多少元？")
+            answer = assistant.ask(question, doc_ids=[source["doc_id"]])
             ok = closing in answer.text
             figure += ok
             cited += any(c.page == page for c in answer.citations)
