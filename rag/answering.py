@@ -357,6 +357,16 @@ class ExtractiveAnswerer(RunnableSerializable):
                 exact = [c for c in timed if exact_label(c) and shared <= keyword_token_set(label_of(c))
                          and c.prob >= timed[0].prob - self.fitted.second_margin]
                 timed = exact + [c for c in timed if c not in exact]
+            # the same line, labelled alike, in a primary statement and in a note's table ("Cost of sales 30,821"
+            # on the income statement, "Cost of sales 204" among restructuring charges): the statement's is the
+            # company's figure, unless the question names the statement's part it reads (then the note's rows,
+            # with the question's other words, score higher by themselves)
+            if timed[0].is_row and not statements_named(timed[0].where) & _PRIMARY:
+                label = _plain(label_of(timed[0]))
+                twins = [c for c in timed if c.is_row and _plain(label_of(c)) == label
+                         and statements_named(c.where) & _PRIMARY
+                         and c.prob >= timed[0].prob - self.fitted.second_margin]
+                timed = twins[:1] + [c for c in timed if c not in twins[:1]]
             # a row labelled with a name of the line item asked (rag/data/measures.toml: "cash flow from
             # operating activities" is "Net cash provided by operating activities") before a best row whose
             # label names another line item instead ("… investing activities"), among those about as
@@ -765,6 +775,14 @@ class ExtractiveAnswerer(RunnableSerializable):
                 best = np.stack([tv[t] for t in pending]) @ np.stack([wv[w] for w in words]).T
                 missing += [t for t, s in zip(pending, best.max(axis=1)) if s < self.min_entity_sim]
         return missing
+
+
+_PRIMARY = frozenset({"income", "balance", "cash_flow"})
+
+
+def _plain(label: str) -> str:
+    """A row label compared loosely: case, spacing and punctuation aside."""
+    return re.sub(r"[\W_]+", "", label.lower())
 
 
 def _items_unnamed(question: str, chosen: list[Candidate]) -> str:

@@ -1448,6 +1448,16 @@ def test_a_sentence_naming_the_asked_words_apart_does_not_stand_for_the_pages_ro
     assert not ans.abstained and "495,079,959.00" in ans.citations[0].quote, ans.text
 
 
+def test_a_line_labelled_alike_in_a_note_and_on_a_statement_is_read_on_the_statement():
+    note = "Restructuring charges by line item\n(MILLIONS) 2021 2020 2019\nCost of sales 204 2,106 2,173\n"
+    statement = ("Consolidated Statements of Income\n(MILLIONS) 2021 2020 2019\nRevenues 81,288 41,651 40,905\n"
+                 "Cost of sales 30,821 8,484 8,054\n")
+    a = _answerer({("p", 72): note, ("p", 57): statement})
+    a.fitted.weights.update(passage_rank=6.0)   # the note's passage first, whatever else
+    ans = a.answer("What was the cost of sales in 2021?", _docs("p", 72, note) + _docs("p", 57, statement))
+    assert not ans.abstained and "30,821" in ans.citations[0].quote, ans.text
+
+
 def test_an_item_only_the_parents_notes_name_is_read_there():
     # an item only the parent's notes name (its investment in a subsidiary) is read there, though the group's
     # figures otherwise come first
