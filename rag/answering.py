@@ -338,6 +338,15 @@ class ExtractiveAnswerer(RunnableSerializable):
                 whole = [c for c in timed if is_cjk_text(c.text) and _names_phrase(subject_of(c), phrases)
                          and c.prob >= timed[0].prob - self.fitted.second_margin]
                 timed = whole + [c for c in timed if c not in whole]
+            # so in English: a row whose label, read with its table's header and part, holds every asked word
+            # ("Net investment income") before a best one missing some ("Net income attributable to …")
+            asked_en = frozenset(w for w in focus_stems(q) if w.isascii())
+            if asked_en and timed[0].is_row and not is_cjk_text(main_question(question)) \
+                    and not asked_en <= _row_words(timed[0]):
+                whole = [c for c in timed if c.is_row and asked_en <= _row_words(c)
+                         and (not names or names & _row_words(c))   # and the name asked of, if any
+                         and c.prob >= timed[0].prob - self.fitted.second_margin]
+                timed = whole + [c for c in timed if c not in whole]
             if not names:
                 # the company's own figure asked, a sentence stating that of another company of its group
                 # ("平安理财总资产131.28亿元" for 平安银行's total assets: a name sharing the company's brand) comes
@@ -778,6 +787,11 @@ class ExtractiveAnswerer(RunnableSerializable):
 
 
 _PRIMARY = frozenset({"income", "balance", "cash_flow"})
+
+
+def _row_words(row: Candidate) -> frozenset[str]:
+    """The keyword stems a row says of its figure: its label's, its table header's and its part's."""
+    return keyword_token_set(" ".join((label_of(row), row.header_text, row.part)))
 
 
 def _plain(label: str) -> str:

@@ -1458,6 +1458,21 @@ def test_a_line_labelled_alike_in_a_note_and_on_a_statement_is_read_on_the_state
     assert not ans.abstained and "30,821" in ans.citations[0].quote, ans.text
 
 
+def test_an_english_row_holding_every_asked_word_comes_before_one_holding_some():
+    page = ("Supplemental revenue data\n(In millions) 2022 2021\n"
+            "Subscription fees 4,149 7,910\nSubscription hardware fees 838 1,199\n")
+    a = _answerer({("c", 108): page})
+    # a model that puts the row missing a word ("hardware") a little ahead of the one naming it all
+    class Tilted(type(a.fitted)):
+        def score(self, cands):
+            for c in cands:
+                c.prob = (0.9 if c.text.startswith("Subscription fees")
+                          else 0.85 if c.text.startswith("Subscription hardware") else 0.1)
+    a.model = Tilted(**{f.name: getattr(a.model, f.name) for f in __import__("dataclasses").fields(a.model)})
+    ans = a.answer("How much were the subscription hardware fees in 2022?", _docs("c", 108, page))
+    assert not ans.abstained and "838" in ans.citations[0].quote, ans.text
+
+
 def test_an_item_only_the_parents_notes_name_is_read_there():
     # an item only the parent's notes name (its investment in a subsidiary) is read there, though the group's
     # figures otherwise come first
