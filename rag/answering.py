@@ -338,6 +338,10 @@ class ExtractiveAnswerer(RunnableSerializable):
                 whole = [c for c in timed if is_cjk_text(c.text) and _names_phrase(subject_of(c), phrases)
                          and c.prob >= timed[0].prob - self.fitted.second_margin]
                 timed = whole + [c for c in timed if c not in whole]
+            # a measure derived from the asked one is another measure: "Operating profit margin of 16.8 percent"
+            # does not state the operating profit, nor "net income per share" the net income, unless asked
+            derived = [c for c in timed if _derived_measure(subject_of(c), question)]
+            timed = [c for c in timed if c not in derived] + derived
             # so in English: a row whose label, read with its table's header and part, holds every asked word
             # ("Net investment income") before a best one missing some ("Net income attributable to …")
             asked_en = frozenset(w for w in focus_stems(q) if w.isascii())
@@ -355,7 +359,10 @@ class ExtractiveAnswerer(RunnableSerializable):
                 timed = [c for c in timed if c not in others] + others
                 # so does a sentence stating the figure of a named part of the company ("Revenue from All others
                 # segment was …", "Revenue from Cloud Intelligence Group was …"): the whole company's is asked
-                parts = [c for c in timed if not c.is_row and _names_part(subject_of(c), q.names)]
+                # (or of an unnamed segment, "Segment operating profit decreased 74 percent to $19 million")
+                segment_asked = bool(_SEGMENT_OF.search(question))
+                parts = [c for c in timed if not c.is_row and (_names_part(subject_of(c), q.names) or (
+                    not segment_asked and _SEGMENT_OF.search(subject_of(c))))]
                 timed = [c for c in timed if c not in parts] + parts
             # a row labelled as exactly what is asked ("所得税费用") before the best row when that one's label
             # qualifies it ("当期所得税费用", "Current income tax expense"): a part of the asked figure or
@@ -787,6 +794,27 @@ class ExtractiveAnswerer(RunnableSerializable):
 
 
 _PRIMARY = frozenset({"income", "balance", "cash_flow"})
+
+
+# the head of a measure derived from another: "operating profit margin", "net income per share", "revenue growth"
+_DERIVED = re.compile(r"\s+(margin|ratio|rate|percentage|growth|yield|per (?:diluted |basic )?share)\b", re.I)
+
+
+_SEGMENT_OF = re.compile(r"\bsegment(?:'s|s)?\b|分部", re.I)
+
+
+def _derived_measure(subject: str, question: str) -> bool:
+    """Whether what an English candidate says its figure is is a measure derived from the question's (its words
+    followed by "margin", "ratio", "per share" …) that the question does not ask for."""
+    if is_cjk_text(subject):
+        return False
+    q = question.lower()
+    for m in _DERIVED.finditer(subject):
+        before = subject[: m.start()].lower().split()[-2:]
+        head = m.group(1).lower().split()[0]
+        if before and " ".join(before) in q and head not in q:
+            return True
+    return False
 
 
 def _row_words(row: Candidate) -> frozenset[str]:

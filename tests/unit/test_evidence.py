@@ -1,6 +1,8 @@
 """Evidence candidates: table rows with their column headers, instruction-like text, answer shapes."""
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
 from langchain_core.documents import Document
 
@@ -1468,9 +1470,27 @@ def test_an_english_row_holding_every_asked_word_comes_before_one_holding_some()
             for c in cands:
                 c.prob = (0.9 if c.text.startswith("Subscription fees")
                           else 0.85 if c.text.startswith("Subscription hardware") else 0.1)
-    a.model = Tilted(**{f.name: getattr(a.model, f.name) for f in __import__("dataclasses").fields(a.model)})
+    a.model = Tilted(**{f.name: getattr(a.model, f.name) for f in dataclasses.fields(a.model)})
     ans = a.answer("How much were the subscription hardware fees in 2022?", _docs("c", 108, page))
     assert not ans.abstained and "838" in ans.citations[0].quote, ans.text
+
+
+def test_a_derived_measure_or_an_unnamed_segments_figure_does_not_state_the_companys():
+    page = ("Operating profit margin of 16.8 percent was up 190 basis points from a year ago.\n"
+            "Segment operating profit decreased 74 percent to $19 million in fiscal 2020.\n"
+            "Consolidated Statements of Earnings\n(In Millions) 2020 2019\nOperating profit 2,953.9 2,515.9\n")
+    a = _answerer({("g", 48): page})
+    order = ("Operating profit margin", "Segment operating", "Operating profit 2,953.9")
+
+    class Tilted(type(a.model)):   # a model that puts the two sentences ahead of the row
+        def score(self, cands):
+            for c in cands:
+                c.prob = next((0.9 - 0.05 * i for i, t in enumerate(order) if c.text.startswith(t)), 0.1)
+    a.model = Tilted(**{f.name: getattr(a.model, f.name) for f in dataclasses.fields(a.model)})
+    ans = a.answer("How much was the operating profit in fiscal 2020?", _docs("g", 48, page))
+    assert not ans.abstained and "2,953.9" in ans.citations[0].quote, ans.text
+    ans = a.answer("What was the operating profit margin in fiscal 2020?", _docs("g", 48, page))
+    assert not ans.abstained and "16.8 percent" in ans.citations[0].quote, ans.text
 
 
 def test_an_item_only_the_parents_notes_name_is_read_there():
