@@ -98,6 +98,10 @@ def main(argv: list[str] | None = None) -> int:
             name = next((a for a in meta.get("aliases") or [] if re.search(r"[\u4e00-\u9fff]", a)), "")
         year = (re.search(r"\d{4}", meta.get("period") or "") or re.search(r"\d{4}", args.pdf.name))
         year = year.group(0) if year else ""
+        # a quarter's filing is asked of its quarter ("Q1 2023"), a year's (or a fourth quarter's release, which
+        # reports the fiscal year too) of its fiscal year
+        quarter = re.fullmatch(r"(\d{4})Q([1-3])", meta.get("period") or "")
+        when = f"Q{quarter.group(2)} {quarter.group(1)}" if quarter else f"fiscal {year}"
         pages = {}
         for p in range(1, 2000):
             text = assistant.page_text(source["doc_id"], p)
@@ -107,7 +111,7 @@ def main(argv: list[str] | None = None) -> int:
         rows = (english_rows_of(pages) if args.english else rows_of(pages))[: args.limit or None]
         figure = cited = 0
         for page, label, closing in rows:
-            question = (f"What was {name}'s {label[0].lower() + label[1:]} in fiscal {year}?" if args.english
+            question = (f"What was {name}'s {label[0].lower() + label[1:]} in {when}?" if args.english
                         else f"{name}{year}年年报里，{label}的期末余额是多少元？")
             answer = assistant.ask(question, doc_ids=[source["doc_id"]])
             ok = closing in answer.text

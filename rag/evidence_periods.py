@@ -11,6 +11,7 @@ import re
 
 from .patterns import YEAR_IN_TEXT
 from .questions import Question
+from .statements import statements_named
 
 _YEAR = YEAR_IN_TEXT
 # dates and times: not figures, and their commas do not end a clause
@@ -181,6 +182,10 @@ def passes_period(q: Question, c, doc_years: set[str], doc_quarter: int | None =
         # the whole year asked: a candidate that speaks only of part of a year is another period
         said = c.text + " " + c.header_text
         if not _FULL_YEAR_TEXT.search(said) and (_PART_OF_YEAR.search(said) or doc_quarter is not None):
-            # (a quarterly report's figures are the quarter's or the year to date's unless they say otherwise)
-            return False
+            # (a quarterly report's figures are the quarter's or the year to date's unless they say otherwise;
+            # but a balance sheet's row in a fourth quarter's release is the balance at the fiscal year's end)
+            year_end_balance = (doc_quarter == 4 and c.is_row and not _PART_OF_YEAR.search(said)
+                                and "balance" in statements_named(c.where))
+            if not year_end_balance:
+                return False
     return True

@@ -219,6 +219,19 @@ def _row_candidate(text: str, header: str):
     return Candidate(Document(text, metadata={"doc_id": "d"}), 0, 0, len(text), text, is_row=True, header_text=header)
 
 
+def test_a_fourth_quarter_releases_balance_sheet_answers_for_the_fiscal_year():
+    from rag.evidence_periods import passes_period
+
+    q = read("How much were the total current assets in fiscal 2022?")
+    row = _row_candidate("Total current assets 8,154,692 6,416,182", "(In thousands) December 31, 2022 December 31, 2021")
+    row.where = "CONSOLIDATED BALANCE SHEETS"
+    assert passes_period(q, row, {"2022"}, doc_quarter=4)
+    assert not passes_period(q, row, {"2022"}, doc_quarter=1)   # a first quarter's balance is not the year's
+    quarter = _row_candidate("Net revenues 3,587,551 3,443,925", "Three months ended December 31, 2022 2021")
+    quarter.where = "CONSOLIDATED STATEMENTS OF OPERATIONS"
+    assert not passes_period(q, quarter, {"2022"}, doc_quarter=4)
+
+
 def test_a_reports_years_are_its_period_not_its_publication_date():
     class _Catalog:
         def document(self, doc_id):
