@@ -952,6 +952,20 @@ def _only_percentages(row: str) -> bool:
     return bool(marks) and all(marks)
 
 
+def _vocabulary_words(text: str) -> set[str]:
+    """The words of capitalised runs that are reporting vocabulary, whole or in part ("Total Assets", "Net
+    Revenue", "EBITDA"): lower case."""
+    out: set[str] = set()
+    for m in re.finditer(r"\b[A-Z][A-Za-z&.'-]*(?:\s+[A-Z][A-Za-z&.'-]*)*", text):
+        words = m.group(0).split()
+        for i in range(len(words)):
+            for j in range(len(words), i, -1):
+                if is_vocabulary_term(" ".join(words[i:j])):
+                    out.update(w.lower() for w in words[i:j])
+                    break
+    return out
+
+
 def focus_words(q: Question) -> list[str]:
     """What a question asks about: its words less names (capitalised in the question), periods,
     numbers and words every question of its kind has ("company", "total", 公司, 多少)."""
@@ -967,9 +981,12 @@ def focus_words(q: Question) -> list[str]:
         initials = "".join(w[0] for w in re.findall(r"[A-Za-z]+", before)[-len(m.group(1)):]).upper()
         if re.search(r"[\u3400-\u9fff]$", before) or initials == m.group(1).upper():
             defined.add(m.group(1))
+    # (a statement's line item is often written as the statement prints it, "Total Assets", "Net Revenue":
+    # reporting vocabulary is no name wherever it stands)
+    reporting = _vocabulary_words(q.text)
     caps = {m.group(0).lower() for m in re.finditer(r"\b[a-z]?[A-Z][A-Za-z&.'-]+", q.text)
-            if m.group(0) not in defined and not (re.search(r"(?:^|[.?!:;。？！])\s*$", q.text[: m.start()])
-                                                  and (QUESTION_WORD.match(m.group(0)) or is_vocabulary_term(m.group(0))))}
+            if m.group(0) not in defined and m.group(0).lower() not in reporting
+            and not (re.search(r"(?:^|[.?!:;。？！])\s*$", q.text[: m.start()]) and QUESTION_WORD.match(m.group(0)))}
     caps -= {m.group(1).lower() for m in re.finditer(r"['’]s (" + MEASURE_ABBREVIATION + ")", q.text)}
     names = _tagged_names(q.text)
     own_words = {w for n in q.names for w in re.findall(r"[a-z0-9&]+", n)}

@@ -757,6 +757,9 @@ def test_what_a_question_asks_about_excludes_names_but_not_the_abbreviation_it_d
     # a name written in mixed case ("eGlobex", "iWidget") is a name too, in either language
     assert focus_words(read("eGlobex 2023年 第二季度 那商品交易总额是多少？")) == ["商品", "交易", "商品交易", "总额"]
     assert "eglobex" not in focus_words(read("What was eGlobex's revenue in Q2 2023?"))
+    # a line item written as the statement prints it is what is asked, wherever it stands
+    assert focus_words(read("What were Globex's Total Assets in Q1 2023?")) == ["assets"]
+    assert "revenue" in focus_words(read("What was Globex's net Revenue in Q1 2023?"))
 
 
 def test_a_figure_asked_of_a_named_segment_is_read_from_that_segments_row():
