@@ -33,7 +33,7 @@ from .evidence import (_ENUM, AUDIT_FIRM_NAMED, COLUMN_WORDS, _names_phrase, ask
                        candidates, change_only, exact_label, featurize, focus_stems, focus_words, ordinals, page_rows,
                        FORM_ASKED, RELATED_PARTY, form_language, label_of, parent_only, passes_kind, related_party, roles_asked, states_cause,
                        subject_of)
-from .evidence_periods import FORECAST_Q, is_forecast, passes_period
+from .evidence_periods import DATE_LIKE, FORECAST_Q, is_forecast, passes_period
 from .extremes import asks_extreme, extreme_peer
 from .measures import (Computed, Formula, compute, formula_asked, holds_operand, items_in, names_any, operand_rows,
                        statement_rows, states_measure)
@@ -759,6 +759,9 @@ class ExtractiveAnswerer(RunnableSerializable):
         hay_digits = re.sub(r"(?<=\d)[,，](?=\d{3})", "", hay_nospace)
         missing, pending = [], []
         others = other_names(question)
+        # the numbers of a date the question gives ("at March 25, 2023", "2024年12月31日") are a period, which
+        # documents state in many ways ("3/25/2023", "as of the quarter's end"), like a year
+        in_dates = {n for m in DATE_LIKE.finditer(question) for n in re.findall(r"\d+", m.group(0))}
         for term in salient_terms(question):
             t = normalize(term)
             if any(normalize(o) in haystack for o in others.get(term, [])):
@@ -773,7 +776,7 @@ class ExtractiveAnswerer(RunnableSerializable):
                 if named and all(p in haystack or p in self.known_terms for p in named):
                     continue
             if t[0].isdigit():
-                if t in hay_digits:
+                if t in hay_digits or t in in_dates:
                     continue
                 if t.replace(".", "").isdigit() and len(t) == 4:
                     continue   # a year: documents state periods in many ways (FY, 本期, "the year ended")

@@ -314,13 +314,17 @@ def _names_phrase(text: str, phrases: tuple[str, ...]) -> bool:
     return any(p in flat for p in phrases)
 
 
-def _names_all(label: str, words: frozenset[str]) -> bool:
+def _names_all(label: str, words: frozenset[str], exactly: bool = False) -> bool:
     """Whether a row's label names what ``words`` (a question's focus stems) ask: an English label holds all
-    their English words ("Net income attributable …" is not "net revenue"); a Chinese one any of theirs."""
+    their English words ("Net income attributable …" is not "net revenue"); a Chinese one any of theirs.
+    ``exactly``: an English label holds nothing else but a total's words ("Total Liabilities and Equity" names
+    more than the liabilities)."""
     toks = keyword_token_set(label)
     if _CJK.search(label):
         return bool(toks & words)
     english = {w for w in words if not _CJK.search(w)}
+    if exactly and any(t not in english and t not in TOTAL_WORDS and not t[0].isdigit() for t in toks):
+        return False
     return bool(english) and english <= toks
 
 
@@ -418,7 +422,7 @@ def candidates(docs, catalog, pages: PageTexts, row_words: frozenset[str] = froz
         # says its figure is of it; otherwise the rows of a table the passage ends inside
         # (and so does any passage of a statement's page: its rows above the passage are the statement's too)
         whole_page = (rank < ROW_PAGES or bool(statements_named(where) & _PRIMARY_STATEMENTS)) and not any(
-            _names_all(label_of(c), row_words) if c.is_row
+            _names_all(label_of(c), row_words, exactly=True) if c.is_row
             else (_has_figure(c.text) and (_names_phrase(subject_of(c), row_phrases)
                                            if row_phrases and _CJK.search(c.text)
                                            else keyword_token_set(subject_of(c)) & row_words))

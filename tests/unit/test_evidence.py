@@ -1509,6 +1509,21 @@ def test_a_derived_measure_or_an_unnamed_segments_figure_does_not_state_the_comp
     assert not ans.abstained and "16.8 percent" in ans.citations[0].quote, ans.text
 
 
+def test_a_row_naming_more_than_asked_does_not_stand_for_the_pages_row():
+    # the passage handed over is the balance sheet's foot; the asked row is above it, and the foot's row names
+    # the liabilities and more ("… and Equity")
+    page = ("Condensed Consolidated Balance Sheet\n(in millions) 3/25/2023 12/31/2022\n"
+            "Total Current Liabilities 25,837 26,785\nLong-Term Debt Obligations 37,486 35,657\n"
+            "Total Liabilities 75,867 74,914\nTotal Equity 17,175 17,273\n"
+            "Total Liabilities and Equity $ 93,042 $ 92,187\n")
+    at = page.index("Total Equity")
+    a = _answerer({("p", 8): page})
+    docs = _docs("p", 8, page[at:])
+    docs[0].metadata.update(start=at, end=len(page))
+    ans = a.answer("How much were the total liabilities at March 25, 2023?", docs)
+    assert not ans.abstained and "75,867" in ans.citations[0].quote, ans.text
+
+
 def test_an_item_only_the_parents_notes_name_is_read_there():
     # an item only the parent's notes name (its investment in a subsidiary) is read there, though the group's
     # figures otherwise come first
