@@ -29,9 +29,10 @@ from langchain_core.documents import Document
 from langchain_core.runnables import RunnableSerializable
 
 from .answer_model import AnswerModel, load_model
-from .evidence import (_ENUM, AUDIT_FIRM_NAMED, COLUMN_WORDS, _names_phrase, asked_phrases, SEAT_STATED, Candidate, PageTexts, asks_auditor, asks_cause, asks_seat,
-                       candidates, change_only, exact_label, featurize, focus_stems, focus_words, ordinals, page_rows,
-                       FORM_ASKED, RELATED_PARTY, form_language, label_of, parent_only, passes_kind, related_party, roles_asked, states_cause,
+from .evidence import (_ENUM, AUDIT_FIRM_NAMED, COLUMN_WORDS, FORM_ASKED, PRIMARY_STATEMENTS, RELATED_PARTY, SEAT_STATED,
+                       Candidate, PageTexts, asked_phrases, asks_auditor, asks_cause, asks_seat, candidates, change_only,
+                       exact_label, featurize, focus_stems, focus_words, form_language, label_of, names_phrase,
+                       ordinals, page_rows, parent_only, passes_kind, related_party, roles_asked, states_cause,
                        subject_of)
 from .evidence_periods import DATE_LIKE, FORECAST_Q, is_forecast, passes_period
 from .extremes import asks_extreme, extreme_peer
@@ -280,8 +281,8 @@ class ExtractiveAnswerer(RunnableSerializable):
         # (unless only the parent's notes name the item asked: its investment in a subsidiary, "上海创投 6,309,033.00"
         # under the parent's 长期股权投资)
         phrases = asked_phrases(q) if q.kind == "figure" and is_cjk_text(main_question(question)) else ()
-        if phrases and not any(_names_phrase(subject_of(c), phrases) for c in entity):
-            entity = [c for c in timed if _names_phrase(subject_of(c), phrases)] or entity
+        if phrases and not any(names_phrase(subject_of(c), phrases) for c in entity):
+            entity = [c for c in timed if names_phrase(subject_of(c), phrases)] or entity
         timed = entity or timed
         # nor a note's amounts of dealings with related parties ("吸收存款 68,435" under "本集团与…关联方在本年的主要交易
         # 情况"): the company's own figure is asked, unless the question asks about related parties
@@ -334,8 +335,8 @@ class ExtractiveAnswerer(RunnableSerializable):
             # a Chinese question's item as it writes it ("信用借款的期末余额", "其他货币资金"): a row or sentence that
             # names it whole before a best one naming only part of it ("信用风险组合", "货币资金": another item),
             # among those about as likely to answer
-            if phrases and is_cjk_text(timed[0].text) and not _names_phrase(subject_of(timed[0]), phrases):
-                whole = [c for c in timed if is_cjk_text(c.text) and _names_phrase(subject_of(c), phrases)
+            if phrases and is_cjk_text(timed[0].text) and not names_phrase(subject_of(timed[0]), phrases):
+                whole = [c for c in timed if is_cjk_text(c.text) and names_phrase(subject_of(c), phrases)
                          and c.prob >= timed[0].prob - self.fitted.second_margin]
                 timed = whole + [c for c in timed if c not in whole]
             # a measure derived from the asked one is another measure: "Operating profit margin of 16.8 percent"
@@ -377,10 +378,10 @@ class ExtractiveAnswerer(RunnableSerializable):
             # on the income statement, "Cost of sales 204" among restructuring charges): the statement's is the
             # company's figure, unless the question names the statement's part it reads (then the note's rows,
             # with the question's other words, score higher by themselves)
-            if timed[0].is_row and not statements_named(timed[0].where) & _PRIMARY:
+            if timed[0].is_row and not statements_named(timed[0].where) & PRIMARY_STATEMENTS:
                 label = _plain(label_of(timed[0]))
                 twins = [c for c in timed if c.is_row and _plain(label_of(c)) == label
-                         and statements_named(c.where) & _PRIMARY
+                         and statements_named(c.where) & PRIMARY_STATEMENTS
                          and c.prob >= timed[0].prob - self.fitted.second_margin]
                 timed = twins[:1] + [c for c in timed if c not in twins[:1]]
             # a row labelled with a name of the line item asked (rag/data/measures.toml: "cash flow from
@@ -794,9 +795,6 @@ class ExtractiveAnswerer(RunnableSerializable):
                 best = np.stack([tv[t] for t in pending]) @ np.stack([wv[w] for w in words]).T
                 missing += [t for t, s in zip(pending, best.max(axis=1)) if s < self.min_entity_sim]
         return missing
-
-
-_PRIMARY = frozenset({"income", "balance", "cash_flow"})
 
 
 # the head of a measure derived from another: "operating profit margin", "net income per share", "revenue growth"

@@ -305,10 +305,11 @@ ROW_PAGES = 1
 MAX_ROW_CHARS = 200   # a longer "row" is prose with figures that the text layer ran together
 
 
-_PRIMARY_STATEMENTS = {"income", "balance", "cash_flow"}
+# the statements a company's own figures are read from (not a note's table, not the MD&A's summary)
+PRIMARY_STATEMENTS = frozenset({"income", "balance", "cash_flow"})
 
 
-def _names_phrase(text: str, phrases: tuple[str, ...]) -> bool:
+def names_phrase(text: str, phrases: tuple[str, ...]) -> bool:
     """Whether ``text`` holds one of a Chinese question's asked phrases whole (:func:`asked_phrases`)."""
     flat = re.sub(r"\s+", "", text)
     return any(p in flat for p in phrases)
@@ -421,9 +422,9 @@ def candidates(docs, catalog, pages: PageTexts, row_words: frozenset[str] = froz
         # rows that name what is asked, wherever on it, when no row of the passage names it and no sentence
         # says its figure is of it; otherwise the rows of a table the passage ends inside
         # (and so does any passage of a statement's page: its rows above the passage are the statement's too)
-        whole_page = (rank < ROW_PAGES or bool(statements_named(where) & _PRIMARY_STATEMENTS)) and not any(
+        whole_page = (rank < ROW_PAGES or bool(statements_named(where) & PRIMARY_STATEMENTS)) and not any(
             _names_all(label_of(c), row_words, exactly=True) if c.is_row
-            else (_has_figure(c.text) and (_names_phrase(subject_of(c), row_phrases)
+            else (_has_figure(c.text) and (names_phrase(subject_of(c), row_phrases)
                                            if row_phrases and _CJK.search(c.text)
                                            else keyword_token_set(subject_of(c)) & row_words))
             for c in out if c.doc is d)

@@ -68,6 +68,16 @@ def test_instruction_like_sentences_are_recognised_in_both_languages():
     assert not INSTRUCTION.search("The board instructed management to review the plan.")
 
 
+def _score_in_order(answerer, prefixes):
+    """Give ``answerer`` a model that scores candidates opening with ``prefixes`` 0.9, 0.85, … in that order
+    (each within the fitted second margin of the one before) and every other candidate 0.1."""
+    class InOrder(type(answerer.model)):
+        def score(self, cands):
+            for c in cands:
+                c.prob = next((0.9 - 0.05 * i for i, t in enumerate(prefixes) if c.text.startswith(t)), 0.1)
+    answerer.model = InOrder(**{f.name: getattr(answerer.model, f.name) for f in dataclasses.fields(answerer.model)})
+
+
 def _answerer(pages):
     # a model that trusts lexical overlap and dense similarity only, so the test is about shapes
     weights = {f: 0.0 for f in FEATURES} | {"lex": 6.0, "dense": 2.0, "kind_match": 1.0, "row_label": 2.0}
@@ -1481,12 +1491,7 @@ def test_an_english_row_holding_every_asked_word_comes_before_one_holding_some()
             "Subscription fees 4,149 7,910\nSubscription hardware fees 838 1,199\n")
     a = _answerer({("c", 108): page})
     # a model that puts the row missing a word ("hardware") a little ahead of the one naming it all
-    class Tilted(type(a.fitted)):
-        def score(self, cands):
-            for c in cands:
-                c.prob = (0.9 if c.text.startswith("Subscription fees")
-                          else 0.85 if c.text.startswith("Subscription hardware") else 0.1)
-    a.model = Tilted(**{f.name: getattr(a.model, f.name) for f in dataclasses.fields(a.model)})
+    _score_in_order(a, ("Subscription fees", "Subscription hardware"))
     ans = a.answer("How much were the subscription hardware fees in 2022?", _docs("c", 108, page))
     assert not ans.abstained and "838" in ans.citations[0].quote, ans.text
 
@@ -1496,13 +1501,8 @@ def test_a_derived_measure_or_an_unnamed_segments_figure_does_not_state_the_comp
             "Segment operating profit decreased 74 percent to $19 million in fiscal 2020.\n"
             "Consolidated Statements of Earnings\n(In Millions) 2020 2019\nOperating profit 2,953.9 2,515.9\n")
     a = _answerer({("g", 48): page})
-    order = ("Operating profit margin", "Segment operating", "Operating profit 2,953.9")
-
-    class Tilted(type(a.model)):   # a model that puts the two sentences ahead of the row
-        def score(self, cands):
-            for c in cands:
-                c.prob = next((0.9 - 0.05 * i for i, t in enumerate(order) if c.text.startswith(t)), 0.1)
-    a.model = Tilted(**{f.name: getattr(a.model, f.name) for f in dataclasses.fields(a.model)})
+    # a model that puts the two sentences ahead of the row
+    _score_in_order(a, ("Operating profit margin", "Segment operating", "Operating profit 2,953.9"))
     ans = a.answer("How much was the operating profit in fiscal 2020?", _docs("g", 48, page))
     assert not ans.abstained and "2,953.9" in ans.citations[0].quote, ans.text
     ans = a.answer("What was the operating profit margin in fiscal 2020?", _docs("g", 48, page))
