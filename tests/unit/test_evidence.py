@@ -68,6 +68,13 @@ def test_instruction_like_sentences_are_recognised_in_both_languages():
     assert not INSTRUCTION.search("The board instructed management to review the plan.")
 
 
+def _page_tail(doc_id, page, text, at):
+    """A passage that is the page's text from offset ``at`` on (the rows above it are the page's, not its)."""
+    docs = _docs(doc_id, page, text[at:])
+    docs[0].metadata.update(start=at, end=len(text))
+    return docs
+
+
 def _score_in_order(answerer, prefixes):
     """Give ``answerer`` a model that scores candidates opening with ``prefixes`` 0.9, 0.85, … in that order
     (each within the fitted second margin of the one before) and every other candidate 0.1."""
@@ -1470,8 +1477,7 @@ def test_a_sentence_naming_the_asked_words_apart_does_not_stand_for_the_pages_ro
             "本公司为子公司开具国内信用证，子公司将信用证贴现取得借款2,997万元。\n")
     at = page.index("短期借款分类的说明")
     a = _answerer({("r", 147): page})
-    docs = _docs("r", 147, page[at:])
-    docs[0].metadata.update(start=at, end=len(page))
+    docs = _page_tail("r", 147, page, at)
     ans = a.answer("2025年年报里，信用借款的期末余额是多少元？", docs)
     assert not ans.abstained and "495,079,959.00" in ans.citations[0].quote, ans.text
 
@@ -1518,8 +1524,7 @@ def test_a_row_naming_more_than_asked_does_not_stand_for_the_pages_row():
             "Total Liabilities and Equity $ 93,042 $ 92,187\n")
     at = page.index("Total Equity")
     a = _answerer({("p", 8): page})
-    docs = _docs("p", 8, page[at:])
-    docs[0].metadata.update(start=at, end=len(page))
+    docs = _page_tail("p", 8, page, at)
     ans = a.answer("How much were the total liabilities at March 25, 2023?", docs)
     assert not ans.abstained and "75,867" in ans.citations[0].quote, ans.text
 
@@ -1546,8 +1551,8 @@ def test_a_passage_of_a_statement_page_stands_for_the_rows_above_it():
             "Net Revenue $ 17,846 $ 16,200\nCost of sales 7,988 7,433\nGross profit 9,858 8,767\n"
             "Income before income taxes 2,490 5,161\nNet income 1,944 4,273\n")
     at = page.index("Income before")
-    docs = [Document(page_content=page[at:], metadata={"chunk_id": "p-4", "doc_id": "p", "page": 4, "start": at,
-                                                       "end": len(page), "dense": 0.5, "context": page[:page.index("12 Weeks")]})]
+    docs = _page_tail("p", 4, page, at)
+    docs[0].metadata["context"] = page[:page.index("12 Weeks")]
     other = "Acme reported first-quarter results today."
     docs = _docs("p", 1, other) + docs
     a = _answerer({("p", 4): page, ("p", 1): other})
