@@ -381,6 +381,16 @@ class Catalog:
              " ORDER BY doc_id, ord")
         return [r[0] for r in self._conn().execute(q, [page, *doc_ids])]
 
+    def documents_of(self, chunk_ids: list[str]) -> dict[str, str]:
+        """{chunk id: its document} of these chunks that the catalog holds (committed ones)."""
+        out: dict[str, str] = {}
+        conn = self._conn()
+        for i in range(0, len(chunk_ids), 500):
+            part = chunk_ids[i : i + 500]
+            out.update(conn.execute(f"SELECT chunk_id, doc_id FROM chunks WHERE chunk_id IN "
+                                    f"({','.join('?' * len(part))})", part).fetchall())
+        return out
+
     def chunk_ids_by_rowid(self, rowids: list[int]) -> dict[int, str]:
         if not rowids:
             return {}

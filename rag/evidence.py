@@ -1035,7 +1035,7 @@ def _soft_overlap(q: Question, cands: list[Candidate], embed) -> list[tuple[floa
     """The question's words found in each candidate, where a word of the other language counts by
     how close its embedding is (Brazil ~ 巴西 0.92, revenue ~ 收入 0.89): an English question over a
     Chinese report (and the reverse) has no words in common with the sentence that answers it."""
-    from .text import is_cjk_text, tokens
+    from .text import is_cjk_text, token_set, tokens
 
     q_toks = [t for t in dict.fromkeys(tokens(q.text)) if len(t) >= 2 and not t[0].isdigit()]
     if not q_toks:
@@ -1049,7 +1049,7 @@ def _soft_overlap(q: Question, cands: list[Candidate], embed) -> list[tuple[floa
     glossed = {t: translations(t) for t in focus}
     probes = list(dict.fromkeys(q_toks + [x for xs in glossed.values() for x in xs]))
     q_zh = is_cjk_text(q.text)
-    own = [set(tokens(c.text + " " + c.header_text)) for c in cands]
+    own = [token_set(c.text) | token_set(c.header_text) for c in cands]   # (each cached)
     cross = [i for i, c in enumerate(cands) if is_cjk_text(c.text) != q_zh]
     soft: dict[int, dict[str, float]] = {}
     if cross:

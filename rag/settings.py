@@ -71,9 +71,9 @@ class StoreSettings(_Section):
                                       doc="a scope of s of the index's t chunks is searched through Chroma unfiltered, "
                                           "then filtered, when s*s >= this * n * t (n results); a smaller one exactly "
                                           "over the catalog's vectors (measured: evals/BENCHMARKS.md, Storage)")
-    scope_cache_mb: float = setting(32.0, env="RAG_SCOPE_CACHE_MB", ge=0,
+    scope_cache_mb: float = setting(64.0, env="RAG_SCOPE_CACHE_MB", ge=0,
                                     doc="a large index's scoped searches keep the documents' vectors they read, "
-                                        "up to this many MB (float16: 1 KB a chunk, 32 MB holds 32k chunks); "
+                                        "up to this many MB (float32: 2 KB a chunk, 64 MB holds 32k chunks); "
                                         "0 reads them from the catalog every time")
     aliases: str | None = setting(env="RAG_ALIASES", keyword="aliases",
                                   doc="alias files (tickers, house abbreviations) read before <index>/aliases.toml; "

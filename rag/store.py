@@ -38,9 +38,15 @@ from .vectors import VectorStore
 
 # A scope is searched through Chroma, unfiltered with n * total / in_scope * 1.5 + n results then
 # filtered, when that costs less than reading its chunks' vectors from the catalog: the catalog
-# reads ~8 us a chunk in scope (10k chunks: 80 ms), Chroma returns ~28 us a result (480: 16.6 ms;
-# ~18k: 512 ms), so over-fetching pays once in_scope^2 >= ~5 * n * total (at 100k chunks and n=30:
-# scopes of ~3,900 chunks and more; measured at 100k, evals/BENCHMARKS.md "Storage").
+# reads ~8 us a chunk in scope (10k chunks: 80 ms), Chroma returned ~28 us a result with its metadata
+# (480: 16.6 ms; ~18k: 512 ms), so over-fetching pays once in_scope^2 >= ~5 * n * total (at 100k
+# chunks and n=30: scopes of ~3,900 chunks and more; measured at 100k, evals/BENCHMARKS.md "Storage").
+# Since, the over-fetch asks for ids and distances only and the catalog names each hit's document:
+# ~7 + ~5 us a result (1,472 results: 10 + 7 ms), so the factor is now on the safe side. When too few
+# over-fetched results are in scope, asking once for four times as many is weighed against the exact
+# search at costs measured in the 100k query benchmark: ~6 us a chunk to read a scope's vectors (31k
+# chunks: 194 ms), ~1 us a chunk to search them once kept (13k chunks: 11 ms).
+OVERFETCH_US_PER_RESULT, CATALOG_US_PER_CHUNK, EXACT_US_PER_CHUNK = 12.0, 6.0, 1.0
 OVERFETCH_FACTOR = StoreSettings.model_fields["overfetch_factor"].default   # the store.overfetch_factor setting
 # An embedded index of at most this many chunks is searched exactly, whole or scoped, over its
 # chunks' vectors read once from the catalog into memory (float32, 2 KB a chunk: 40 MB at this
@@ -202,17 +208,28 @@ class IndexStore:
         if in_scope * in_scope >= self.overfetch_factor * n * total:
             want = min(total, int(n * total / in_scope * 1.5) + n)
             allowed = set(doc_ids)
-            hits = [h for h in self._query_vectors(vector, want) if h[2].get("doc_id") in allowed]
-            if len(hits) >= min(n, in_scope) or want >= total:
-                return self._committed(hits, n)
+            # ids and distances only: the catalog says which document each is in, and that it is committed
+            for again in (True, False):
+                hits = self._query_vectors(vector, want, metadata=False)
+                doc_of = self.catalog.documents_of([h[0] for h in hits])
+                hits = [(cid, sim) for cid, sim, _ in hits if doc_of.get(cid) in allowed]
+                if len(hits) >= min(n, in_scope) or want >= total:
+                    return hits[:n]
+                # too few of the nearest are in scope (the question's neighbours lie elsewhere, in another
+                # language say): once, four times as many, when that costs less than the exact search
+                want = min(total, want * 4)
+                unread = sum(counts.get(d, 0) for d in self._scopes.unread(doc_ids))
+                if not again or (want * OVERFETCH_US_PER_RESULT >
+                                 unread * CATALOG_US_PER_CHUNK + in_scope * EXACT_US_PER_CHUNK):
+                    break
         hits = self._scopes.search(self.catalog, vector, n, doc_ids)
         if hits is None:   # chunks indexed before the catalog kept vectors: Chroma's filter
             return self._committed(self._query_vectors(vector, n, doc_ids), n)
         return hits
 
-    def _query_vectors(self, vector, n, doc_ids=None):
+    def _query_vectors(self, vector, n, doc_ids=None, metadata: bool = True):
         self._sync_vectors()
-        return self.vectors.query(vector, n, doc_ids)
+        return self.vectors.query(vector, n, doc_ids, metadata=metadata)
 
     def _committed(self, hits, n: int | None = None) -> list[tuple[str, float]]:
         # vectors of uncommitted (in-flight or crashed) versions are skipped here
@@ -280,9 +297,10 @@ class _InMemoryVectors:
 
 
 class _ScopeVectors:
-    """A large index's scopes, searched exactly over their documents' vectors (float16, as the catalog
-    stores them), each document's kept after its first read and dropped, least recently used first,
-    past a budget (the store.scope_cache_mb setting).
+    """A large index's scopes, searched exactly over their documents' vectors (read from the catalog's
+    float16 and kept as float32: converting a 13k-chunk scope on every question cost 9 ms of its 11),
+    each document's kept after its first read and dropped, least recently used first, past a budget
+    (the store.scope_cache_mb setting).
 
     Why per document and bounded: an analyst asks about a few companies in turn, so the same documents
     come back; the first question of a scope reads them from the catalog (at 100k chunks 0.1 ms for
@@ -296,6 +314,11 @@ class _ScopeVectors:
         self._generation = None
         self._docs: OrderedDict[str, tuple[list[str], np.ndarray]] = OrderedDict()
         self._bytes = 0
+
+    def unread(self, doc_ids: list[str]) -> list[str]:
+        """Those of these documents whose vectors are not kept (a search would read them first)."""
+        with self._lock:
+            return [d for d in doc_ids if d not in self._docs]
 
     def search(self, catalog, vector, n: int, doc_ids: list[str]) -> list[tuple[str, float]] | None:
         """Exactly; None when some chunk of the scope has no stored vector."""
@@ -315,7 +338,8 @@ class _ScopeVectors:
             read = catalog.chunk_vectors(missing)
             if read is None:
                 return None
-            read.update({d: ([], np.zeros((0, 0), np.float16)) for d in missing if d not in read})
+            read = {d: (ids, m.astype(np.float32)) for d, (ids, m) in read.items()}
+            read.update({d: ([], np.zeros((0, 0), np.float32)) for d in missing if d not in read})
             have.update(read)
             with self._lock:
                 if generation == self._generation:
@@ -329,21 +353,23 @@ class _ScopeVectors:
         if not parts:
             return []
         ids = [cid for part_ids, _ in parts for cid in part_ids]
-        matrix = parts[0][1] if len(parts) == 1 else np.concatenate([m for _, m in parts])
-        return [(ids[i], sim) for i, sim in nearest(matrix, vector, n)]
+        return [(ids[i], sim) for i, sim in nearest([m for _, m in parts], vector, n)]
 
 
-def nearest(matrix: np.ndarray, vector, n: int) -> list[tuple[int, float]]:
-    """(row, cosine) of the n rows of a matrix of unit vectors nearest ``vector``, best first.
+def nearest(matrix: np.ndarray | list[np.ndarray], vector, n: int) -> list[tuple[int, float]]:
+    """(row, cosine) of the n rows of a matrix of unit vectors nearest ``vector``, best first; of a list
+    of matrices, rows are counted through them in order (no copy of them into one).
 
     einsum, not ``@``: OpenBLAS runs a matrix-vector product of this size on a thread pool, whose
     wake-ups on a busy 2-core machine cost more than the product (20k x 512: p50 8.0 ms with ``@``,
     1.5 ms with einsum, at load 3)."""
-    if not len(matrix) or n <= 0:
+    parts = matrix if isinstance(matrix, list) else [matrix]
+    if not sum(len(m) for m in parts) or n <= 0:
         return []
     q = np.asarray(vector, dtype=np.float32)
     q = q / (np.linalg.norm(q) or 1.0)
-    sims = np.einsum("ij,j->i", np.asarray(matrix, dtype=np.float32), q)
+    sims = [np.einsum("ij,j->i", np.asarray(m, dtype=np.float32), q) for m in parts if len(m)]
+    sims = sims[0] if len(sims) == 1 else np.concatenate(sims)
     k = min(n, len(sims))
     top = np.argpartition(-sims, k - 1)[:k]
     top = top[np.argsort(-sims[top], kind="stable")]

@@ -137,6 +137,12 @@ def keyword_tokens(text: str, keep_stopwords: bool = False) -> list[str]:
 
 
 @lru_cache(maxsize=65536)
+def token_set(text: str) -> frozenset:
+    """``tokens`` as a set, cached as ``keyword_token_set`` is (the answerer's candidates recur)."""
+    return frozenset(tokens(text))
+
+
+@lru_cache(maxsize=65536)
 def keyword_token_set(text: str) -> frozenset:
     """``keyword_tokens`` as a set, cached: the answerer and the page ranker see the same sentences,
     contexts and titles question after question (jieba was most of an answer's time)."""

@@ -261,8 +261,11 @@ class VectorStore:
 
     @_shared
     @_server_call
-    def query(self, vector, n: int, doc_ids: list[str] | None = None) -> list[tuple[str, float, dict]]:
-        """(chunk_id, similarity, metadata) best first; similarity = 1 - cosine distance."""
+    def query(self, vector, n: int, doc_ids: list[str] | None = None,
+              metadata: bool = True) -> list[tuple[str, float, dict]]:
+        """(chunk_id, similarity, metadata) best first; similarity = 1 - cosine distance. Without
+        ``metadata`` each hit's metadata is {}: Chroma reads a result's metadata row by row, which is
+        three quarters of the time of a large query (1,472 results at 100k chunks: 38 ms, 10 without)."""
         where = None
         if doc_ids is not None:
             if not doc_ids:
@@ -270,7 +273,7 @@ class VectorStore:
             where = {"doc_id": {"$in": list(doc_ids)}} if len(doc_ids) > 1 else {"doc_id": doc_ids[0]}
         n = max(1, n)
         res = self._col.query(query_embeddings=[vector], n_results=n, where=where,
-                              include=["distances", "metadatas"])
+                              include=["distances", "metadatas"] if metadata else ["distances"])
         ids = res["ids"][0] if res["ids"] else []
         dists = res["distances"][0] if res.get("distances") else [0.0] * len(ids)
         metas = res["metadatas"][0] if res.get("metadatas") else [{}] * len(ids)

@@ -70,6 +70,8 @@ def test_every_path_matches_chromas_filtered_query(index, monkeypatch, scope, pa
     # Chroma is asked only when over-fetching, or for a large index's whole (a scope of every document)
     whole = len(scope) == len(CITIES)
     assert bool(queried) == (path == "overfetch" or (path == "catalog" and whole))
+    # over-fetching reads ids and distances only (Chroma's per-result metadata read was most of its time)
+    assert all(not metadata for _, metadata in queried) or whole
 
 
 def test_whole_small_index_is_searched_exactly_without_chroma(index, monkeypatch):
@@ -119,7 +121,7 @@ def test_chunks_without_catalog_vectors_use_chromas_filter(index, monkeypatch, l
     a.store.catalog._conn().execute("UPDATE chunks SET vec = NULL WHERE doc_id = 'osaka'")
     calls = []
     real = a.store.vectors.query
-    monkeypatch.setattr(a.store.vectors, "query", lambda v, n, d=None: calls.append(d) or real(v, n, d))
+    monkeypatch.setattr(a.store.vectors, "query", lambda v, n, d=None, **k: calls.append(d) or real(v, n, d, **k))
     q = np.asarray(a.embedder.embed_query("Osaka office"), dtype=np.float32)
     got = a.store.dense_search(q, 4, ["osaka"])
     assert calls == [["osaka"]]
@@ -141,10 +143,10 @@ def test_uncommitted_vectors_never_come_back(index, monkeypatch):
 
 
 def _no_filter_allowed(query, calls):
-    def guarded(vector, n, doc_ids=None):
+    def guarded(vector, n, doc_ids=None, metadata=True):
         assert doc_ids is None, "Chroma's filtered query was used"
-        calls.append(n)
-        return query(vector, n, None)
+        calls.append((n, metadata))
+        return query(vector, n, None, metadata=metadata)
     guarded.real = query
     return guarded
 
@@ -182,7 +184,7 @@ def test_the_kept_vectors_stay_within_their_budget_least_recently_used_dropped_f
     a = index
     monkeypatch.setattr(store_module, "EXACT_MAX_CHUNKS", 0)
     monkeypatch.setattr(a.store, "overfetch_factor", float("inf"))
-    per_doc = a.store.catalog.chunk_vectors(["lyon"])["lyon"][1].nbytes
+    per_doc = a.store.catalog.chunk_vectors(["lyon"])["lyon"][1].astype(np.float32).nbytes   # (kept as float32)
     monkeypatch.setattr(a.store._scopes, "budget", 2 * per_doc)   # room for two documents
     reads = _counting_reads(a, monkeypatch)
     q = np.asarray(a.embedder.embed_query("office staff"), dtype=np.float32)
