@@ -878,7 +878,8 @@ def passes_kind(q: Question, c: "Candidate") -> bool:
         if (_RATE_Q.search(q.text) and not _AMOUNT_Q.search(q.text) and not _NOT_RATE_Q.search(q.text)
                 and not _PERCENT.search(c.text)):
             return False
-        if not (_RATE_Q.search(q.text) or CHANGE_ASKED.search(q.text) or FORECAST_Q.search(q.text)):
+        if not (_RATE_Q.search(q.text) or _PERCENT_Q.search(q.text) or CHANGE_ASKED.search(q.text)
+                or FORECAST_Q.search(q.text)):
             # an amount asked ("What was total revenue in 2022?"): not a row of percentages ("… as a % of total
             # revenues" wrapped onto a line of its own: "total revenues 6.5 % 6.1 % 8.2 %"), nor, for a line item,
             # a sentence that gives no amount but shares and points ("… includes approximately 3 points of net
@@ -952,8 +953,10 @@ def _asks_line_item(question: str) -> bool:
 
 
 def _only_percentages(row: str) -> bool:
-    """Whether every figure of a row is a percentage ("total revenues 6.5 % 6.1 % 8.2 %")."""
-    marks = re.findall(r"\d[\d,]*(?:\.\d+)?(\s*%)?", row[len(row_label(row)):])
+    """Whether every figure of a row is a percentage ("total revenues 6.5 % 6.1 % 8.2 %"), or a change of
+    one in points (a table of rates and their change: "个人贷款 1.39% 1.37% +0.02个百分点")."""
+    marks = re.findall(r"\d[\d,]*(?:\.\d+)?(\s*(?:%|个百分点|percentage points?\b|basis points?\b|bps\b|pp\b))?",
+                       row[len(row_label(row)):])
     return bool(marks) and all(marks)
 
 

@@ -518,6 +518,16 @@ def test_an_amount_asked_is_not_answered_by_a_row_of_percentages_nor_by_a_change
     for c in (pct, amount):
         c.focus_hit = 1.0
     assert not passes_kind(q, pct) and passes_kind(q, amount)
+    # nor by a row of rates and their change in points (a bank's non-performing loan ratios by loan type)
+    zh = read("这家银行2024年末个人贷款是多少？")
+    rates = cand("个人贷款 1.39% 1.37% +0.02个百分点", is_row=True)
+    loans = cand("个人贷款 1,767,168 52.4 1,977,719 58.0 (10.6%)", is_row=True)
+    for c in (rates, loans):
+        c.focus_hit = 1.0
+    assert not passes_kind(zh, rates) and passes_kind(zh, loans)
+    assert passes_kind(read("这家银行2024年末个人贷款不良率是多少？"), rates)
+    assert passes_kind(read("What was the bank's provision coverage ratio at the end of 2024?"),
+                       cand("provision coverage ratio 250.71% 277.63% -26.92 percentage points", is_row=True))
     # a rate or a change asked is answered by percentages
     assert passes_kind(read("What percentage of total revenues was it in 2022?"), pct)
     assert passes_kind(read("How much did total revenues grow in 2022?"), pct)
