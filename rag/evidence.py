@@ -422,11 +422,13 @@ def candidates(docs, catalog, pages: PageTexts, row_words: frozenset[str] = froz
         # rows that name what is asked, wherever on it, when no row of the passage names it and no sentence
         # says its figure is of it; otherwise the rows of a table the passage ends inside
         # (and so does any passage of a statement's page: its rows above the passage are the statement's too)
+        # (a Chinese row or sentence names it when it holds an asked phrase whole: "其他应收款" shares 应收 with
+        # "应收票据" and is another item)
         whole_page = (rank < ROW_PAGES or bool(statements_named(where) & PRIMARY_STATEMENTS)) and not any(
-            _names_all(label_of(c), row_words, exactly=True) if c.is_row
-            else (_has_figure(c.text) and (names_phrase(subject_of(c), row_phrases)
-                                           if row_phrases and _CJK.search(c.text)
-                                           else keyword_token_set(subject_of(c)) & row_words))
+            (c.is_row or _has_figure(c.text)) and names_phrase(subject_of(c), row_phrases)
+            if row_phrases and _CJK.search(c.text)
+            else _names_all(label_of(c), row_words, exactly=True) if c.is_row
+            else (_has_figure(c.text) and keyword_token_set(subject_of(c)) & row_words)
             for c in out if c.doc is d)
         keep = lambda line: len(line) <= MAX_ROW_CHARS and asked(line)  # noqa: E731
         if whole_page or (prev is not None and prev.is_row):

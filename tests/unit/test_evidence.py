@@ -1539,6 +1539,19 @@ def test_a_row_naming_more_than_asked_does_not_stand_for_the_pages_row():
     assert not ans.abstained and "75,867" in ans.citations[0].quote, ans.text
 
 
+def test_a_row_sharing_a_word_with_the_asked_item_does_not_stand_for_the_pages_row():
+    # the passage handed over starts below the asked row; its rows share 应收 with 应收票据 and are other items
+    page = ("合并资产负债表\n项目 | 2024年9月30日 | 2023年12月31日\n流动资产：\n货币资金 | 29,878,544 | 51,235,370\n"
+            "应收票据 | 528,810 | 442,456\n应收账款 | 3,428,498 | 3,501,291\n其他应收款 | 230,987 | 160,063\n"
+            "存货 | 21,075,462 | 19,364,453\n")
+    at = page.index("应收账款")
+    a = _answerer({("r", 11): page})
+    docs = _docs("r", 11, page[at:])
+    docs[0].metadata.update(start=at, end=len(page))
+    ans = a.answer("应收票据在2024年9月30日是多少？", docs)
+    assert not ans.abstained and "528,810" in ans.citations[0].quote, ans.text
+
+
 def test_an_item_only_the_parents_notes_name_is_read_there():
     # an item only the parent's notes name (its investment in a subsidiary) is read there, though the group's
     # figures otherwise come first
