@@ -522,6 +522,8 @@ def _ends_page(text: str | None, end: int) -> bool:
 
 
 MAX_LINES_ABOVE_ROWS = 4   # a running header and a repeated column header may stand above a continued table
+# a heading repeated atop the page a section continues on: "六、承诺及或有负债(续)", "Note 7 (continued)"
+_CONTINUED = re.compile(r"[(（]\s*(?:续|續|continued)\s*[)）]\s*$", re.I)
 
 
 def _rows_atop_next_page(d, rank: int, pages: PageTexts, keep) -> list[Candidate]:
@@ -535,14 +537,17 @@ def _rows_atop_next_page(d, rank: int, pages: PageTexts, keep) -> list[Candidate
     if not text:
         return []
     nd = type(d)(page_content="", metadata={**d.metadata, "page": page + 1, "start": 0, "end": 0, "chunk_id": None})
-    where, out, pos, rows = pages.where(nd), [], 0, 0
-    for n, line in enumerate(text.split("\n")):
+    where, out, pos, rows, above = pages.where(nd), [], 0, 0, 0
+    for line in text.split("\n"):
         a, pos = pos, pos + len(line) + 1
         stripped = line.strip()
         if not stripped:
             continue
+        if not rows and (stripped.isdigit() or _CONTINUED.search(stripped)):
+            continue   # the running page number, and the headings the page repeats as continued: "六、承诺(续)"
         if classify(stripped) != "data":
-            if rows or n >= MAX_LINES_ABOVE_ROWS:
+            above += 1
+            if rows or above > MAX_LINES_ABOVE_ROWS:
                 break
             continue
         rows += 1

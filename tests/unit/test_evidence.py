@@ -1296,6 +1296,21 @@ def test_a_statement_printed_over_two_pages_is_read_on_the_next_page_from_a_pass
     assert "2,415,040,209.00" in ans.text and ans.citations[0].page == 84, ans.text
 
 
+def test_a_note_continued_on_the_next_page_is_read_past_its_page_number_and_continued_headings():
+    # the note's table opens the next page under the running header, the page number and the headings the
+    # report repeats with "(续)"
+    p1 = "3. 受托业务\n3.1委托贷款业务\n本集团以代理人身份发放委托贷款。\n于2024年12月31日及2023年12月31日，委托贷款和存款规模如下："
+    p2 = ("(除特别注明外，金额单位均为人民币百万元)\n129\n六、承诺及或有负债(续)\n3. 受托业务(续)\n3.1委托贷款业务(续)\n"
+          "本集团及本行\n2024年12月31日2023年12月31日\n委托存款 156,603 155,382\n委托贷款 156,603 155,382\n3.2委托理财业务")
+    cat = _Catalog({("r", 243): p1, ("r", 244): p2})
+    docs = [Document(page_content=p1, metadata={"chunk_id": "r-243", "doc_id": "r", "page": 243, "start": 0,
+                                                "end": len(p1), "dense": 0.5, "context": ""})]
+    q = read("委托存款在2024年12月31日是多少？")
+    found = candidates(docs, cat, PageTexts(cat), focus_stems(q))
+    row = next(c for c in found if c.text.startswith("委托存款"))
+    assert row.page == 244 and p2[row.start:row.end] == row.text and row.is_row
+
+
 def test_a_row_of_a_table_of_changes_gives_a_change_not_the_level():
     from rag.evidence import change_table_row
 
