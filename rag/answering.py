@@ -384,6 +384,17 @@ class ExtractiveAnswerer(RunnableSerializable):
                          and statements_named(c.where) & PRIMARY_STATEMENTS
                          and c.prob >= timed[0].prob - self.fitted.second_margin]
                 timed = twins[:1] + [c for c in timed if c not in twins[:1]]
+            # an English row labelled as the question writes its item ("other current assets") before a best row
+            # whose label the question does not write ("Total current assets": the asked words, another line;
+            # "other" is a stop word to every word-set feature), when it holds every asked word the best one
+            # holds; among those about as likely to answer
+            best = label_of(timed[0]) if timed[0].is_row else ""
+            if best and not is_cjk_text(best) and not _label_written(best, question):
+                shared = keyword_token_set(best) & keyword_token_set(question)
+                written = [c for c in timed if c.is_row and _label_written(label_of(c), question)
+                           and shared <= keyword_token_set(label_of(c))
+                           and c.prob >= timed[0].prob - self.fitted.second_margin]
+                timed = written[:1] + [c for c in timed if c not in written[:1]]
             # a row labelled with a name of the line item asked (rag/data/measures.toml: "cash flow from
             # operating activities" is "Net cash provided by operating activities") before a best row whose
             # label names another line item instead ("… investing activities"), among those about as
@@ -816,6 +827,16 @@ def _derived_measure(subject: str, question: str) -> bool:
         if before and " ".join(before) in q and head not in q:
             return True
     return False
+
+
+def _label_written(label: str, question: str) -> bool:
+    """Whether the question writes a row's label, of two words at least, as one run of its words (stemmed,
+    stop words kept): "Other current assets" in "What was the company's other current assets in 2021?"."""
+    words = keyword_tokens(label, keep_stopwords=True)
+    if len(words) < 2:
+        return False
+    asked = keyword_tokens(main_question(question), keep_stopwords=True)
+    return any(asked[i : i + len(words)] == words for i in range(len(asked) - len(words) + 1))
 
 
 def _row_words(row: Candidate) -> frozenset[str]:

@@ -1527,6 +1527,22 @@ def test_an_english_row_holding_every_asked_word_comes_before_one_holding_some()
     assert not ans.abstained and "838" in ans.citations[0].quote, ans.text
 
 
+def test_an_english_row_labelled_as_the_question_writes_its_item_comes_before_a_total_of_the_same_words():
+    page = ("Consolidated Balance Sheets\n(MILLIONS) 2021 2020\nCurrent tax assets 4,266 3,264\n"
+            "Other current assets 3,820 3,646\nTotal current assets 59,693 35,067\n")
+    a = _answerer({("p", 59): page})
+    # a model that puts the total a little ahead ("other" is a stop word: both rows hold "current assets")
+    _score_in_order(a, ("Total current assets", "Other current assets"))
+    ans = a.answer("What was the company's other current assets in fiscal 2021?", _docs("p", 59, page))
+    assert not ans.abstained and "3,820" in ans.citations[0].quote, ans.text
+    ans = a.answer("What were the company's total current assets in fiscal 2021?", _docs("p", 59, page))
+    assert not ans.abstained and "59,693" in ans.citations[0].quote, ans.text
+    # a label the question writes but that misses an asked word the best row holds does not come first
+    from rag.answering import _label_written
+    assert _label_written("Net income", "What was net income attributable to shareholders in 2021?")
+    assert not _label_written("Other current assets", "What were the current assets in 2021?")
+
+
 def test_a_derived_measure_or_an_unnamed_segments_figure_does_not_state_the_companys():
     page = ("Operating profit margin of 16.8 percent was up 190 basis points from a year ago.\n"
             "Segment operating profit decreased 74 percent to $19 million in fiscal 2020.\n"
