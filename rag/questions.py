@@ -48,6 +48,12 @@ _LIST = re.compile(
 _MEASURE_NOUN = (r"(?:revenue|sales|income|profit|margin|eps|dividend|guidance|ebitda|ebita|cash flow|assets"
                  r"|liabilities|equity|debt|receivables|payables|inventories|inventory|expenses|capital expenditures"
                  r"|cash|earnings|goodwill|borrowings|per share|shares outstanding)s?\b")
+# the heads of other statement lines ("pension benefit obligations", "other taxes payable", "purchases of
+# short-term investments"), asked of a year: "… obligations in fiscal 2021" is a figure, "… obligations under
+# the credit agreement" a description
+_LINE_HEAD_OF_YEAR = (r"(?:obligations|payable|taxes|investments|compensation|provisions|reserves|allowance|accruals"
+                      r"|depreciation|amortization|impairments?|expense|costs?)s?"
+                      r"\s+(?:in|for|as of|at the end of|during)\s+(?:the\s+)?(?:fiscal\s+(?:year\s+)?|FY\s*)?(?:19|20)\d\d\b")
 # an abbreviation right after a company's possessive with nothing after it but the period asked ("Acme's GMV in
 # Q2 2023", "Acme's EBITDA for 2022?") names a measure, not a segment ("Acme's AIDC revenue")
 MEASURE_ABBREVIATION = r"(?-i:[A-Z]{2,6})s?\b(?=\s+(?:in|for|at|as of|during|on)\b|\s*[?？]|\s*$)"
@@ -61,6 +67,7 @@ _FIGURE = re.compile(
     # (after "what is/were", the company's name and the measure's qualifiers: "What were Acme's total net revenues",
     # "What were Acme's total current assets")
     rf"|^\s*what (?:is|was|were|are) (?:\S+ ){{0,2}}\S+['’]s? (?:\S+ ){{0,3}}{_MEASURE_NOUN}"
+    rf"|^\s*what (?:is|was|were|are) (?:\S+ ){{0,2}}\S+['’]s? (?:\S+ ){{0,4}}{_LINE_HEAD_OF_YEAR}"
     # (or a measure's abbreviation, all it asks of the company: "What was Acme's GMV in Q2 2023?")
     rf"|^\s*what (?:is|was|were|are) (?:the )?\S+['’]s {MEASURE_ABBREVIATION}"
     r"|多少|百分之|比例|占比|比重|金额|余额|规模多大|增长了|增幅|降幅|几个百分点|是多少|为多少|合计|总额|各是|(?<!哪)几(?:年|个|家|项)", re.I)

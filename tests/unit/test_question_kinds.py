@@ -37,6 +37,11 @@ from rag.statements import statements_asked, statements_named
     ("When did the company complete the acquisition?", "when"),
     # a measure after the company's name and its qualifiers is a figure, not a list of things
     ("What were Acme's total net revenues in 2020?", "figure"),
+    # the head of a statement line asked of a year is a figure; the same head asked of something else is not
+    ("What was Acme's pension benefit obligations in fiscal 2021?", "figure"),
+    ("What was Acme's share-based compensation expense in 2021?", "figure"),
+    ("What was Acme's other taxes payable in FY2021?", "figure"),
+    ("What are the company's obligations under the credit agreement?", "list"),
     # so is a statement's line item of cash or earnings ("net cash used in financing activities")
     ("What was Acme's net cash used in financing activities in fiscal 2022?", "figure"),
     ("What were Acme's basic earnings per share in 2021?", "figure"),
