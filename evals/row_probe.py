@@ -5,6 +5,11 @@ A development aid for the answerer's choice of row, many questions from one docu
 - A Chinese report: every line of a page whose header names 期末余额 and 期初余额 that reads
   "<label> <closing> <opening>" (two amounts with cents) is asked as "<short name><year>年年报里，<label>的期末余额
   是多少元？"; the figure asked is the closing amount.
+- A Chinese report's tables under date columns (``--dates``: a bank's statements and notes, a quarterly report's
+  balance sheet): every line "<label> <amount> <amount>" of a page whose first two different dates name the
+  current one first is asked as "<short name>的<label>在<date>是多少？"; the figure asked is the first amount.
+  (A label must open exactly one line of the whole report here: a bank's related-party notes repeat its
+  statements' labels with other figures.)
 - An English filing (``--english``): every line of an income statement, balance sheet or cash flow statement
   page (by its title) that reads "<label> <amount> <amount> …" is asked as "What was <name>'s <label> in
   fiscal <year>?"; the figure asked is the first column's (a 10-K prints the latest year first).
@@ -16,7 +21,7 @@ the page is right when a citation is on the row's page.
 Run it on documents of a benchmark's `tune` half (the default is FinDoc's tune report), never on a `check`
 one: it is for tuning. Not part of the eval gate.
 
-    python -m evals.row_probe [--index DIR] [--pdf FILE] [--english] [--limit N] [--show]
+    python -m evals.row_probe [--index DIR] [--pdf FILE] [--english | --dates] [--limit N] [--show]
 
 Without ``--index`` the report is ingested into a temporary index first (a few minutes for 200 pages).
 """
@@ -71,12 +76,42 @@ def rows_of(pages: dict[int, str]) -> list[tuple[int, str, str]]:
     return [r for r in found if seen[r[1]] == 1]
 
 
+_AMOUNT = r"(?:-?\(?\d{1,3}(?:,\d{3})+(?:\.\d+)?\)?|\d{2,3}(?:\.\d+)?)"
+_DATED_ROW = re.compile(rf"^\|?\s*([\u4e00-\u9fff][\u4e00-\u9fff（）()、：:]{{2,24}}?)\s*\|?\s*({_AMOUNT})\s*\|?\s*"
+                        rf"({_AMOUNT})\s*\|?\s*$")
+_LABEL_OPENING = re.compile(r"^\|?\s*([\u4e00-\u9fff][\u4e00-\u9fff（）()、：:]{2,24}?)\s*\|?\s*[-\d(]")
+_DATE = re.compile(r"(20\d\d)\s*年\s*(\d{1,2})\s*月\s*(\d{1,2})\s*日")
+
+
+def dated_rows_of(pages: dict[int, str]) -> list[tuple[int, str, str, str]]:
+    """(page, label, first amount, the date it is read at) of each two-amount row under date columns whose label
+    opens one line of the whole report."""
+    opened = collections.Counter(m.group(1) for text in pages.values() for line in text.splitlines()
+                                 if (m := _LABEL_OPENING.match(line.strip())))
+    found = []
+    for page, text in sorted(pages.items()):
+        dates = list(_DATE.finditer(text))
+        later = next((d for d in dates if d.group(0) != dates[0].group(0)), None) if dates else None
+        if later is None:
+            continue
+        first = dates[0]
+        if (int(first.group(1)), int(first.group(2))) < (int(later.group(1)), int(later.group(2))):
+            continue   # the earlier date's column first: which amount is the current one is not certain
+        when = f"{first.group(1)}年{int(first.group(2))}月{int(first.group(3))}日"
+        for line in text.splitlines():
+            m = _DATED_ROW.match(line.strip())
+            if m and "合计" not in m.group(1) and opened[m.group(1)] == 1:
+                found.append((page, m.group(1), m.group(2).strip("()"), when))
+    return found
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(prog="python -m evals.row_probe", description=__doc__.splitlines()[0])
     ap.add_argument("--pdf", type=Path,
                     default=shared_benchmarks() / "findoc-zh-dev" / "pdfs" / "compass-2025-annual-report.pdf")
     ap.add_argument("--index", type=Path, help="an index holding the report (default: ingest it into a temporary one)")
     ap.add_argument("--english", action="store_true", help="an English filing's statement rows")
+    ap.add_argument("--dates", action="store_true", help="a Chinese report's rows under date columns")
     ap.add_argument("--limit", type=int, default=0, help="ask at most this many rows (default: all)")
     ap.add_argument("--show", action="store_true", help="print each wrong answer")
     args = ap.parse_args(argv)
@@ -108,11 +143,18 @@ def main(argv: list[str] | None = None) -> int:
             if text is None:
                 break
             pages[p] = text
-        rows = (english_rows_of(pages) if args.english else rows_of(pages))[: args.limit or None]
+        if args.dates:
+            rows = [(page, label, amount, f"{name}的{label}在{date}是多少？")
+                    for page, label, amount, date in dated_rows_of(pages)]
+        elif args.english:
+            rows = [(page, label, amount, f"What was {name}'s {label[0].lower() + label[1:]} in {when}?")
+                    for page, label, amount in english_rows_of(pages)]
+        else:
+            rows = [(page, label, amount, f"{name}{year}年年报里，{label}的期末余额是多少元？")
+                    for page, label, amount in rows_of(pages)]
+        rows = rows[: args.limit or None]
         figure = cited = 0
-        for page, label, closing in rows:
-            question = (f"What was {name}'s {label[0].lower() + label[1:]} in {when}?" if args.english
-                        else f"{name}{year}年年报里，{label}的期末余额是多少元？")
+        for page, label, closing, question in rows:
             answer = assistant.ask(question, doc_ids=[source["doc_id"]])
             ok = closing in answer.text
             figure += ok
