@@ -208,24 +208,27 @@ class IndexStore:
         if in_scope * in_scope >= self.overfetch_factor * n * total:
             want = min(total, int(n * total / in_scope * 1.5) + n)
             allowed = set(doc_ids)
-            # ids and distances only: the catalog says which document each is in, and that it is committed
-            for again in (True, False):
-                hits = self._query_vectors(vector, want, metadata=False)
-                doc_of = self.catalog.documents_of([h[0] for h in hits])
-                hits = [(cid, sim) for cid, sim, _ in hits if doc_of.get(cid) in allowed]
-                if len(hits) >= min(n, in_scope) or want >= total:
-                    return hits[:n]
+            hits = self._overfetched(vector, want, allowed)
+            if len(hits) < min(n, in_scope) and want < total:
                 # too few of the nearest are in scope (the question's neighbours lie elsewhere, in another
                 # language say): once, four times as many, when that costs less than the exact search
-                want = min(total, want * 4)
+                more = min(total, want * 4)
                 unread = sum(counts.get(d, 0) for d in self._scopes.unread(doc_ids))
-                if not again or (want * OVERFETCH_US_PER_RESULT >
-                                 unread * CATALOG_US_PER_CHUNK + in_scope * EXACT_US_PER_CHUNK):
-                    break
+                if more * OVERFETCH_US_PER_RESULT <= unread * CATALOG_US_PER_CHUNK + in_scope * EXACT_US_PER_CHUNK:
+                    want, hits = more, self._overfetched(vector, more, allowed)
+            if len(hits) >= min(n, in_scope) or want >= total:
+                return hits[:n]
         hits = self._scopes.search(self.catalog, vector, n, doc_ids)
         if hits is None:   # chunks indexed before the catalog kept vectors: Chroma's filter
             return self._committed(self._query_vectors(vector, n, doc_ids), n)
         return hits
+
+    def _overfetched(self, vector, want: int, allowed: set[str]) -> list[tuple[str, float]]:
+        """The ``want`` nearest of the whole index that are committed chunks of ``allowed`` documents: Chroma
+        gives ids and distances only, the catalog which document each is in (and that it is committed)."""
+        hits = self._query_vectors(vector, want, metadata=False)
+        doc_of = self.catalog.documents_of([h[0] for h in hits])
+        return [(cid, sim) for cid, sim, _ in hits if doc_of.get(cid) in allowed]
 
     def _query_vectors(self, vector, n, doc_ids=None, metadata: bool = True):
         self._sync_vectors()
