@@ -1577,8 +1577,7 @@ def test_a_row_sharing_a_word_with_the_asked_item_does_not_stand_for_the_pages_r
             "存货 | 21,075,462 | 19,364,453\n")
     at = page.index("应收账款")
     a = _answerer({("r", 11): page})
-    docs = _docs("r", 11, page[at:])
-    docs[0].metadata.update(start=at, end=len(page))
+    docs = _page_tail("r", 11, page, at)
     ans = a.answer("应收票据在2024年9月30日是多少？", docs)
     assert not ans.abstained and "528,810" in ans.citations[0].quote, ans.text
 
